@@ -1,0 +1,31 @@
+# swift-rlhf — common tasks.
+#   make setup   install what is missing (OpenBLAS; later the models) via scripts/setup
+#   make build   release build (with -enable-testing so tests reuse the same build)
+#   make test    release build + swift test
+#   make demo    run the small demos of the CLI
+#   make bench   compare our kernels against PyTorch on this machine (scripts/bench_compare.py)
+
+SWIFT ?= swift
+PYTHON ?= python3
+SWIFTFLAGS ?= -c release -Xswiftc -enable-testing
+RLHF := .build/release/rlhf
+
+.PHONY: all setup build test demo bench
+
+all: build
+
+setup:
+	bash scripts/setup
+
+build: setup
+	$(SWIFT) build $(SWIFTFLAGS)
+
+test: setup
+	$(SWIFT) test $(SWIFTFLAGS)
+
+demo: build
+	$(RLHF) demo kl-loss
+	$(RLHF) demo toy --beta 5 --epochs 300
+
+bench: build
+	$(PYTHON) scripts/bench_compare.py --rlhf $(RLHF)

@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+// swift-rlhf: RLHF in Swift, on Linux, on the CPU.
+import PackageDescription
+
+/// Hot numeric code is built for AVX2 + FMA (any x86-64 from 2013 on): at the default x86-64 target
+/// even explicit SIMD code is scalarised (see DESIGN.md, "Measured facts").
+let simdFlags: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+]
+
+let package = Package(
+    name: "swift-rlhf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rlhf", targets: ["rlhf"]),
+        .library(name: "RLHFTensor", targets: ["RLHFTensor"]),
+        .library(name: "RLHFNN", targets: ["RLHFNN"]),
+        .library(name: "RLHFOptim", targets: ["RLHFOptim"]),
+        .library(name: "RLHFTraining", targets: ["RLHFTraining"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .target(name: "RLHFTensor", dependencies: ["CBLAS"], swiftSettings: simdFlags),
+        .target(name: "RLHFNN", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
+        .target(name: "RLHFOptim", dependencies: ["RLHFNN"], swiftSettings: simdFlags),
+        .target(name: "RLHFTraining", dependencies: ["RLHFNN", "RLHFOptim"], swiftSettings: simdFlags),
+        .target(name: "RLHFBench", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
+        .executableTarget(name: "rlhf", dependencies: [
+            "RLHFTraining", "RLHFBench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RLHFTensorTests", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
+        .testTarget(name: "RLHFNNTests", dependencies: ["RLHFNN"]),
+        .testTarget(name: "RLHFOptimTests", dependencies: ["RLHFOptim"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining"]),
+        .testTarget(name: "CLITests", dependencies: ["rlhf"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

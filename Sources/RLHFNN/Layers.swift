@@ -1,0 +1,97 @@
+// Basic layers with PyTorch's initialisation and HF checkpoint keys: Linear, Embedding, LayerNorm,
+// RMSNorm, Dropout.
+
+import Foundation
+import RLHFTensor
+
+/// `y = x Wᵀ + b` (as `nn.Linear`). Shapes: weight [out, in], bias [out]; x [..., in] → [..., out].
+public final class Linear: Module, @unchecked Sendable {
+    /// [out, in]
+    public let weight: Parameter
+    /// [out]
+    public let bias: Parameter?
+
+    /// PyTorch's default init: weight and bias uniform in ±1/√in.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RandomGenerator) {
+        let bound = 1 / Float(inFeatures).squareRoot()
+        weight = Parameter(Tensor.uniform([outFeatures, inFeatures], low: -bound, high: bound, using: &rng))
+        self.bias = bias ? Parameter(Tensor.uniform([outFeatures], low: -bound, high: bound, using: &rng)) : nil
+        super.init()
+    }
+
+    /// Applies the map to the last axis.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = matmul(x, weight.value, transposeB: true)
+        return bias.map { y + $0.value } ?? y
+    }
+}
+
+/// A lookup table (as `nn.Embedding`). Shapes: weight [count, dim]; ids → ids.shape + [dim].
+public final class Embedding: Module, @unchecked Sendable {
+    /// [count, dim]
+    public let weight: Parameter
+
+    /// Weights drawn from N(0, 1) (PyTorch's default).
+    public init(_ count: Int, _ dim: Int, rng: inout RandomGenerator) {
+        weight = Parameter(Tensor.normal([count, dim], using: &rng))
+        super.init()
+    }
+
+    /// Rows for `ids`, shaped `shape + [dim]` (default `[ids.count]`).
+    public func callAsFunction(_ ids: [Int], shape: [Int]? = nil) -> Tensor {
+        embedding(weight.value, ids: ids, idsShape: shape)
+    }
+}
+
+/// Layer normalisation over the last axis (as `nn.LayerNorm`), weight 1 and bias 0 at init.
+public final class LayerNorm: Module, @unchecked Sendable {
+    /// [dim]
+    public let weight: Parameter?
+    /// [dim]
+    public let bias: Parameter?
+    /// Added to the variance.
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float = 1e-5, affine: Bool = true) {
+        weight = affine ? Parameter(Tensor.ones([dim])) : nil
+        bias = affine ? Parameter(Tensor.zeros([dim])) : nil
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        layerNorm(x, weight: weight?.value, bias: bias?.value, eps: eps)
+    }
+}
+
+/// Root-mean-square normalisation over the last axis (as `LlamaRMSNorm`), weight 1 at init.
+public final class RMSNorm: Module, @unchecked Sendable {
+    /// [dim]
+    public let weight: Parameter
+    /// Added to the mean square.
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float = 1e-6) {
+        weight = Parameter(Tensor.ones([dim]))
+        self.eps = eps
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { rmsNorm(x, weight: weight.value, eps: eps) }
+}
+
+/// Inverted dropout, active only in training mode.
+public final class Dropout: Module, @unchecked Sendable {
+    /// Probability of zeroing an element.
+    public let p: Float
+
+    public init(_ p: Float) {
+        precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
+        self.p = p
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Tensor, rng: inout RandomGenerator) -> Tensor {
+        dropout(x, p: p, training: training, using: &rng)
+    }
+}

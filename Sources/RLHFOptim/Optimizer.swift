@@ -1,0 +1,166 @@
+// Optimizers with PyTorch's exact single-tensor semantics (torch.optim with foreach=False): SGD with
+// momentum/dampening/Nesterov and coupled L2 decay, Adam (coupled L2), AdamW (decoupled decay).
+// Each update is a pure per-parameter rule over its state; scalars are computed in Double as PyTorch
+// computes them in Python, then rounded to Float once.
+
+import Foundation
+import RLHFNN
+import RLHFTensor
+
+/// Updates parameters from their accumulated gradients.
+public protocol Optimizer: AnyObject {
+    /// The learning rate of the next `step()` (schedules set it).
+    var learningRate: Double { get set }
+    /// Applies one update to every parameter that has a gradient.
+    func step()
+    /// Forgets every parameter's gradient.
+    func zeroGrad()
+}
+
+/// Per-parameter optimizer state buffers.
+final class ParamState {
+    var step: Int = 0
+    var buffers: [Tensor] = []
+}
+
+/// Stochastic gradient descent (as `torch.optim.SGD`).
+public final class SGD: Optimizer {
+    public let parameters: [Parameter]
+    public var learningRate: Double
+    public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
+    private var momentumBuffers: [Tensor?]
+
+    public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false) {
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum; self.dampening = dampening
+        self.weightDecay = weightDecay; self.nesterov = nesterov
+        momentumBuffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    public func step() {
+        for (i, p) in parameters.enumerated() {
+            guard p.isTrainable, let grad = p.grad else { continue }
+            let w = p.value.pointer, n = p.value.count
+            let g = grad.contiguous().pointer
+            let wd = Float(weightDecay), mom = Float(momentum), damp = Float(1 - dampening)
+            var d = [Float](repeating: 0, count: n)
+            for j in 0..<n { d[j] = wd != 0 ? g[j] + wd * w[j] : g[j] }
+            if momentum != 0 {
+                let buf: Tensor
+                if let b = momentumBuffers[i] {
+                    buf = b
+                    let pb = buf.pointer
+                    for j in 0..<n { pb[j] = pb[j] * mom + damp * d[j] }
+                } else {
+                    buf = Tensor(d, shape: p.shape)
+                    momentumBuffers[i] = buf
+                }
+                let pb = buf.pointer
+                if nesterov { for j in 0..<n { d[j] = d[j] + mom * pb[j] } }
+                else { for j in 0..<n { d[j] = pb[j] } }
+            }
+            let negLR = Float(-learningRate)
+            for j in 0..<n { w[j] = w[j] + negLR * d[j] }
+        }
+    }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+}
+
+/// Adam and AdamW (as `torch.optim.Adam` / `torch.optim.AdamW`, amsgrad off).
+public final class Adam: Optimizer {
+    /// How weight decay enters the update.
+    public enum Decay: Sendable {
+        /// Adam: `g ← g + λ·θ` before the moments (L2 regularisation).
+        case coupled
+        /// AdamW: `θ ← θ·(1 − lr·λ)` before the update (Loshchilov & Hutter).
+        case decoupled
+    }
+
+    public let parameters: [Parameter]
+    public var learningRate: Double
+    public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
+    public let decay: Decay
+    /// Per parameter: the step count and the first and second moments.
+    public private(set) var steps: [Int]
+    public private(set) var firstMoments: [Tensor]
+    public private(set) var secondMoments: [Tensor]
+
+    public init(parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                eps: Double = 1e-8, weightDecay: Double = 0, decay: Decay = .coupled) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        beta1 = betas.0; beta2 = betas.1
+        self.eps = eps; self.weightDecay = weightDecay; self.decay = decay
+        steps = Array(repeating: 0, count: parameters.count)
+        firstMoments = parameters.map { Tensor.zeros($0.shape) }
+        secondMoments = parameters.map { Tensor.zeros($0.shape) }
+    }
+
+    public func step() {
+        let lrD = learningRate
+        for (i, p) in parameters.enumerated() {
+            guard p.isTrainable, let grad = p.grad else { continue }
+            steps[i] += 1
+            let t = Double(steps[i])
+            let w = p.value.pointer, n = p.value.count
+            let g = grad.contiguous().pointer
+            let m = firstMoments[i].pointer, v = secondMoments[i].pointer
+            if decay == .decoupled && weightDecay != 0 {
+                let f = Float(1 - lrD * weightDecay)
+                for j in 0..<n { w[j] *= f }
+            }
+            let oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2), b2 = Float(beta2)
+            let epsF = Float(eps)
+            let bc1 = 1 - Foundation.pow(beta1, t)
+            let bc2Sqrt = Float((1 - Foundation.pow(beta2, t)).squareRoot())
+            let stepSize = Float(lrD / bc1)
+            let wd = decay == .coupled ? Float(weightDecay) : 0
+            for j in 0..<n {
+                let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
+                m[j] = m[j] + oneMinusB1 * (gj - m[j])                 // exp_avg.lerp_(grad, 1 − β1)
+                v[j] = v[j] * b2 + oneMinusB2 * gj * gj             // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
+                let denom = v[j].squareRoot() / bc2Sqrt + epsF
+                w[j] = w[j] + (-stepSize) * (m[j] / denom)             // param.addcdiv_(m, denom, −step_size)
+            }
+        }
+    }
+
+    public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+}
+
+/// AdamW with PyTorch's defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01).
+public func AdamW(parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                  eps: Double = 1e-8, weightDecay: Double = 0.01) -> Adam {
+    Adam(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+         weightDecay: weightDecay, decay: .decoupled)
+}
+
+/// Scales all gradients so that their global L2 norm is at most `maxNorm` (as
+/// `torch.nn.utils.clip_grad_norm_`: coefficient `maxNorm / (norm + 1e-6)` clamped to 1) and returns
+/// the norm before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+    var perParam: [Float] = []
+    for p in parameters {
+        guard let g = p.grad else { continue }
+        let c = g.contiguous()
+        var s: Float = 0
+        let pg = c.pointer
+        for j in 0..<c.count { s += pg[j] * pg[j] }
+        perParam.append(s.squareRoot())
+    }
+    var total: Float = 0
+    for x in perParam { total += x * x }
+    total = total.squareRoot()
+    let coef = min(maxNorm / (total + 1e-6), 1)
+    for p in parameters {
+        guard let g = p.grad else { continue }
+        let pg = g.pointer
+        for j in 0..<g.count { pg[j] *= coef }
+    }
+    return total
+}

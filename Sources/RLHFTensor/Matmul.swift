@@ -1,0 +1,112 @@
+// Matrix products through cblas_sgemm: 2-D and batched, either operand transposed. Transposed views
+// (from `transposed()`) go to BLAS as they are, with the transpose flag flipped instead of a copy.
+
+import CBLAS
+
+/// How one operand's last two dimensions are laid out for BLAS.
+private struct GemmOperand {
+    let tensor: Tensor
+    let trans: Bool       // BLAS transpose flag, after accounting for a column-major view
+    let ld: Int
+    let batchStride: Int
+
+    /// `t` viewed as [batch, rows, cols] (rows × cols as stored, before `transpose`).
+    init(_ t: Tensor, transpose: Bool) {
+        var x = t
+        let r = x.rank
+        func batchOK(_ x: Tensor) -> Bool {
+            let r = x.rank
+            if r <= 2 { return true }
+            let batch = x.shape.dropLast(2).reduce(1, *)
+            if x.shape[r - 3] == 1 && batch > 1 { return false }
+            for i in 0..<Swift.max(r - 3, 0) where x.strides[i] != x.strides[i + 1] * x.shape[i + 1] {
+                return false
+            }
+            return true
+        }
+        let rows = x.shape[r - 2], cols = x.shape[r - 1]
+        if !batchOK(x) { x = x.contiguous() }
+        let s0 = x.strides[r - 2], s1 = x.strides[r - 1]
+        if (s1 == 1 || cols == 1) && s0 >= cols {
+            trans = transpose; ld = Swift.max(s0, 1, cols)
+        } else if (s0 == 1 || rows == 1) && s1 >= rows {
+            trans = !transpose; ld = Swift.max(s1, 1, rows)
+        } else {
+            x = x.contiguous(); trans = transpose; ld = Swift.max(cols, 1)
+        }
+        tensor = x
+        batchStride = r > 2 ? x.strides[r - 3] : 0
+    }
+}
+
+/// `a @ b` for a rank-2 or batched (rank ≥ 3, equal batch dimensions) pair, no autodiff.
+private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Tensor {
+    let r = a.rank
+    let M = tA ? a.shape[r - 1] : a.shape[r - 2]
+    let K = tA ? a.shape[r - 2] : a.shape[r - 1]
+    let Kb = tB ? b.shape[r - 1] : b.shape[r - 2]
+    let N = tB ? b.shape[r - 2] : b.shape[r - 1]
+    precondition(K == Kb, "matmul: inner dimensions differ: \(a.shape)\(tA ? "ᵀ" : "") @ \(b.shape)\(tB ? "ᵀ" : "")")
+    let batchShape = Array(a.shape.dropLast(2))
+    let batch = batchShape.reduce(1, *)
+    if M == 0 || N == 0 || batch == 0 || K == 0 { return Tensor(zeros: batchShape + [M, N]) }
+    let out = Tensor(uninitialized: batchShape + [M, N])   // sgemm with β = 0 writes every element
+    let A = GemmOperand(a, transpose: tA), B = GemmOperand(b, transpose: tB)
+    let pa = A.tensor.pointer, pb = B.tensor.pointer, pc = out.pointer
+    let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
+    let one = 1 as Float, zero = 0 as Float
+    let work = M * N * K
+    if batch >= 2 && work < (1 << 21) && Parallel.threadCount > 1 {
+        // many small products: one per worker, BLAS single-threaded inside
+        BLAS.withThreads(1) {
+            Parallel.forEachChunk(batch) { range in
+                for i in range {
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), one,
+                                pa + i * A.batchStride, Int32(A.ld), pb + i * B.batchStride, Int32(B.ld),
+                                zero, pc + i * M * N, Int32(N))
+                }
+            }
+        }
+    } else {
+        for i in 0..<batch {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), one,
+                        pa + i * A.batchStride, Int32(A.ld), pb + i * B.batchStride, Int32(B.ld),
+                        zero, pc + i * M * N, Int32(N))
+        }
+    }
+    return out
+}
+
+/// Matrix product `op(a) @ op(b)` where `op` transposes the last two dimensions when asked.
+///
+/// Shapes: `a` [..., M, K] (or [..., K, M] with `transposeA`), `b` [..., K, N] (or [..., N, K] with
+/// `transposeB`) → [..., M, N]. Batch dimensions must be equal, or either side may be rank 2 and is
+/// then shared by every batch entry (a rank-2 `b` folds the batch into M: one large GEMM).
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA tA: Bool = false, transposeB tB: Bool = false) -> Tensor {
+    precondition(a.rank >= 2 && b.rank >= 2, "matmul: needs rank ≥ 2, got \(a.shape) and \(b.shape)")
+    if a.rank > 2 && b.rank == 2 {
+        if !tA {
+            // [..., M, K] @ [K, N]: fold the batch into M
+            let lead = Array(a.shape.dropLast(2))
+            let y = matmul(a.reshaped([-1, a.shape[a.rank - 1]]), b, transposeB: tB)
+            return y.reshaped(lead + [a.shape[a.rank - 2], y.shape[1]])
+        }
+        return matmul(a, b.broadcasted(to: Array(a.shape.dropLast(2)) + b.shape), transposeA: tA, transposeB: tB)
+    }
+    if a.rank == 2 && b.rank > 2 {
+        return matmul(a.broadcasted(to: Array(b.shape.dropLast(2)) + a.shape), b, transposeA: tA, transposeB: tB)
+    }
+    precondition(a.rank == b.rank && Array(a.shape.dropLast(2)) == Array(b.shape.dropLast(2)),
+                 "matmul: batch dimensions differ: \(a.shape) and \(b.shape)")
+    let out = gemmForward(a, b, tA, tB)
+    let da = a.detached(), db = b.detached()
+    let needA = a.requiresGrad, needB = b.requiresGrad
+    return Tensor.record("matmul", out, [a, b]) { g in
+        // C = A'B' with A' = op(A), B' = op(B): dA' = dC B'ᵀ, dB' = A'ᵀ dC
+        let gA: Tensor? = needA
+            ? (tA ? gemmForward(db, g, tB, true) : gemmForward(g, db, false, !tB)) : nil
+        let gB: Tensor? = needB
+            ? (tB ? gemmForward(g, da, true, tA) : gemmForward(da, g, !tA, false)) : nil
+        return [gA, gB]
+    }
+}

@@ -1,0 +1,105 @@
+// Vectorised transcendental functions on SIMD16<Float>. Swift neither vectorises calls into libm nor
+// reassociates float sums, so hot kernels call these. Accuracy against libm is tested (SIMDMathTests).
+
+/// Lanes per vector in the kernels.
+public typealias Vec = SIMD16<Float>
+
+@usableFromInline let magicRound: Float = 12_582_912.0  // 1.5 · 2²³: adding it rounds to an integer
+
+/// a·b + c in one rounding (`vfmadd`; Swift never contracts `a * b + c` by itself).
+@inlinable @inline(__always)
+public func vfma(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { c.addingProduct(a, b) }
+
+/// e^x, relative error ≈ 1e-7 on [-87, 88]; inputs are clamped to that range.
+@inlinable @inline(__always)
+public func vexp(_ x: Vec) -> Vec {
+    let xc = vmin(vmax(x, Vec(repeating: -87.3)), Vec(repeating: 88.0))
+    let magic = Vec(repeating: magicRound)
+    let t = vfma(xc, Vec(repeating: 1.442_695_040_888_963), magic)   // n + magic, n = round(x / ln 2)
+    let n = t - magic
+    var r = vfma(n, Vec(repeating: -0.693_359_375), xc)               // x − n·ln2 (Cody–Waite split)
+    r = vfma(n, Vec(repeating: 2.121_944_400_546_905_8e-4), r)
+    var p = Vec(repeating: 1.0 / 720)
+    p = vfma(p, r, Vec(repeating: 1.0 / 120))
+    p = vfma(p, r, Vec(repeating: 1.0 / 24))
+    p = vfma(p, r, Vec(repeating: 1.0 / 6))
+    p = vfma(p, r, Vec(repeating: 0.5))
+    p = vfma(p, r, Vec(repeating: 1))
+    p = vfma(p, r, Vec(repeating: 1))
+    let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
+    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec.self)
+    return p * scale
+}
+
+/// Lane-wise maximum as compare + blend. (`pointwiseMax`, `.clamped` and `.max()` are scalarised by the
+/// compiler: they honour NaN rules lane by lane.)
+@inlinable @inline(__always)
+public func vmax(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .> a) }
+
+/// Lane-wise minimum as compare + blend.
+@inlinable @inline(__always)
+public func vmin(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .< a) }
+
+
+/// tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)); absolute error ≈ 2e-7.
+@inlinable @inline(__always)
+public func vtanh(_ x: Vec) -> Vec {
+    let ax = vmin(x.replacing(with: -x, where: x .< 0), Vec(repeating: 9))
+    let e = vexp(ax + ax)
+    let t = 1 - 2 / (e + 1)
+    return t.replacing(with: -t, where: x .< 0)
+}
+
+/// 1 / (1 + e^{−x}).
+@inlinable @inline(__always)
+public func vsigmoid(_ x: Vec) -> Vec {
+    1 / (1 + vexp(-x))
+}
+
+/// erf(x) by Abramowitz & Stegun 7.1.26; absolute error below 1.5e-7.
+@inlinable @inline(__always)
+public func verf(_ x: Vec) -> Vec {
+    let ax = x.replacing(with: -x, where: x .< 0)
+    let t = 1 / vfma(ax, Vec(repeating: 0.327_591_1), Vec(repeating: 1))
+    var p = Vec(repeating: 1.061_405_429)
+    p = vfma(p, t, Vec(repeating: -1.453_152_027))
+    p = vfma(p, t, Vec(repeating: 1.421_413_741))
+    p = vfma(p, t, Vec(repeating: -0.284_496_736))
+    p = vfma(p, t, Vec(repeating: 0.254_829_592))
+    p = p * t
+    let y = 1 - p * vexp(-ax * ax)
+    return y.replacing(with: -y, where: x .< 0)
+}
+
+/// Horizontal sum of a vector.
+@inlinable @inline(__always)
+public func hsum(_ v: Vec) -> Float { v.sum() }
+
+/// Horizontal max of a vector, by halving.
+@inlinable @inline(__always)
+public func hmax(_ v: Vec) -> Float {
+    let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)      // 8 lanes
+    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)      // 4 lanes
+    let c = b.lowHalf.replacing(with: b.highHalf, where: b.highHalf .> b.lowHalf)      // 2 lanes
+    return c[0] > c[1] ? c[0] : c[1]
+}
+
+/// Loads 16 floats.
+@inlinable @inline(__always)
+public func vload(_ p: UnsafePointer<Float>) -> Vec {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+}
+
+/// Stores 16 floats.
+@inlinable @inline(__always)
+public func vstore(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+}
+
+/// Scalar versions with the same formulas, for loop tails (so every element gets the same rounding).
+@inlinable @inline(__always)
+public func sexp(_ x: Float) -> Float { vexp(Vec(repeating: x))[0] }
+@inlinable @inline(__always)
+public func stanh(_ x: Float) -> Float { vtanh(Vec(repeating: x))[0] }
+@inlinable @inline(__always)
+public func serf(_ x: Float) -> Float { verf(Vec(repeating: x))[0] }

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
+
+    python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N] [--bench gemm,ops]
+
+For each bench NAME (gemm, ops) it runs
+    RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
+    python3 bench/peer/NAME.py --threads N            (PyTorch peer)
+Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
+joined on (bench, metric). The ratio column is the speed-up vs PyTorch (>1 = we are faster):
+ours/pytorch for throughputs (GFLOP/s, GB/s, .../s), pytorch/ours for times (ms, s, us).
+A metric missing on either side shows as "—". Installs torch with pip if it cannot be imported.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BENCHES = ["gemm", "ops"]
+TIME_UNITS = {"ms", "s", "us", "µs", "ns"}
+DASH = "—"
+
+
+def ensure_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("bench_compare: torch not importable; running `pip install torch`", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "torch"], check=True)
+    import torch
+    return torch
+
+
+def json_lines(text):
+    """The JSON objects among the lines of text (anything else is ignored)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and "metric" in obj and "value" in obj:
+            out.append(obj)
+    return out
+
+
+def run(cmd, env=None, label=""):
+    """Run cmd, return its JSON lines; on failure warn on stderr and return what was printed."""
+    try:
+        p = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    except OSError as e:
+        print(f"bench_compare: {label}: cannot run {cmd[0]}: {e}", file=sys.stderr)
+        return []
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-3:]
+        print(f"bench_compare: {label}: exit {p.returncode}: {' | '.join(tail)}", file=sys.stderr)
+    return json_lines(p.stdout)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def fmt(v):
+    if v is None:
+        return DASH
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    if abs(v) >= 1:
+        return f"{v:.2f}"
+    return f"{v:.4g}"
+
+
+def speedup(unit, ours, peer):
+    if ours is None or peer is None or ours <= 0 or peer <= 0:
+        return None
+    return peer / ours if unit in TIME_UNITS else ours / peer
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rlhf", required=True, help="path to our `rlhf` binary")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--bench", default=",".join(BENCHES), help="comma-separated bench names")
+    a = ap.parse_args()
+
+    torch = ensure_torch()
+    benches = [b for b in a.bench.split(",") if b]
+    env = dict(os.environ, RLHF_NUM_THREADS=str(a.threads))
+
+    rows = []  # (bench, metric, unit, ours, peer)
+    for name in benches:
+        ours = run([a.rlhf, "bench", name, "--json"], env=env, label=f"ours {name}")
+        peer = run([sys.executable, os.path.join(ROOT, "bench", "peer", f"{name}.py"),
+                    "--threads", str(a.threads)], label=f"pytorch {name}")
+        table = {}
+        order = []
+        for side, objs in (("peer", peer), ("ours", ours)):
+            for o in objs:
+                key = (o.get("bench", name), o["metric"])
+                if key not in table:
+                    table[key] = {"unit": o.get("unit", ""), "ours": None, "peer": None}
+                    order.append(key)
+                table[key][side] = float(o["value"])
+        rows += [(k[0], k[1], table[k]["unit"], table[k]["ours"], table[k]["peer"]) for k in order]
+
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; threads {a.threads}")
+    print()
+    print("| bench | metric | ours | pytorch | unit | ratio |")
+    print("|---|---|---:|---:|---|---:|")
+    for bench, metric, unit, ours, peer in rows:
+        r = speedup(unit, ours, peer)
+        print(f"| {bench} | {metric} | {fmt(ours)} | {fmt(peer)} | {unit} | {DASH if r is None else f'{r:.2f}'} |")
+    print()
+    print("ratio: speed-up vs PyTorch (>1 = we are faster); ours/pytorch for throughput, pytorch/ours for time.")
+
+
+if __name__ == "__main__":
+    main()
