@@ -50,13 +50,13 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cau
                 sgemm(false, true, t, s, hs, sc, qh, hs, kh, hs, 0, ph, s)
                 for i in 0..<t {
                     let row = ph + i * s
-                    let limit = causal ? min(s, i + shift + 1) : s   // keys [0, limit) visible
+                    // keys [0, n) visible (n = 0 when T > S puts query i before every key)
+                    let n = causal ? max(min(s, i + shift + 1), 0) : s
                     if let pm {
                         let mrow = pm + bi * s
-                        for j in 0..<limit where mrow[j] == 0 { row[j] = -.infinity }
+                        for j in 0..<n where mrow[j] == 0 { row[j] = -.infinity }
                     }
-                    for j in max(limit, 0)..<s { row[j] = -.infinity }
-                    let n = max(limit, 0)
+                    for j in n..<s { row[j] = -.infinity }
                     let m = n > 0 ? rowMax(row, n) : -.infinity
                     if m == -.infinity {
                         for j in 0..<s { row[j] = 0 }

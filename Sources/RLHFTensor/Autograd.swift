@@ -8,9 +8,9 @@ public final class GradNode: @unchecked Sendable {
     /// Accumulated gradient of the final output with respect to this node's tensor.
     public internal(set) var grad: Tensor?
     /// The nodes of the op's inputs (`nil` for inputs that need no gradient).
-    let inputs: [GradNode?]
+    private(set) var inputs: [GradNode?]
     /// Maps the output gradient to one gradient per input (`nil` where none is needed).
-    let backwardFn: ((Tensor) -> [Tensor?])?
+    private(set) var backwardFn: ((Tensor) -> [Tensor?])?
     /// The op's name, for debugging.
     public let name: String
 
@@ -23,10 +23,31 @@ public final class GradNode: @unchecked Sendable {
         self.backwardFn = backward
     }
 
-    func accumulate(_ g: Tensor) {
+    /// Releases a long chain of nodes with a loop instead of one nested release per node (a chain of
+    /// 100,000 nodes overflowed the 8 MB main-thread stack): a node about to die hands its inputs over.
+    deinit {
+        backwardFn = nil   // the closure's captured inputs go; `inputs` still holds them
+        var pending = inputs.compactMap { $0 }
+        inputs = []
+        while var n = pending.popLast() {
+            guard isKnownUniquelyReferenced(&n) else { continue }
+            n.backwardFn = nil
+            pending.append(contentsOf: n.inputs.compactMap { $0 })
+            n.inputs = []
+        }
+    }
+
+    /// Adds `g` to this node's gradient. `shared`: `g`'s buffer is also held elsewhere (a seed, or an
+    /// upstream gradient passed on unchanged to several inputs), so a leaf takes a copy: users and
+    /// optimizers may change a leaf's gradient in place.
+    func accumulate(_ g: Tensor, shared: Bool = false) {
         if let old = grad {
             precondition(old.shape == g.shape, "gradient of \(name): shape \(g.shape) vs \(old.shape)")
             grad = old + g
+        } else if isLeaf && shared {
+            let owned = Tensor(zeros: g.shape)
+            g.copyStrided(into: owned.pointer)
+            grad = owned
         } else {
             grad = g.isContiguous ? g.detached() : g.contiguous().detached()
         }
@@ -105,13 +126,14 @@ extension Tensor {
             }
         }
         withNoGrad {
-            root.accumulate(g0)
+            root.accumulate(g0, shared: seed != nil)
             for n in order.reversed() {
                 guard let fn = n.backwardFn, let g = n.grad else { continue }
                 let grads = fn(g)
                 precondition(grads.count == n.inputs.count, "backward of \(n.name): wrong gradient count")
                 for (input, gi) in zip(n.inputs, grads) {
-                    if let input, let gi { input.accumulate(gi) }
+                    // a gradient passed on as it came (or as a view of it) shares g's buffer
+                    if let input, let gi { input.accumulate(gi, shared: gi.storage === g.storage) }
                 }
                 n.grad = nil
             }

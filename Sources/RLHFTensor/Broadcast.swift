@@ -30,7 +30,7 @@ extension Tensor {
 
     /// A new contiguous tensor holding this tensor broadcast to `target` (as `expand(...).contiguous()`).
     public func broadcasted(to target: [Int]) -> Tensor {
-        if target == shape { return self }
+        if target == shape { return contiguous() }   // callers index the result as a dense buffer
         let view = Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target), offset: offset)
         let out = Tensor(uninitialized: target)
         view.copyStrided(into: out.pointer)

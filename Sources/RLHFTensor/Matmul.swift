@@ -51,6 +51,7 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
     let batch = batchShape.reduce(1, *)
     if M == 0 || N == 0 || batch == 0 || K == 0 { return Tensor(zeros: batchShape + [M, N]) }
     let out = Tensor(uninitialized: batchShape + [M, N])   // sgemm with β = 0 writes every element
+    _ = BLAS.configured
     let A = GemmOperand(a, transpose: tA), B = GemmOperand(b, transpose: tB)
     let pa = A.tensor.pointer, pb = B.tensor.pointer, pc = out.pointer
     let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans

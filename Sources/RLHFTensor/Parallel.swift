@@ -55,9 +55,15 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 /// OpenBLAS thread control.
 public enum BLAS {
+    /// Gives OpenBLAS the same thread count as our workers (`RLHF_NUM_THREADS`), once.
+    public static let configured: Void = {
+        openblas_set_num_threads(Int32(Parallel.threadCount))
+    }()
+
     /// Runs `body` with OpenBLAS limited to `n` threads (restored afterwards). Use around regions that
     /// call `cblas_sgemm` from several of our own workers at once.
     public static func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        _ = configured
         let old = openblas_get_num_threads()
         if old == Int32(n) { return try body() }
         openblas_set_num_threads(Int32(n))

@@ -50,9 +50,9 @@ extension Tensor {
         return out
     }
 
-    /// Sum over `axes` (all when empty/nil).
+    /// Sum over `axes` (all when nil or empty).
     public func sum(axes: [Int]? = nil, keepDim: Bool = false) -> Tensor {
-        let ax = Set((axes ?? Array(0..<rank)).map { axis($0) }).sorted()
+        let ax = Set((axes?.isEmpty == false ? axes! : Array(0..<rank)).map { axis($0) }).sorted()
         var y = self.detached()
         for a in ax { y = y.rawSum(axis: a) }
         let outShape = reducedShape(ax, keepDim: keepDim)
@@ -64,9 +64,9 @@ extension Tensor {
     /// Sum over one axis.
     public func sum(axis: Int, keepDim: Bool = false) -> Tensor { sum(axes: [axis], keepDim: keepDim) }
 
-    /// Mean over `axes` (all when nil).
+    /// Mean over `axes` (all when nil or empty).
     public func mean(axes: [Int]? = nil, keepDim: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }
+        let ax = (axes?.isEmpty == false ? axes! : Array(0..<rank)).map { axis($0) }
         let n = Set(ax).reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDim: keepDim) * (1 / Float(n))
     }
@@ -76,7 +76,7 @@ extension Tensor {
 
     /// Variance over `axes`; `unbiased` divides by n − 1 (PyTorch's default, `correction=1`).
     public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDim: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }
+        let ax = (axes?.isEmpty == false ? axes! : Array(0..<rank)).map { axis($0) }
         let n = Set(ax).reduce(1) { $0 * shape[$1] }
         let d = self - mean(axes: ax, keepDim: true)
         return (d * d).sum(axes: ax, keepDim: keepDim) * (1 / Float(unbiased ? n - 1 : n))

@@ -10,7 +10,8 @@ public typealias Vec = SIMD16<Float>
 @inlinable @inline(__always)
 public func vfma(_ a: Vec, _ b: Vec, _ c: Vec) -> Vec { c.addingProduct(a, b) }
 
-/// e^x, relative error ≈ 1e-7 on [-87, 88]; inputs are clamped to that range.
+/// e^x, relative error ≤ 7.5e-8 on [-87.3, 88] (measured, SIMDMathTests); 0 below −87.3 (so e^{−∞} = 0),
+/// e^88 above 88.
 @inlinable @inline(__always)
 public func vexp(_ x: Vec) -> Vec {
     let xc = vmin(vmax(x, Vec(repeating: -87.3)), Vec(repeating: 88.0))
@@ -19,16 +20,17 @@ public func vexp(_ x: Vec) -> Vec {
     let n = t - magic
     var r = vfma(n, Vec(repeating: -0.693_359_375), xc)               // x − n·ln2 (Cody–Waite split)
     r = vfma(n, Vec(repeating: 2.121_944_400_546_905_8e-4), r)
-    var p = Vec(repeating: 1.0 / 720)
-    p = vfma(p, r, Vec(repeating: 1.0 / 120))
-    p = vfma(p, r, Vec(repeating: 1.0 / 24))
-    p = vfma(p, r, Vec(repeating: 1.0 / 6))
-    p = vfma(p, r, Vec(repeating: 0.5))
+    // 1 + r + r²·Q(r): minimax on |r| ≤ ln2/2 for relative error (Taylor's 1/720 … 1/2 reach 2.3e-7)
+    var p = Vec(repeating: 1.387_576_805e-3)
+    p = vfma(p, r, Vec(repeating: 8.372_880_518e-3))
+    p = vfma(p, r, Vec(repeating: 4.166_768_491e-2))
+    p = vfma(p, r, Vec(repeating: 1.666_647_792e-1))
+    p = vfma(p, r, Vec(repeating: 4.999_999_404e-1))
     p = vfma(p, r, Vec(repeating: 1))
     p = vfma(p, r, Vec(repeating: 1))
     let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: SIMD16<Int32>.self)
     let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Vec.self)
-    return p * scale
+    return (p * scale).replacing(with: 0, where: x .< -87.3)   // exp(−inf) = 0 exactly (masks)
 }
 
 /// Lane-wise maximum as compare + blend. (`pointwiseMax`, `.clamped` and `.max()` are scalarised by the
@@ -44,7 +46,7 @@ public func vmin(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .< a
 /// tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)); absolute error ≈ 2e-7.
 @inlinable @inline(__always)
 public func vtanh(_ x: Vec) -> Vec {
-    let ax = vmin(x.replacing(with: -x, where: x .< 0), Vec(repeating: 9))
+    let ax = vmin(x.replacing(with: -x, where: x .< 0), Vec(repeating: 10))   // tanh(10) rounds to 1
     let e = vexp(ax + ax)
     let t = 1 - 2 / (e + 1)
     return t.replacing(with: -t, where: x .< 0)
@@ -56,7 +58,8 @@ public func vsigmoid(_ x: Vec) -> Vec {
     1 / (1 + vexp(-x))
 }
 
-/// erf(x) by Abramowitz & Stegun 7.1.26; absolute error below 1.5e-7.
+/// erf(x) by Abramowitz & Stegun 7.1.26: the formula's error is 1.4e-7; in Float, where 1 − p·e^{−x²}
+/// cancels near 0, the measured absolute error is ≈ 5e-7 (at |x| ≈ 0.05; SIMDMathTests).
 @inlinable @inline(__always)
 public func verf(_ x: Vec) -> Vec {
     let ax = x.replacing(with: -x, where: x .< 0)

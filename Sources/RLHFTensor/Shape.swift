@@ -137,15 +137,24 @@ extension Tensor {
     }
 
     /// `out[i][j][k] = self[i][index[i][j][k]][k]` for `axis` 1 (as `torch.gather`); `index` holds
-    /// integral values and has the rank of self.
+    /// integral values, has the rank of self, and is no larger than self off `axis`.
     public func gather(axis a: Int, index: Tensor) -> Tensor {
         let ax = axis(a)
-        precondition(index.rank == rank, "gather: index rank \(index.rank) vs input rank \(rank)")
+        precondition(index.rank == rank && (0..<rank).allSatisfy { $0 == ax || index.shape[$0] <= shape[$0] },
+                     "gather: index shape \(index.shape) does not fit input shape \(shape) off axis \(ax)")
         let x = contiguous(), idx = index.contiguous()
         let out = Tensor(zeros: idx.shape)
         let outer = idx.shape[..<ax].reduce(1, *), inner = idx.shape[(ax + 1)...].reduce(1, *)
         let m = idx.shape[ax], n = shape[ax]
-        let xInner = shape[(ax + 1)...].reduce(1, *)
+        // offsets in x of index's outer and inner positions (index may be smaller than x off the axis)
+        let xs = x.strides
+        func xOffset(_ flat: Int, _ dims: [Int]) -> Int {
+            var r = flat, off = 0
+            for d in dims.reversed() { off += (r % idx.shape[d]) * xs[d]; r /= idx.shape[d] }
+            return off
+        }
+        let outerOff = (0..<outer).map { xOffset($0, Array(0..<ax)) }
+        let innerOff = (0..<inner).map { xOffset($0, Array((ax + 1)..<rank)) }
         let px = x.pointer, pi = idx.pointer, po = out.pointer
         var positions = [Int](repeating: 0, count: out.count)
         for o in 0..<outer {
@@ -153,7 +162,7 @@ extension Tensor {
                 for i in 0..<inner {
                     let k = Int(pi[(o * m + j) * inner + i])
                     precondition(k >= 0 && k < n, "gather: index \(k) out of range 0..<\(n)")
-                    let src = (o * n + k) * xInner + i
+                    let src = outerOff[o] + k * xs[ax] + innerOff[i]
                     positions[(o * m + j) * inner + i] = src
                     po[(o * m + j) * inner + i] = px[src]
                 }

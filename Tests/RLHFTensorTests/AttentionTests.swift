@@ -163,7 +163,7 @@ final class AttentionTests: XCTestCase {
     /// Many (batch, head) pairs so that several workers share the forward and the backward.
     func testLargerAgainstComposition() {
         let c = Case(b: 3, nh: 8, nkv: 4, t: 33, s: 33, hs: 16, causal: true,
-                     padding: [[Float]](repeating: 1, count: 2) + [(0..<33).map { $0 < 20 ? 1 : 0 }], name: "larger")
+                     padding: [[Float]](repeating: [Float](repeating: 1, count: 33), count: 2) + [(0..<33).map { $0 < 20 ? 1 : 0 }], name: "larger")
         compareComposition("attention larger vs composition", inputs(c, seed: 5), fused: fused(c), composed: composed(c))
     }
 }

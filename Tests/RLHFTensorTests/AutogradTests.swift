@@ -133,6 +133,13 @@ final class AutogradTests: XCTestCase {
         c.reshaped([2]).backward(seed)
         c.grad!.pointer[0] = -1
         XCTAssertEqual(seed.scalars, [5, 6])
+        // concat along axis 0 hands each input a view of the one upstream buffer
+        let p = Tensor([1, 2]).requiringGrad(), q = Tensor([3]).requiringGrad()
+        let up = Tensor([7, 8, 9])
+        Tensor.concat([p, q], axis: 0).backward(up)
+        p.grad!.pointer[0] = 0
+        q.grad!.pointer[0] = 0
+        XCTAssertEqual(up.scalars, [7, 8, 9])
     }
 
     func testGradientOfAViewLeaf() {

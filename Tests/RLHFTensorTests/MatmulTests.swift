@@ -76,7 +76,7 @@ final class MatmulTests: XCTestCase {
     func testSlicedViewInputs() {
         let aStore = randn([3, 7], seed: 12), b = randn([4, 5], seed: 13)
         gradCheck("matmul of a column slice", [aStore, b], { matmul($0[0].sliced(axis: 1, 2, 6), $0[1]) }, ref: { v in
-            let a = (0..<12).map { i in v[0][(i / 4) * 7 + 2 + i % 4] }
+            let a: [Double] = (0..<12).map { (i: Int) -> Double in v[0][(i / 4) * 7 + 2 + i % 4] }
             return refMatmul(a, [3, 4], v[1], [4, 5])
         })
         let bStore = randn([6, 5], seed: 14)

@@ -136,27 +136,31 @@ final class ReduceShapeGradTests: XCTestCase {
         XCTAssertEqual(x.sliced(axis: 1, 2, 2).shape, [3, 0, 4], "empty slice")
     }
 
+    /// Row r of each row-major [rows, widths[i]] input, joined: the reference of concat along axis 1.
+    private func joinRows(_ v: [[Double]], widths: [Int], rows: Int) -> [Double] {
+        var out: [Double] = []
+        for r in 0..<rows {
+            for (i, w) in widths.enumerated() { out.append(contentsOf: v[i][(r * w)..<(r * w + w)]) }
+        }
+        return out
+    }
+
     func testConcatAndStack() {
         let a = randn([2, 3], seed: 11), b = randn([2, 1], seed: 12), c = randn([2, 2], seed: 13)
-        gradCheck("concat axis 1", [a, b, c], { Tensor.concat($0, axis: 1) }, ref: { v in
-            (0..<2).flatMap { r in Array(v[0][(r * 3)..<(r * 3 + 3)]) + [v[1][r]] + Array(v[2][(r * 2)..<(r * 2 + 2)]) }
-        })
+        gradCheck("concat axis 1", [a, b, c], { Tensor.concat($0, axis: 1) },
+                  ref: { self.joinRows($0, widths: [3, 1, 2], rows: 2) })
         let d = randn([1, 3], seed: 14)
         gradCheck("concat axis 0", [a, d], { Tensor.concat($0, axis: 0) }, ref: { $0[0] + $0[1] })
         gradCheck("concat of a transposed view", [randn([3, 2], seed: 15).transposed(), a],
-                  { Tensor.concat($0, axis: -1) }, ref: { v in
-            (0..<2).flatMap { r in Array(v[0][(r * 3)..<(r * 3 + 3)]) + Array(v[1][(r * 3)..<(r * 3 + 3)]) }
-        })
+                  { Tensor.concat($0, axis: -1) }, ref: { self.joinRows($0, widths: [3, 3], rows: 2) })
         let e = randn([2, 3], seed: 16)
         let s0 = gradCheck("stack axis 0", [a, e], { Tensor.stack($0, axis: 0) }, ref: { $0[0] + $0[1] })
         XCTAssertEqual(s0.shape, [2, 2, 3])
-        let s1 = gradCheck("stack axis 1", [a, e], { Tensor.stack($0, axis: 1) }, ref: { v in
-            (0..<2).flatMap { r in Array(v[0][(r * 3)..<(r * 3 + 3)]) + Array(v[1][(r * 3)..<(r * 3 + 3)]) }
-        })
+        let s1 = gradCheck("stack axis 1", [a, e], { Tensor.stack($0, axis: 1) },
+                           ref: { self.joinRows($0, widths: [3, 3], rows: 2) })
         XCTAssertEqual(s1.shape, [2, 2, 3])
-        let s2 = gradCheck("stack axis -1", [a, e], { Tensor.stack($0, axis: -1) }, ref: { v in
-            (0..<6).flatMap { [v[0][$0], v[1][$0]] }
-        })
+        let s2 = gradCheck("stack axis -1", [a, e], { Tensor.stack($0, axis: -1) },
+                           ref: { self.joinRows($0, widths: [1, 1], rows: 6) })
         XCTAssertEqual(s2.shape, [2, 3, 2])
     }
 
@@ -183,6 +187,35 @@ final class ReduceShapeGradTests: XCTestCase {
                   { $0[0].gather(axis: 1, index: index) }, ref: { v in
             (0..<9).map { i in v[0][(i / 3) * 5 + Int(index.scalars[i])] }
         })
+    }
+
+    /// As `torch.gather`, the index may be smaller than the input off the gather axis.
+    func testGatherWithSmallerIndex() {
+        let x = randn([3, 4, 5], seed: 30)
+        let index = Tensor([4, 0, 1, 3, 3, 2, 0, 0], shape: [2, 2, 2])    // off-axis sizes 2 of 3 and 2 of 5
+        gradCheck("gather axis 2, index smaller off the axis", [x], { $0[0].gather(axis: 2, index: index) }, ref: { v in
+            (0..<8).map { i in
+                let p = unravel(i, [2, 2, 2])
+                return v[0][p[0] * 20 + p[1] * 5 + Int(index.scalars[i])]
+            }
+        })
+        let index1 = Tensor([3, 1, 0, 2], shape: [1, 2, 2])
+        gradCheck("gather axis 1, index smaller off the axis", [x], { $0[0].gather(axis: 1, index: index1) }, ref: { v in
+            (0..<4).map { i in
+                let p = unravel(i, [1, 2, 2])
+                return v[0][p[0] * 20 + Int(index1.scalars[i]) * 5 + p[2]]
+            }
+        })
+    }
+
+    /// `sum`, `mean` and `variance` reduce every axis when given no axes, as documented.
+    func testEmptyAxesReduceEverything() {
+        let x = randn([4, 3], seed: 31).transposed()
+        let total = x.doubles.reduce(0, +)
+        XCTAssertEqual(Double(x.sum(axes: []).item), total, accuracy: 1e-5)
+        XCTAssertEqual(Double(x.mean(axes: []).item), total / 12, accuracy: 1e-6)
+        XCTAssertEqual(x.variance(axes: []).item, x.variance().item, accuracy: 1e-6)
+        XCTAssertEqual(x.sum(axes: [], keepDim: true).shape, [1, 1])
     }
 
     func testIndexSelect() {
