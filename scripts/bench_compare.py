@@ -12,7 +12,7 @@ ours/pytorch for throughputs (GFLOP/s, GB/s, .../s), pytorch/ours for times (ms,
 A metric missing on either side shows as "—". Installs torch with pip if it cannot be imported.
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
---rounds times (default 3), alternating ours / PyTorch, and each keeps its best figure (highest
+--rounds times (default 5), alternating ours / PyTorch, and each keeps its best figure (highest
 throughput, lowest time): both get the same chances at a quiet moment.
 """
 import argparse
@@ -99,7 +99,7 @@ def main():
     ap.add_argument("--rlhf", required=True, help="path to our `rlhf` binary")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--bench", default=",".join(BENCHES), help="comma-separated bench names")
-    ap.add_argument("--rounds", type=int, default=3, help="alternating runs per side; the best is kept")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating runs per side; the best is kept")
     a = ap.parse_args()
 
     torch = ensure_torch()

@@ -15,7 +15,7 @@ private func fwdBwdMS(_ leaves: [Tensor], _ g: Tensor?, _ forward: () -> Tensor)
 /// Runs the fused-kernel benchmark, reporting each result as it is measured.
 public func runOpsBench(filter: String? = nil, report: (BenchResult) -> Void) {
     var rng = RandomGenerator(seed: 0)
-    func want(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
+    func want(_ group: String) -> Bool { filter.map { group.contains($0) || $0.hasPrefix(group) } ?? true }
     func leaf(_ shape: [Int]) -> Tensor { Tensor.normal(shape, using: &rng).requiringGrad() }
     func emit(_ metric: String, _ ms: Double) { report(BenchResult(bench: "ops", metric: metric, value: ms, unit: "ms")) }
 
@@ -30,8 +30,8 @@ public func runOpsBench(filter: String? = nil, report: (BenchResult) -> Void) {
     }
     if want("gelu") {   // gelu: MLP hidden [32, 128, 1536]
         let x = leaf([32, 128, 1536]), g = Tensor.normal([32, 128, 1536], using: &rng)
-        emit("gelu.fwd_bwd", fwdBwdMS([x], g) { gelu(x) })
         emit("gelu_tanh.fwd_bwd", fwdBwdMS([x], g) { gelu(x, approximate: .tanh) })
+        emit("gelu.fwd_bwd", fwdBwdMS([x], g) { gelu(x) })
     }
     if want("attention") {   // causal attention: q, k, v [32, 12, 128, 32]
         let q = leaf([32, 12, 128, 32]), k = leaf([32, 12, 128, 32]), v = leaf([32, 12, 128, 32])

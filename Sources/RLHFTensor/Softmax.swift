@@ -52,9 +52,15 @@ package func rowSumExpShift(_ p: UnsafePointer<Float>, _ n: Int, _ shift: Float)
 /// Σ a[j]·b[j].
 @inline(__always)
 package func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = Vec(repeating: 0)
+    var acc = Vec(repeating: 0), acc2 = Vec(repeating: 0)   // two chains: the adds' latency overlaps
     var j = 0
-    while j + 16 <= n { acc += vload(a + j) * vload(b + j); j += 16 }
+    while j + 32 <= n {
+        acc = vfma(vload(a + j), vload(b + j), acc)
+        acc2 = vfma(vload(a + j + 16), vload(b + j + 16), acc2)
+        j += 32
+    }
+    acc += acc2
+    while j + 16 <= n { acc = vfma(vload(a + j), vload(b + j), acc); j += 16 }
     var s = hsum(acc)
     while j < n { s += a[j] * b[j]; j += 1 }
     return s
