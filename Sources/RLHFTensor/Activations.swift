@@ -15,31 +15,17 @@ private let sqrt2OverPi: Float = 0.797_884_560_802_865_4
 private let invSqrt2: Float = 0.707_106_781_186_547_5
 private let invSqrt2Pi: Float = 0.398_942_280_401_432_7
 
-/// Φ(x) = ½(1 + erf(x/√2)) and e^{−x²/2}, sharing one exp (A&S 7.1.26 for erf; |error| < 1.5e-7).
+/// Φ(x) = ½(1 + erf(x/√2)).
 @inline(__always)
-private func normalCDFAndGaussian(_ x: Vec) -> (cdf: Vec, gauss: Vec) {
-    let ax = x.replacing(with: -x, where: x .< 0) * invSqrt2
-    let t = 1 / vfma(ax, Vec(repeating: 0.327_591_1), Vec(repeating: 1))
-    var p = Vec(repeating: 1.061_405_429)
-    p = vfma(p, t, Vec(repeating: -1.453_152_027))
-    p = vfma(p, t, Vec(repeating: 1.421_413_741))
-    p = vfma(p, t, Vec(repeating: -0.284_496_736))
-    p = vfma(p, t, Vec(repeating: 0.254_829_592))
-    p = p * t
-    let e = vexp(-ax * ax)                       // e^{−x²/2}
-    let erfAbs = 1 - p * e
-    let erf = erfAbs.replacing(with: -erfAbs, where: x .< 0)
-    return (0.5 * (1 + erf), e)
-}
+private func normalCDF(_ x: Vec) -> Vec { 0.5 * (1 + verf(x * invSqrt2)) }
 
 private enum GeluErfForward: VecMap {
-    @inline(__always) static func apply(_ x: Vec) -> Vec { x * normalCDFAndGaussian(x).cdf }
+    @inline(__always) static func apply(_ x: Vec) -> Vec { x * normalCDF(x) }
 }
 private enum GeluErfBackward: VecZip {
     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
     @inline(__always) static func apply(_ x: Vec, _ g: Vec) -> Vec {
-        let (cdf, e) = normalCDFAndGaussian(x)
-        return g * (cdf + x * (invSqrt2Pi * e))
+        return g * (normalCDF(x) + x * (invSqrt2Pi * vexp(-0.5 * x * x)))
     }
 }
 private enum GeluTanhForward: VecMap {

@@ -58,20 +58,23 @@ public func vsigmoid(_ x: Vec) -> Vec {
     1 / (1 + vexp(-x))
 }
 
-/// erf(x) by Abramowitz & Stegun 7.1.26: the formula's error is 1.4e-7; in Float, where 1 − p·e^{−x²}
-/// cancels near 0, the measured absolute error is ≈ 5e-7 (at |x| ≈ 0.05; SIMDMathTests).
+/// erf(x) as x·P(x²)/Q(x²) on x clamped to ±4 (the rational form of Eigen and XLA: degree 13/8, no exp).
+/// In exact arithmetic its error is 6.5e-8; evaluated in Float the measured absolute error is ≈ 4.5e-7.
 @inlinable @inline(__always)
 public func verf(_ x: Vec) -> Vec {
-    let ax = x.replacing(with: -x, where: x .< 0)
-    let t = 1 / vfma(ax, Vec(repeating: 0.327_591_1), Vec(repeating: 1))
-    var p = Vec(repeating: 1.061_405_429)
-    p = vfma(p, t, Vec(repeating: -1.453_152_027))
-    p = vfma(p, t, Vec(repeating: 1.421_413_741))
-    p = vfma(p, t, Vec(repeating: -0.284_496_736))
-    p = vfma(p, t, Vec(repeating: 0.254_829_592))
-    p = p * t
-    let y = 1 - p * vexp(-ax * ax)
-    return y.replacing(with: -y, where: x .< 0)
+    let xc = vmin(vmax(x, Vec(repeating: -4)), Vec(repeating: 4))
+    let x2 = xc * xc
+    var p = vfma(x2, Vec(repeating: -2.726_142_258_013_06e-10), Vec(repeating: 2.770_681_424_959_02e-08))
+    p = vfma(x2, p, Vec(repeating: -2.101_024_020_825_08e-06))
+    p = vfma(x2, p, Vec(repeating: -5.692_506_394_623_46e-05))
+    p = vfma(x2, p, Vec(repeating: -7.349_906_303_268_55e-04))
+    p = vfma(x2, p, Vec(repeating: -2.954_599_808_540_25e-03))
+    p = vfma(x2, p, Vec(repeating: -1.609_603_332_624_15e-02))
+    var q = vfma(x2, Vec(repeating: -1.456_607_184_649_96e-05), Vec(repeating: -2.133_740_552_789_05e-04))
+    q = vfma(x2, q, Vec(repeating: -1.682_826_974_382_03e-03))
+    q = vfma(x2, q, Vec(repeating: -7.373_329_167_204_68e-03))
+    q = vfma(x2, q, Vec(repeating: -1.426_473_905_141_89e-02))
+    return xc * p / q
 }
 
 /// Horizontal sum of a vector, by halving (`.sum()` adds the 16 lanes one after another: a 60-cycle
