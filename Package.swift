@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "RLHFTraining", dependencies: ["RLHFModels", "RLHFOptim"], swiftSettings: simdFlags),
         .target(name: "RLHFBench", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
         .executableTarget(name: "rlhf", dependencies: [
-            "RLHFTraining", "RLHFBench",
+            "RLHFTraining", "RLHFModels", "RLHFTokenizers", "RLHFBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RLHFTensorTests", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),

@@ -30,16 +30,21 @@ public final class Linear: Module, @unchecked Sendable {
 public final class Embedding: Module, @unchecked Sendable {
     /// [count, dim]
     public let weight: Parameter
+    /// The row that gets no gradient (`padding_idx`), if any.
+    public let paddingIndex: Int?
 
-    /// Weights drawn from N(0, 1) (PyTorch's default).
-    public init(_ count: Int, _ dim: Int, rng: inout RandomGenerator) {
-        weight = Parameter(Tensor.normal([count, dim], using: &rng))
+    /// Weights drawn from N(0, 1) (PyTorch's default; the padding row is zero, as PyTorch makes it).
+    public init(_ count: Int, _ dim: Int, paddingIndex: Int? = nil, rng: inout RandomGenerator) {
+        let w = Tensor.normal([count, dim], using: &rng)
+        if let p = paddingIndex, p >= 0, p < count { (w.pointer + p * dim).update(repeating: 0, count: dim) }
+        weight = Parameter(w)
+        self.paddingIndex = paddingIndex
         super.init()
     }
 
     /// Rows for `ids`, shaped `shape + [dim]` (default `[ids.count]`).
     public func callAsFunction(_ ids: [Int], shape: [Int]? = nil) -> Tensor {
-        embedding(weight.value, ids: ids, idsShape: shape)
+        embedding(weight.value, ids: ids, idsShape: shape, paddingIndex: paddingIndex)
     }
 }
 

@@ -1,7 +1,7 @@
 // Module: a tree of layers whose parameters are addressed by HF-style key paths
 // ("encoder.layer.0.attention.self.query.weight"). Children and parameters are found by reflection over
-// stored properties; a property's key is its name, unless the class renames it in `keyRenames`
-// (declared beside the properties, e.g. `["selfAttention": "self"]`).
+// stored properties; a property's key is its name in snake_case (`qProj` → `q_proj`, as HF names it),
+// unless the class renames it in `keyRenames` (declared beside the properties, e.g. `["selfAttention": "self"]`).
 
 import RLHFTensor
 
@@ -45,8 +45,8 @@ open class Module: @unchecked Sendable {
 
     public init() {}
 
-    /// Checkpoint keys that differ from property names: property name → key (e.g. BERT's
-    /// `["selfAttention": "self"]`). Arrays of modules contribute `key.0`, `key.1`, ….
+    /// Checkpoint keys that differ from the snake_case of property names: property name → key (e.g. BERT's
+    /// `["selfAttention": "self", "layerNorm": "LayerNorm"]`). Arrays of modules contribute `key.0`, `key.1`, ….
     open var keyRenames: [String: String] { [:] }
 
     /// Direct children and parameters under their keys, in declaration order.
@@ -60,10 +60,19 @@ open class Module: @unchecked Sendable {
             for child in m.children {
                 guard let label = child.label else { continue }
                 let name = label.hasPrefix("_") ? String(label.dropFirst()) : label
-                entries.append((renames[name] ?? name, child.value))
+                entries.append((renames[name] ?? Module.snakeCase(name), child.value))
             }
         }
         return entries
+    }
+
+    /// `qProj` → `q_proj`, `embedTokens` → `embed_tokens`: the HF spelling of a Swift property name.
+    public static func snakeCase(_ name: String) -> String {
+        var out = ""
+        for ch in name {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
     }
 
     /// Direct child modules with their keys (arrays contribute "name.0", "name.1", …).

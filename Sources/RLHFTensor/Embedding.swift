@@ -1,8 +1,9 @@
 // Embedding lookup and dropout: fused kernels with their own backward.
 
 /// Rows of `weight` [V, C] picked by `ids`, shaped `idsShape + [C]` (as `nn.Embedding`).
-/// The backward scatter-adds into a dense [V, C] gradient.
-public func embedding(_ weight: Tensor, ids: [Int], idsShape: [Int]? = nil) -> Tensor {
+/// The backward scatter-adds into a dense [V, C] gradient; the row `paddingIndex`, if given, gets none
+/// (as `nn.Embedding(padding_idx:)`).
+public func embedding(_ weight: Tensor, ids: [Int], idsShape: [Int]? = nil, paddingIndex: Int? = nil) -> Tensor {
     precondition(weight.rank == 2, "embedding: weight must be [V, C], got \(weight.shape)")
     let v = weight.shape[0], c = weight.shape[1]
     let shape = idsShape ?? [ids.count]
@@ -17,7 +18,7 @@ public func embedding(_ weight: Tensor, ids: [Int], idsShape: [Int]? = nil) -> T
     return Tensor.record("embedding", out, [weight]) { g in
         let gc = g.contiguous(), dw = Tensor(zeros: [v, c])
         let pg = gc.pointer, pd = dw.pointer
-        for (i, id) in ids.enumerated() {
+        for (i, id) in ids.enumerated() where id != paddingIndex {
             let d = pd + id * c, s = pg + i * c
             for j in 0..<c { d[j] += s[j] }
         }

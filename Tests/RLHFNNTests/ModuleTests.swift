@@ -65,6 +65,19 @@ final class ModuleTests: XCTestCase {
         XCTAssertNil(m.parameter(at: "encoder.layer.2.attention.self.query.weight"))
     }
 
+    func testPropertyNamesBecomeSnakeCaseKeys() {
+        XCTAssertEqual(Module.snakeCase("qProj"), "q_proj")
+        XCTAssertEqual(Module.snakeCase("postAttentionLayernorm"), "post_attention_layernorm")
+        XCTAssertEqual(Module.snakeCase("weight"), "weight")
+        final class Block: Module, @unchecked Sendable {
+            let qProj: Linear
+            let inputLayernorm = RMSNorm(2)
+            init(rng: inout RandomGenerator) { qProj = Linear(2, 2, bias: false, rng: &rng); super.init() }
+        }
+        var rng = RandomGenerator(seed: 0)
+        XCTAssertEqual(Block(rng: &rng).namedParameters().map(\.key), ["q_proj.weight", "input_layernorm.weight"])
+    }
+
     func testCountingFreezingAndModes() {
         var rng = RandomGenerator(seed: 1)
         let m = Model(rng: &rng)

@@ -1,0 +1,94 @@
+// A read-only memory map of a whole file, and a bounds-checked little-endian cursor over it. Every read
+// checks the bytes left first and throws `FormatError.truncated` naming the offset and the field.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file mapped read-only into memory (`mmap`), unmapped when the last reference goes away.
+final class MappedFile: @unchecked Sendable {
+    /// The path it was opened with (for messages).
+    let path: String
+    /// The first byte; a valid (never dereferenced) pointer when the file is empty.
+    let base: UnsafeRawPointer
+    /// File size in bytes.
+    let count: Int
+    private let mapped: Bool
+
+    /// Maps `path`; throws `FormatError.io` when it cannot be opened, is not a regular file, or cannot be mapped.
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FormatError.io(path: path, reason: "cannot open: \(systemErrorMessage(errno))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FormatError.io(path: path, reason: "cannot stat: \(systemErrorMessage(errno))") }
+        if (st.st_mode & S_IFMT) != S_IFREG { throw FormatError.io(path: path, reason: "not a regular file") }
+        count = Int(st.st_size)
+        if count == 0 {
+            base = UnsafeRawPointer(bitPattern: 64)!  // never read: every access is bounds-checked against 0
+            mapped = false
+            return
+        }
+        guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw FormatError.io(path: path, reason: "cannot map \(count) bytes: \(systemErrorMessage(errno))")
+        }
+        base = UnsafeRawPointer(p)
+        mapped = true
+    }
+
+    deinit {
+        if mapped { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+}
+
+/// Reads little-endian fields from `[0, count)` of a buffer, checking each against the bytes left.
+struct ByteCursor {
+    let base: UnsafeRawPointer
+    let count: Int
+    let path: String
+    /// Byte offset of the next read.
+    var offset: Int = 0
+
+    init(_ file: MappedFile) {
+        base = file.base
+        count = file.count
+        path = file.path
+    }
+
+    /// Bytes left after `offset`.
+    var remaining: Int { count - offset }
+
+    /// Throws unless `n` more bytes are available for `what`.
+    func require(_ n: Int, _ what: @autoclosure () -> String) throws {
+        if n < 0 || n > remaining {
+            throw FormatError.truncated(path: path, offset: offset, what: what(), needed: n, available: remaining)
+        }
+    }
+
+    @inline(__always)
+    private mutating func load<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T {
+        try require(MemoryLayout<T>.size, what())
+        let v = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += MemoryLayout<T>.size
+        return v
+    }
+
+    mutating func u8(_ what: @autoclosure () -> String) throws -> UInt8 { try load(UInt8.self, what()) }
+    mutating func u16(_ what: @autoclosure () -> String) throws -> UInt16 { try load(UInt16.self, what()) }
+    mutating func u32(_ what: @autoclosure () -> String) throws -> UInt32 { try load(UInt32.self, what()) }
+    mutating func u64(_ what: @autoclosure () -> String) throws -> UInt64 { try load(UInt64.self, what()) }
+
+    /// `n` bytes as UTF-8 text; throws when they are not valid UTF-8.
+    mutating func utf8(_ n: Int, _ what: @autoclosure () -> String) throws -> String {
+        try require(n, what())
+        let bytes = UnsafeRawBufferPointer(start: base + offset, count: n)
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw FormatError.invalid(path: path, offset: offset, reason: "\(what()) is not valid UTF-8")
+        }
+        offset += n
+        return s
+    }
+}

@@ -1,0 +1,201 @@
+// BERT encoder (BERT, MiniLM), ported from transformers' modeling_bert.py (BertModel, eager attention).
+//
+// Shapes: B batch, T tokens, C hidden size, NH heads, hs = C / NH head size, I intermediate size.
+//   embeddings: word [V, C] + position [P, C] + token type [2, C] → LayerNorm → x [B, T, C]
+//   layer: q, k, v = Linear(x) → [B, NH, T, hs]; ctx = softmax(q kᵀ/√hs + padding mask) v
+//          a = LayerNorm(x + dense(ctx)); x = LayerNorm(a + dense(gelu(dense(a))))
+//   pooler: tanh(dense(x[:, 0]))
+// Keys: embeddings.word_embeddings.weight, encoder.layer.N.attention.self.query.weight, …, pooler.dense.weight.
+
+import RLHFNN
+import RLHFTensor
+
+/// `config.json` of a BERT-family encoder (fields are the camelCase of HF's keys).
+public struct BertConfig: Codable, Sendable, Equatable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    public var hiddenAct: String?
+    public var maxPositionEmbeddings: Int
+    public var typeVocabSize: Int?
+    public var layerNormEps: Float?
+    public var padTokenId: Int?
+    public var modelType: String?
+    public var positionEmbeddingType: String?
+
+    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+                intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
+                layerNormEps: Float = 1e-12, hiddenAct: String = "gelu") {
+        self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
+        self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
+        self.maxPositionEmbeddings = maxPositionEmbeddings; self.typeVocabSize = typeVocabSize
+        self.layerNormEps = layerNormEps; self.hiddenAct = hiddenAct
+    }
+
+    /// The activation of the intermediate layer.
+    func activation(source: String) throws -> GeluApproximation {
+        switch hiddenAct ?? "gelu" {
+        case "gelu": return .none
+        case "gelu_new", "gelu_pytorch_tanh": return .tanh
+        case let other: throw ModelError.unsupportedConfig(source: source, reason: "hidden_act '\(other)' is not supported (gelu, gelu_new)")
+        }
+    }
+}
+
+/// Word, position and token-type embeddings, summed and normalised.
+public final class BertEmbeddings: Module, @unchecked Sendable {
+    public let wordEmbeddings: Embedding
+    public let positionEmbeddings: Embedding
+    public let tokenTypeEmbeddings: Embedding
+    public let layerNorm: LayerNorm
+    override public var keyRenames: [String: String] { ["layerNorm": "LayerNorm"] }
+
+    init(_ c: BertConfig, rng: inout RandomGenerator) {
+        wordEmbeddings = Embedding(c.vocabSize, c.hiddenSize, paddingIndex: c.padTokenId ?? 0, rng: &rng)
+        positionEmbeddings = Embedding(c.maxPositionEmbeddings, c.hiddenSize, rng: &rng)
+        tokenTypeEmbeddings = Embedding(c.typeVocabSize ?? 2, c.hiddenSize, rng: &rng)
+        layerNorm = LayerNorm(c.hiddenSize, eps: c.layerNormEps ?? 1e-12)
+        super.init()
+    }
+
+    /// ids, typeIds: B·T row-major → [B, T, C].
+    func callAsFunction(ids: [Int], typeIds: [Int], batch b: Int, length t: Int) -> Tensor {
+        let positions = (0..<b).flatMap { _ in 0..<t }
+        let x = wordEmbeddings(ids, shape: [b, t]) + positionEmbeddings(positions, shape: [b, t])
+            + tokenTypeEmbeddings(typeIds, shape: [b, t])
+        return layerNorm(x)
+    }
+}
+
+/// Query, key and value projections (key "attention.self").
+public final class BertSelfAttention: Module, @unchecked Sendable {
+    public let query: Linear, key: Linear, value: Linear
+    init(_ c: BertConfig, rng: inout RandomGenerator) {
+        query = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
+        key = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
+        value = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
+        super.init()
+    }
+}
+
+/// A dense map, then LayerNorm of the residual sum (keys "attention.output", "output").
+public final class BertResidualOutput: Module, @unchecked Sendable {
+    public let dense: Linear
+    public let layerNorm: LayerNorm
+    override public var keyRenames: [String: String] { ["layerNorm": "LayerNorm"] }
+    init(_ inDim: Int, _ c: BertConfig, rng: inout RandomGenerator) {
+        dense = Linear(inDim, c.hiddenSize, rng: &rng)
+        layerNorm = LayerNorm(c.hiddenSize, eps: c.layerNormEps ?? 1e-12)
+        super.init()
+    }
+    func callAsFunction(_ h: Tensor, residual: Tensor) -> Tensor { layerNorm(dense(h) + residual) }
+}
+
+public final class BertAttention: Module, @unchecked Sendable {
+    public let selfAttention: BertSelfAttention
+    public let output: BertResidualOutput
+    override public var keyRenames: [String: String] { ["selfAttention": "self"] }
+    init(_ c: BertConfig, rng: inout RandomGenerator) {
+        selfAttention = BertSelfAttention(c, rng: &rng)
+        output = BertResidualOutput(c.hiddenSize, c, rng: &rng)
+        super.init()
+    }
+}
+
+public final class BertIntermediate: Module, @unchecked Sendable {
+    public let dense: Linear
+    init(_ c: BertConfig, rng: inout RandomGenerator) {
+        dense = Linear(c.hiddenSize, c.intermediateSize, rng: &rng)
+        super.init()
+    }
+}
+
+/// One transformer block.
+public final class BertLayer: Module, @unchecked Sendable {
+    public let attention: BertAttention
+    public let intermediate: BertIntermediate
+    public let output: BertResidualOutput
+    let heads: Int
+    let act: GeluApproximation
+
+    init(_ c: BertConfig, act: GeluApproximation, rng: inout RandomGenerator) {
+        attention = BertAttention(c, rng: &rng)
+        intermediate = BertIntermediate(c, rng: &rng)
+        output = BertResidualOutput(c.intermediateSize, c, rng: &rng)
+        heads = c.numAttentionHeads
+        self.act = act
+        super.init()
+    }
+
+    /// x [B, T, C], mask [B, T] (1 real, 0 padding) → [B, T, C].
+    func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
+        let sa = attention.selfAttention
+        let q = splitHeads(sa.query(x), heads: heads)
+        let k = splitHeads(sa.key(x), heads: heads)
+        let v = splitHeads(sa.value(x), heads: heads)
+        let ctx = mergeHeads(scaledDotProductAttention(q, k, v, causal: false, keyPaddingMask: mask))
+        let a = attention.output(ctx, residual: x)
+        return output(gelu(intermediate.dense(a), approximate: act), residual: a)
+    }
+}
+
+public final class BertEncoder: Module, @unchecked Sendable {
+    public let layers: [BertLayer]
+    override public var keyRenames: [String: String] { ["layers": "layer"] }
+    init(_ c: BertConfig, act: GeluApproximation, rng: inout RandomGenerator) {
+        layers = (0..<c.numHiddenLayers).map { _ in BertLayer(c, act: act, rng: &rng) }
+        super.init()
+    }
+}
+
+public final class BertPooler: Module, @unchecked Sendable {
+    public let dense: Linear
+    init(_ c: BertConfig, rng: inout RandomGenerator) {
+        dense = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
+        super.init()
+    }
+    /// tanh(dense(x[:, 0])): [B, T, C] → [B, C].
+    public func callAsFunction(_ hidden: Tensor) -> Tensor {
+        dense(hidden.sliced(axis: 1, 0, 1).squeezed(1)).tanh()
+    }
+}
+
+/// The BERT encoder (`BertModel`): embeddings, encoder and an optional pooler.
+public final class BertModel: Module, @unchecked Sendable {
+    public let config: BertConfig
+    public let embeddings: BertEmbeddings
+    public let encoder: BertEncoder
+    public let pooler: BertPooler?
+
+    /// A randomly initialised model (weights are normally loaded afterwards).
+    public init(_ config: BertConfig, pooler: Bool = true, source: String = "config", rng: inout RandomGenerator) throws {
+        guard config.hiddenSize % config.numAttentionHeads == 0 else {
+            throw ModelError.unsupportedConfig(source: source, reason: "hidden_size \(config.hiddenSize) is not divisible by num_attention_heads \(config.numAttentionHeads)")
+        }
+        if let p = config.positionEmbeddingType, p != "absolute" {
+            throw ModelError.unsupportedConfig(source: source, reason: "position_embedding_type '\(p)' is not supported (absolute)")
+        }
+        let act = try config.activation(source: source)
+        self.config = config
+        embeddings = BertEmbeddings(config, rng: &rng)
+        encoder = BertEncoder(config, act: act, rng: &rng)
+        self.pooler = pooler ? BertPooler(config, rng: &rng) : nil
+        super.init()
+    }
+
+    /// The last hidden state [B, T, C] of a batch.
+    ///
+    /// - Parameters:
+    ///   - ids: B·T token ids, row-major.
+    ///   - attentionMask: [B, T], 1 for real tokens, 0 for padding (nil: all real).
+    ///   - tokenTypeIds: B·T segment ids (nil: all 0).
+    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, tokenTypeIds: [Int]? = nil) -> Tensor {
+        precondition(b > 0 && ids.count % b == 0, "BertModel: \(ids.count) ids for batch \(b)")
+        let t = ids.count / b
+        var x = embeddings(ids: ids, typeIds: tokenTypeIds ?? Array(repeating: 0, count: ids.count), batch: b, length: t)
+        for layer in encoder.layers { x = layer(x, mask: attentionMask) }
+        return x
+    }
+}

@@ -1,0 +1,102 @@
+// A GGUF llama file seen as HF-named weights: `blk.N.attn_q.weight` → `model.layers.N.self_attn.q_proj.weight`,
+// with the rotary row permutation that convert_hf_to_gguf applies to Q and K undone, and the llama
+// hyper-parameters of its metadata as a LlamaConfig.
+
+import RLHFFormats
+import RLHFTensor
+
+/// GGUF tensor name → HF name (llama), for one block's or the model's tensors.
+func hfName(forGGUF name: String) -> String? {
+    let top: [String: String] = [
+        "token_embd.weight": "model.embed_tokens.weight",
+        "output_norm.weight": "model.norm.weight",
+        "output.weight": "lm_head.weight",
+    ]
+    if let n = top[name] { return n }
+    let parts = name.split(separator: ".")
+    guard parts.count == 4, parts[0] == "blk", let layer = Int(parts[1]) else { return nil }
+    let inner: [Substring: String] = [
+        "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+        "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+        "attn_output": "self_attn.o_proj",
+        "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj",
+    ]
+    guard let mapped = inner[parts[2]] else { return nil }
+    return "model.layers.\(layer).\(mapped).\(parts[3])"
+}
+
+/// The weights of a GGUF llama file under HF names, dequantised on demand.
+public struct GGUFLlamaWeights: WeightSource {
+    public let file: GGUFFile
+    public let config: LlamaConfig
+    private let hfToGGUF: [String: String]
+
+    public init(_ file: GGUFFile) throws {
+        self.file = file
+        self.config = try llamaConfig(fromGGUF: file)
+        var map: [String: String] = [:]
+        var unknown: [String] = []
+        for info in file.tensorInfos {
+            if let hf = hfName(forGGUF: info.name) { map[hf] = info.name } else { unknown.append(info.name) }
+        }
+        if !unknown.isEmpty {
+            throw ModelError.unsupportedConfig(source: file.path, reason: "tensors with no llama mapping: \(unknown.prefix(8).joined(separator: ", "))")
+        }
+        hfToGGUF = map
+    }
+
+    public var sourceDescription: String { file.path }
+    public var tensorNames: [String] { hfToGGUF.keys.sorted() }
+
+    public func shape(of name: String) -> [Int]? {
+        guard let g = hfToGGUF[name] else { return nil }
+        return file.tensorInfos.first { $0.name == g }?.shape
+    }
+
+    public func tensor(_ name: String) throws -> Tensor {
+        guard let g = hfToGGUF[name] else {
+            throw ModelError.weightsMismatch(source: file.path, missing: [name], unexpected: [], wrongShape: [])
+        }
+        let t = try file.tensor(g)
+        if name.hasSuffix("self_attn.q_proj.weight") { return unpermuteLlamaRotary(t, heads: config.numAttentionHeads) }
+        if name.hasSuffix("self_attn.k_proj.weight") { return unpermuteLlamaRotary(t, heads: config.kvHeads) }
+        return t
+    }
+}
+
+/// The llama hyper-parameters of a GGUF file's metadata (`llama.*` keys; vocabulary from the tokenizer).
+public func llamaConfig(fromGGUF file: GGUFFile) throws -> LlamaConfig {
+    let md = file.metadata
+    guard let arch = md["general.architecture"]?.string else {
+        throw ModelError.unsupportedConfig(source: file.path, reason: "metadata has no general.architecture")
+    }
+    guard arch == "llama" else {
+        throw ModelError.unsupportedConfig(source: file.path, reason: "architecture '\(arch)' is not supported (llama)")
+    }
+    func int(_ key: String) throws -> Int {
+        guard let v = md["llama." + key]?.int else {
+            throw ModelError.unsupportedConfig(source: file.path, reason: "metadata key 'llama.\(key)' is missing or not an integer")
+        }
+        return v
+    }
+    let vocab: Int
+    if let v = md["llama.vocab_size"]?.int { vocab = v }
+    else if let tokens = md["tokenizer.ggml.tokens"]?.array { vocab = tokens.count }
+    else {
+        vocab = file.tensorInfos.first { $0.name == "token_embd.weight" }?.shape.first ?? 0
+    }
+    let heads = try int("attention.head_count")
+    var c = LlamaConfig(vocabSize: vocab, hiddenSize: try int("embedding_length"),
+                        intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
+                        numAttentionHeads: heads, numKeyValueHeads: md["llama.attention.head_count_kv"]?.int ?? heads,
+                        rmsNormEps: Float(md["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5),
+                        ropeTheta: Float(md["llama.rope.freq_base"]?.double ?? 10_000),
+                        tieWordEmbeddings: !file.tensorInfos.contains { $0.name == "output.weight" },
+                        maxPositionEmbeddings: md["llama.context_length"]?.int ?? 2048)
+    if let rotDim = md["llama.rope.dimension_count"]?.int, rotDim != c.hiddenSize / heads { c.headDim = rotDim }
+    c.bosTokenId = md["tokenizer.ggml.bos_token_id"]?.int
+    c.eosTokenId = md["tokenizer.ggml.eos_token_id"]?.int
+    c.padTokenId = md["tokenizer.ggml.padding_token_id"]?.int
+    try c.validate(source: file.path)
+    return c
+}

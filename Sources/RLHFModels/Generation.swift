@@ -1,0 +1,156 @@
+// Autoregressive generation with a KV cache: batched prompts with left padding, greedy or sampled
+// (temperature, top-k, top-p), stopping on stop tokens or stop strings. Returns the tokens and their
+// log-probabilities under the sampling distribution (PPO reuses them as the old policy's log-probs).
+//
+// Shapes: B prompts, P longest prompt, V vocabulary. The prefill runs [B, P]; each later step [B, 1].
+// Positions follow the attention mask as in transformers' generate: position = cumsum(mask) − 1.
+
+import RLHFNN
+import RLHFTensor
+
+/// A decoder that `generate` can drive (Llama, GPT-2).
+public protocol CausalLanguageModel: Module {
+    /// Vocabulary size V.
+    var vocabularySize: Int { get }
+    /// An empty KV cache for this model.
+    func makeCache() -> KVCache
+    /// Final hidden states [B, T, C] (see `LlamaForCausalLM.hiddenStates`).
+    func hiddenStates(ids: [Int], batch: Int, attentionMask: Tensor?, positions: [Int]?, cache: KVCache?) -> Tensor
+    /// Logits [B, T, V] of hidden states.
+    func logits(fromHidden h: Tensor) -> Tensor
+}
+
+extension LlamaForCausalLM: CausalLanguageModel {
+    public var vocabularySize: Int { config.vocabSize }
+}
+
+extension GPT2LMHeadModel: CausalLanguageModel {
+    public var vocabularySize: Int { config.vocabSize }
+}
+
+/// How to pick tokens and when to stop.
+public struct GenerationConfig: Sendable {
+    /// Most tokens generated per prompt.
+    public var maxNewTokens: Int = 64
+    /// 0 picks the most likely token (greedy); otherwise logits are divided by it before sampling.
+    public var temperature: Float = 0
+    /// Sample only among the k most likely tokens.
+    public var topK: Int? = nil
+    /// Sample only among the smallest set of tokens whose probability reaches p (nucleus).
+    public var topP: Float? = nil
+    /// Tokens that end a sequence (kept as its last token), e.g. EOS.
+    public var stopTokenIds: Set<Int> = []
+    /// Texts that end a sequence once the decoded continuation contains them (needs `decode`).
+    public var stopStrings: [String] = []
+
+    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Float? = nil,
+                stopTokenIds: Set<Int> = [], stopStrings: [String] = []) {
+        self.maxNewTokens = maxNewTokens; self.temperature = temperature; self.topK = topK; self.topP = topP
+        self.stopTokenIds = stopTokenIds; self.stopStrings = stopStrings
+    }
+}
+
+/// What `generate` returns, per prompt.
+public struct GenerationOutput: Sendable {
+    /// Generated tokens, ending with the stop token when one was produced.
+    public var tokens: [[Int]]
+    /// log p(token) under softmax(logits / temperature) (temperature 1 when greedy), one per token.
+    public var logProbs: [[Float]]
+    /// Whether the sequence stopped on a stop token or string (false: ran out of `maxNewTokens`).
+    public var stopped: [Bool]
+}
+
+/// Generates continuations of `prompts` (token ids, any lengths) in one left-padded batch.
+///
+/// - Parameters:
+///   - padTokenId: fills the left padding (masked out; its value does not matter).
+///   - decode: turns tokens into text, for `stopStrings`.
+///   - onToken: called after each step with the new token of every still-running sequence (streaming).
+public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int = 0,
+                     rng: inout RandomGenerator, decode: (([Int]) -> String)? = nil,
+                     onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil) -> GenerationOutput {
+    precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
+    let b = prompts.count, p = prompts.map(\.count).max()!
+    var ids: [Int] = [], mask: [Float] = [], positions: [Int] = []
+    for prompt in prompts {
+        let pad = p - prompt.count
+        ids += Array(repeating: padTokenId, count: pad) + prompt
+        mask += Array(repeating: 0, count: pad) + Array(repeating: 1, count: prompt.count)
+        positions += Array(repeating: 1, count: pad) + Array(0..<prompt.count)   // HF fills padded positions with 1
+    }
+    var nextPosition = prompts.map(\.count)
+    var out = GenerationOutput(tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
+                               stopped: Array(repeating: false, count: b))
+    let cache = model.makeCache()
+    return withNoGrad {
+        var stepIds = ids, stepPositions = positions, t = p
+        let needsMask = mask.contains(0)
+        for _ in 0..<max(config.maxNewTokens, 0) {
+            let maskTensor = needsMask ? Tensor(mask, shape: [b, mask.count / b]) : nil
+            let h = model.hiddenStates(ids: stepIds, batch: b, attentionMask: maskTensor, positions: stepPositions, cache: cache)
+            let last = model.logits(fromHidden: h.sliced(axis: 1, t - 1, t)).reshaped([b, model.vocabularySize])
+            let (tokens, logProbs) = pickTokens(last, config: config, rng: &rng)
+            var newIds: [Int] = []
+            for i in 0..<b {
+                if out.stopped[i] { newIds.append(padTokenId); continue }
+                out.tokens[i].append(tokens[i]); out.logProbs[i].append(logProbs[i])
+                onToken?(i, tokens[i])
+                if config.stopTokenIds.contains(tokens[i]) { out.stopped[i] = true }
+                else if !config.stopStrings.isEmpty, let decode {
+                    let text = decode(out.tokens[i])
+                    if config.stopStrings.contains(where: { text.contains($0) }) { out.stopped[i] = true }
+                }
+                newIds.append(tokens[i])
+            }
+            if out.stopped.allSatisfy({ $0 }) { break }
+            // the next step feeds one token per row; finished rows feed padding that stays masked out
+            var newMask = [Float](), newPositions = [Int]()
+            for i in 0..<b {
+                let row = Array(mask[(i * mask.count / b)..<((i + 1) * mask.count / b)])
+                newMask += row + [1]
+                newPositions.append(nextPosition[i]); nextPosition[i] += 1
+            }
+            mask = newMask
+            stepIds = newIds; stepPositions = newPositions; t = 1
+        }
+        return out
+    }
+}
+
+/// One token per row of logits [B, V], with its log-probability under the sampling distribution.
+func pickTokens(_ logits: Tensor, config: GenerationConfig, rng: inout RandomGenerator) -> ([Int], [Float]) {
+    let (b, v) = (logits.shape[0], logits.shape[1])
+    let temperature = config.temperature > 0 ? config.temperature : 1
+    let scaled = (logits * (1 / temperature)).contiguous()
+    let logp = logSoftmax(scaled, axis: -1).scalars
+    let x = scaled.scalars
+    var tokens: [Int] = [], lps: [Float] = []
+    for i in 0..<b {
+        let row = Array(x[(i * v)..<((i + 1) * v)])
+        var pick: Int
+        if config.temperature <= 0 {
+            pick = 0
+            for j in 1..<v where row[j] > row[pick] { pick = j }
+        } else {
+            // candidates: all, the top k, then the nucleus of probability top p
+            var order = Array(0..<v)
+            if config.topK != nil || config.topP != nil { order.sort { row[$0] > row[$1] } }
+            if let k = config.topK, k > 0 { order = Array(order.prefix(k)) }
+            let m = order.map { row[$0] }.max() ?? 0
+            var weights = order.map { Double(sexp(row[$0] - m)) }
+            if let topP = config.topP, topP < 1 {
+                let total = weights.reduce(0, +)
+                var acc = 0.0, keep = 0
+                for w in weights { acc += w / total; keep += 1; if acc >= Double(topP) { break } }
+                order = Array(order.prefix(keep)); weights = Array(weights.prefix(keep))
+            }
+            let total = weights.reduce(0, +)
+            var u = rng.nextDouble() * total
+            pick = order.last!
+            for (j, w) in zip(order, weights) { if u < w { pick = j; break }; u -= w }
+        }
+        tokens.append(pick)
+        lps.append(logp[i * v + pick])
+    }
+    return (tokens, lps)
+}

@@ -1,0 +1,29 @@
+// Errors of model loading and use; every message names the file or folder and the key.
+
+/// What went wrong while loading or running a model.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    /// The checkpoint does not fit the model: names every missing, unexpected and wrongly shaped tensor.
+    case weightsMismatch(source: String, missing: [String], unexpected: [String], wrongShape: [String])
+    /// config.json (or GGUF metadata) describes something we cannot build.
+    case unsupportedConfig(source: String, reason: String)
+    /// A path that is neither a HF folder nor a GGUF file.
+    case notAModel(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .weightsMismatch(source, missing, unexpected, wrongShape):
+            var parts: [String] = []
+            func list(_ xs: [String]) -> String {
+                xs.prefix(12).joined(separator: ", ") + (xs.count > 12 ? ", … (\(xs.count) in all)" : "")
+            }
+            if !missing.isEmpty { parts.append("missing tensors: \(list(missing))") }
+            if !unexpected.isEmpty { parts.append("unexpected tensors: \(list(unexpected))") }
+            if !wrongShape.isEmpty { parts.append("wrongly shaped tensors: \(list(wrongShape))") }
+            return "\(source): checkpoint does not fit the model: " + parts.joined(separator: "; ")
+        case let .unsupportedConfig(source, reason):
+            return "\(source): \(reason)"
+        case let .notAModel(path, reason):
+            return "\(path): not a model: \(reason)"
+        }
+    }
+}

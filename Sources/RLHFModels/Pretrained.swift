@@ -1,0 +1,131 @@
+// Loading what users have: a HF folder (config.json + *.safetensors + tokenizer.json) or a GGUF file,
+// into one of our architectures plus its tokenizer.
+
+import Foundation
+import RLHFFormats
+import RLHFNN
+import RLHFTensor
+import RLHFTokenizers
+
+/// One of the supported architectures.
+public enum Architecture {
+    case bert(BertModel)
+    case llama(LlamaForCausalLM)
+    case gpt2(GPT2LMHeadModel)
+
+    /// The module tree.
+    public var module: Module {
+        switch self {
+        case .bert(let m): return m
+        case .llama(let m): return m
+        case .gpt2(let m): return m
+        }
+    }
+
+    /// The model as a decoder, when it is one.
+    public var causalLM: CausalLanguageModel? {
+        switch self {
+        case .bert: return nil
+        case .llama(let m): return m
+        case .gpt2(let m): return m
+        }
+    }
+
+    /// A short name ("bert", "llama", "gpt2").
+    public var name: String {
+        switch self {
+        case .bert: return "bert"
+        case .llama: return "llama"
+        case .gpt2: return "gpt2"
+        }
+    }
+}
+
+/// A loaded model, its tokenizer and where they came from.
+public struct PretrainedModel {
+    public let architecture: Architecture
+    public let tokenizer: Tokenizer?
+    public let path: String
+    /// Tensor dtypes in the source file, by tensor name (for `rlhf inspect`).
+    public let dtypes: [String: String]
+}
+
+/// Loads a HF folder or a `.gguf` file.
+public func loadPretrained(path: String) throws -> PretrainedModel {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw ModelError.notAModel(path: path, reason: "no such file or folder")
+    }
+    if !isDir.boolValue {
+        guard path.hasSuffix(".gguf") else {
+            throw ModelError.notAModel(path: path, reason: "expected a HF folder (config.json, *.safetensors) or a .gguf file")
+        }
+        return try loadGGUF(path: path)
+    }
+    return try loadHFFolder(path: path)
+}
+
+private func loadGGUF(path: String) throws -> PretrainedModel {
+    let file = try GGUFFile(path: path)
+    let weights = try GGUFLlamaWeights(file)
+    var rng = RandomGenerator(seed: 0)
+    let model = try LlamaForCausalLM(weights.config, source: path, rng: &rng)
+    try model.loadParameters(from: weights)
+    model.eval()
+    let md = file.metadata
+    var tokenizer: Tokenizer? = nil
+    if let model = md["tokenizer.ggml.model"]?.string, let tokens = md["tokenizer.ggml.tokens"]?.stringArray {
+        let vocab = GGUFVocabulary(
+            model: model, pre: md["tokenizer.ggml.pre"]?.string, tokens: tokens,
+            tokenTypes: md["tokenizer.ggml.token_type"]?.intArray,
+            merges: md["tokenizer.ggml.merges"]?.stringArray ?? [],
+            scores: md["tokenizer.ggml.scores"]?.floatArray,
+            bosTokenId: md["tokenizer.ggml.bos_token_id"]?.int, eosTokenId: md["tokenizer.ggml.eos_token_id"]?.int,
+            unknownTokenId: md["tokenizer.ggml.unknown_token_id"]?.int,
+            paddingTokenId: md["tokenizer.ggml.padding_token_id"]?.int,
+            addBosToken: md["tokenizer.ggml.add_bos_token"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
+            chatTemplate: md["tokenizer.chat_template"]?.string)
+        tokenizer = try Tokenizer.fromGGUFVocabulary(vocab)
+    }
+    var dtypes: [String: String] = [:]
+    for info in file.tensorInfos { dtypes[hfName(forGGUF: info.name) ?? info.name] = "\(info.type)".uppercased() }
+    return PretrainedModel(architecture: .llama(model), tokenizer: tokenizer, path: path, dtypes: dtypes)
+}
+
+private func loadHFFolder(path: String) throws -> PretrainedModel {
+    let configPath = path + "/config.json"
+    guard let data = FileManager.default.contents(atPath: configPath),
+          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
+    }
+    let modelType = json["model_type"] as? String ?? ""
+    let weights = try SafetensorsCheckpoint(directory: path)
+    var rng = RandomGenerator(seed: 0)
+    let arch: Architecture
+    switch modelType {
+    case "bert":
+        let hasPooler = weights.tensorNames.contains { $0.hasSuffix("pooler.dense.weight") }
+        let m = try BertModel(try decodeConfig(BertConfig.self, from: configPath), pooler: hasPooler, source: configPath, rng: &rng)
+        try m.loadParameters(from: weights, candidates: { [$0, "bert." + $0] },
+                             ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("classifier.") || $0.hasPrefix("cls.") })
+        arch = .bert(m)
+    case "llama":
+        let m = try LlamaForCausalLM(try decodeConfig(LlamaConfig.self, from: configPath), source: configPath, rng: &rng)
+        try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil) })
+        arch = .llama(m)
+    case "gpt2":
+        let m = try GPT2LMHeadModel(try decodeConfig(GPT2Config.self, from: configPath), source: configPath, rng: &rng)
+        // the original Hub `gpt2` file has no "transformer." prefix
+        try m.loadParameters(from: weights, candidates: { [$0, String($0.dropFirst("transformer.".count))] },
+                             ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight" })
+        arch = .gpt2(m)
+    default:
+        throw ModelError.unsupportedConfig(source: configPath, reason: "model_type '\(modelType)' is not supported (bert, llama, gpt2)")
+    }
+    arch.module.eval()
+    let tokPath = path + "/tokenizer.json"
+    let tokenizer = FileManager.default.fileExists(atPath: tokPath) ? try Tokenizer.load(tokenizerJSON: tokPath) : nil
+    var dtypes: [String: String] = [:]
+    for n in weights.tensorNames { dtypes[n] = weights.info(n)?.dtype ?? "?" }
+    return PretrainedModel(architecture: arch, tokenizer: tokenizer, path: path, dtypes: dtypes)
+}

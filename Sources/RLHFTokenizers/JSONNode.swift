@@ -1,0 +1,168 @@
+// JSONNode: typed, path-tracking access to a parsed JSON document (tokenizer.json, tokenizer_config.json), so that
+// every fault names the file and the JSON path ("model.merges[12]") instead of trapping.
+import Foundation
+
+/// A value inside a parsed JSON file, with the path that led to it.
+struct JSONNode {
+    let value: Any
+    /// Dotted path from the root, e.g. `model.merges[3]`; empty for the root.
+    let path: String
+    /// The file the document came from, for error messages.
+    let file: String
+
+    /// Parses `data` (the contents of `file`); the top level must be an object.
+    static func parse(_ data: Data, file: String) throws -> JSONNode {
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw TokenizerError.malformedJSON(file: file, reason: Self.describe(error))
+        }
+        guard value is [String: Any] else {
+            throw TokenizerError.malformedJSON(file: file, reason: "the top level is \(Self.kind(of: value)), not an object")
+        }
+        return JSONNode(value: value, path: "", file: file)
+    }
+
+    /// Reads and parses the file at `path`.
+    static func load(path: String) throws -> JSONNode {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? Self.describe(error) : "no such file"
+            throw TokenizerError.unreadableFile(path: path, reason: reason)
+        }
+        return try parse(data, file: path)
+    }
+
+    private static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+        return ns.localizedDescription
+    }
+
+    /// Whether a parsed value is a JSON boolean. (Foundation bridges NSNumber 0 and 1 to Bool, so `is Bool` cannot
+    /// tell; JSONSerialization's booleans have Objective-C type "c".)
+    static func isBool(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return value is Bool }
+        return number.objCType.pointee == 0x63
+    }
+
+    /// The JSON type name of a parsed value, for messages.
+    static func kind(of value: Any) -> String {
+        if isBool(value) { return "a boolean" }
+        switch value {
+        case is NSNull: return "null"
+        case is NSNumber: return "a number"
+        case is String: return "a string"
+        case is [Any]: return "an array"
+        case is [String: Any]: return "an object"
+        default: return "\(type(of: value))"
+        }
+    }
+
+    var isNull: Bool { value is NSNull }
+
+    func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func wrongType(_ expected: String) -> TokenizerError {
+        .wrongType(file: file, path: path.isEmpty ? "(top level)" : path, expected: expected, found: Self.kind(of: value))
+    }
+
+    func invalid(_ reason: String) -> TokenizerError {
+        .invalidValue(file: file, path: path.isEmpty ? "(top level)" : path, reason: reason)
+    }
+
+    // MARK: Objects
+
+    func object() throws -> [String: Any] {
+        guard let dict = value as? [String: Any] else { throw wrongType("an object") }
+        return dict
+    }
+
+    /// The value under `key`, or nil when the key is absent or `null`.
+    func optional(_ key: String) throws -> JSONNode? {
+        let dict = try object()
+        guard let child = dict[key], !(child is NSNull) else { return nil }
+        return JSONNode(value: child, path: childPath(key), file: file)
+    }
+
+    /// The value under `key`; absent or `null` is an error naming the key.
+    func required(_ key: String) throws -> JSONNode {
+        guard let child = try optional(key) else {
+            throw TokenizerError.missingKey(file: file, path: childPath(key))
+        }
+        return child
+    }
+
+    func has(_ key: String) -> Bool { (value as? [String: Any])?[key] != nil }
+
+    // MARK: Scalars
+
+    func string() throws -> String {
+        guard let s = value as? String else { throw wrongType("a string") }
+        return s
+    }
+
+    func bool() throws -> Bool {
+        guard Self.isBool(value), let b = value as? Bool else { throw wrongType("a boolean") }
+        return b
+    }
+
+    func int() throws -> Int {
+        guard !Self.isBool(value), let number = value as? NSNumber else { throw wrongType("an integer") }
+        let d = number.doubleValue
+        guard d.rounded() == d, abs(d) < 9.0e15 else { throw wrongType("an integer") }
+        return Int(d)
+    }
+
+    func double() throws -> Double {
+        guard !Self.isBool(value), let number = value as? NSNumber else { throw wrongType("a number") }
+        return number.doubleValue
+    }
+
+    func array() throws -> [JSONNode] {
+        guard let items = value as? [Any] else { throw wrongType("an array") }
+        return items.enumerated().map { JSONNode(value: $0.element, path: "\(path)[\($0.offset)]", file: file) }
+    }
+
+    // MARK: Conveniences for optional fields with defaults
+
+    func string(_ key: String, default fallback: String) throws -> String {
+        try optional(key)?.string() ?? fallback
+    }
+
+    func optionalString(_ key: String) throws -> String? { try optional(key)?.string() }
+
+    func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        try optional(key)?.bool() ?? fallback
+    }
+
+    func optionalBool(_ key: String) throws -> Bool? { try optional(key)?.bool() }
+
+    func int(_ key: String, default fallback: Int) throws -> Int {
+        try optional(key)?.int() ?? fallback
+    }
+
+    func optionalInt(_ key: String) throws -> Int? { try optional(key)?.int() }
+
+    /// A non-negative integer (ids, lengths).
+    func nonNegativeInt() throws -> Int {
+        let n = try int()
+        guard n >= 0 else { throw invalid("expected a non-negative integer, found \(n)") }
+        return n
+    }
+
+    /// The `"type"` tag of a component object, parsed into the raw-value enum `T`; an unknown tag is an error naming it.
+    func componentType<T: RawRepresentable & CaseIterable>(_: T.Type, component: String) throws -> T
+    where T.RawValue == String {
+        let tag = try required("type")
+        let name = try tag.string()
+        guard let type = T(rawValue: name) else {
+            throw TokenizerError.unknownType(file: file, path: tag.path, component: component, type: name,
+                                             supported: T.allCases.map(\.rawValue).sorted())
+        }
+        return type
+    }
+}

@@ -1,0 +1,132 @@
+// `rlhf generate`, `rlhf tokenize`, `rlhf inspect`: load a HF folder or GGUF file and use it.
+
+import ArgumentParser
+import Foundation
+import RLHFModels
+import RLHFTensor
+import RLHFTokenizers
+
+/// Loads a model, turning load errors into one-line CLI errors.
+func loadModelOrFail(_ path: String) throws -> PretrainedModel {
+    do { return try loadPretrained(path: path) } catch { throw ValidationError("\(error)") }
+}
+
+func requireTokenizer(_ m: PretrainedModel) throws -> Tokenizer {
+    guard let t = m.tokenizer else { throw ValidationError("\(m.path): no tokenizer (tokenizer.json or GGUF vocabulary) found") }
+    return t
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate text from a decoder (HF folder or GGUF file), streaming it.")
+
+    @Option(help: "HF folder or .gguf file.") var model: String
+    @Option(help: "The prompt.") var prompt: String
+    @Flag(help: "Wrap the prompt as a user turn with the model's chat template.") var chat = false
+    @Option(help: "Most new tokens.") var maxNewTokens: Int = 64
+    @Option(help: "0 = greedy; otherwise sample at this temperature.") var temperature: Float = 0
+    @Option(help: "Nucleus sampling threshold (with --temperature).") var topP: Float?
+    @Option(help: "Sample among the k most likely tokens (with --temperature).") var topK: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be ≥ 1, got \(maxNewTokens)") }
+        guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0, got \(temperature)") }
+        if let p = topP, !(p > 0 && p <= 1) { throw ValidationError("--top-p must be in (0, 1], got \(p)") }
+    }
+
+    func run() throws {
+        let m = try loadModelOrFail(model)
+        guard let lm = m.architecture.causalLM else { throw ValidationError("\(model): a \(m.architecture.name) model cannot generate text") }
+        let tok = try requireTokenizer(m)
+        var text = prompt
+        if chat {
+            guard let template = tok.chatTemplate else { throw ValidationError("\(model): no chat template") }
+            text = try template.render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
+        }
+        let ids = tok.encode(text, addSpecialTokens: !chat)
+        var rng = RandomGenerator(seed: seed)
+        let config = GenerationConfig(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
+                                      stopTokenIds: Set([tok.eosTokenId].compactMap { $0 }))
+        var produced: [Int] = [], printed = ""
+        _ = generate(lm, prompts: [ids], config: config, padTokenId: tok.padTokenId ?? 0, rng: &rng, onToken: { _, token in
+            produced.append(token)
+            let now = tok.decode(produced, skipSpecialTokens: true)
+            if now.hasPrefix(printed) { print(now.dropFirst(printed.count), terminator: "") } else { print(now, terminator: "") }
+            printed = now
+            fflush(nil)
+        })
+        print()
+    }
+}
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show how a model's tokenizer splits text.")
+    @Option(help: "HF folder, tokenizer.json or .gguf file.") var model: String
+    @Option(help: "The text.") var text: String
+    @Flag(help: "Print {\"ids\": […], \"tokens\": […]} as JSON.") var json = false
+
+    func run() throws {
+        let tok: Tokenizer
+        if model.hasSuffix("tokenizer.json") {
+            do { tok = try Tokenizer.load(tokenizerJSON: model) } catch { throw ValidationError("\(error)") }
+        } else {
+            tok = try requireTokenizer(try loadModelOrFail(model))
+        }
+        let ids = tok.encode(text)
+        let tokens = ids.map { tok.idToToken($0) ?? "?" }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: ["ids": ids, "tokens": tokens], options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (i, t) in zip(ids, tokens) { print("\(i)\t\(t)") }
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Architecture, parameter count and dtypes of a model; with --text, its outputs.")
+    @Option(help: "HF folder or .gguf file.") var model: String
+    @Option(help: "Run the model on this text.") var text: String?
+    @Flag(help: "With --text: print {\"input_ids\", \"last_logits\"} (decoder) or {\"input_ids\", \"cls\"} (encoder).") var json = false
+
+    func run() throws {
+        let m = try loadModelOrFail(model)
+        guard let text else {
+            let module = m.architecture.module
+            print("model:       \(m.path)")
+            print("arch:        \(m.architecture.name)")
+            print("parameters:  \(module.parameterCount)")
+            var counts: [String: Int] = [:]
+            for (_, d) in m.dtypes { counts[d, default: 0] += 1 }
+            print("dtypes:      " + counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+            if let t = m.tokenizer { print("vocabulary:  \(t.vocabularySize)") }
+            return
+        }
+        let tok = try requireTokenizer(m)
+        let ids = tok.encode(text)
+        var object: [String: Any] = ["input_ids": ids]
+        withNoGrad {
+            switch m.architecture {
+            case .bert(let bert):
+                let h = bert(ids: ids, batch: 1)
+                object["cls"] = Array(h.scalars.prefix(h.shape[2])).map(Double.init)
+            case .llama, .gpt2:
+                let lm = m.architecture.causalLM!
+                let h = lm.hiddenStates(ids: ids, batch: 1, attentionMask: nil, positions: nil, cache: nil)
+                let logits = lm.logits(fromHidden: h.sliced(axis: 1, ids.count - 1, ids.count))
+                object["last_logits"] = logits.scalars.map(Double.init)
+            }
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("input_ids: \(ids)")
+            if let cls = object["cls"] as? [Double] { print("cls[0..<8]: \(cls.prefix(8))") }
+            if let l = object["last_logits"] as? [Double] {
+                let top = l.enumerated().sorted { $0.element > $1.element }.prefix(5)
+                print("top next tokens: " + top.map { "\(tok.idToToken($0.offset) ?? "?") (\(String(format: "%.3f", $0.element)))" }.joined(separator: ", "))
+            }
+        }
+    }
+}
