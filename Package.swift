@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "RLHFTokenizers"),
         .target(name: "RLHFModels", dependencies: ["RLHFNN", "RLHFFormats", "RLHFTokenizers"], swiftSettings: simdFlags),
         .target(name: "RLHFTraining", dependencies: ["RLHFModels", "RLHFOptim"], swiftSettings: simdFlags),
-        .target(name: "RLHFBench", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
+        .target(name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFModels"], swiftSettings: simdFlags),
         .executableTarget(name: "rlhf", dependencies: [
             "RLHFTraining", "RLHFModels", "RLHFTokenizers", "RLHFBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
-    python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N] [--bench gemm,ops]
+    python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
+        [--bench gemm,ops,generate,forward] [--rounds R]
 
-For each bench NAME (gemm, ops) it runs
+For each bench NAME (default: gemm, ops, generate, forward) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
-joined on (bench, metric). The ratio column is the speed-up vs PyTorch (>1 = we are faster):
-ours/pytorch for throughputs (GFLOP/s, GB/s, .../s), pytorch/ours for times (ms, s, us).
+joined on (bench, metric). The ratio column is ours vs PyTorch, >1 = we are better: ours/pytorch for
+throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the
+lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use twice as much).
 A metric missing on either side shows as "—". Installs torch with pip if it cannot be imported.
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
---rounds times (default 5), alternating ours / PyTorch, and each keeps its best figure (highest
-throughput, lowest time): both get the same chances at a quiet moment.
+several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
+time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
+generate 2, forward 2 (the model benches are slow); --rounds R sets every bench to R, and
+--rounds generate=1,ops=3 sets only those.
 """
 import argparse
 import json
@@ -23,8 +27,10 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops"]
-TIME_UNITS = {"ms", "s", "us", "µs", "ns"}
+BENCHES = ["gemm", "ops", "generate", "forward"]
+DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2}  # without --rounds; others: 5
+# Units where a smaller value is better (times, memory); every other unit is a throughput.
+LOWER_IS_BETTER = {"ms", "s", "us", "µs", "ns", "MB"}
 DASH = "—"
 
 
@@ -91,7 +97,21 @@ def fmt(v):
 def speedup(unit, ours, peer):
     if ours is None or peer is None or ours <= 0 or peer <= 0:
         return None
-    return peer / ours if unit in TIME_UNITS else ours / peer
+    return peer / ours if unit in LOWER_IS_BETTER else ours / peer
+
+
+def parse_rounds(text):
+    """--rounds: "R" (every bench) or "NAME=R,NAME=R" -> {"*": R} or {NAME: R}."""
+    out = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, r = part.rpartition("=")
+        try:
+            out[name or "*"] = int(r)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bad --rounds entry {part!r} (want R or NAME=R)")
+    return out
 
 
 def main():
@@ -99,7 +119,9 @@ def main():
     ap.add_argument("--rlhf", required=True, help="path to our `rlhf` binary")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--bench", default=",".join(BENCHES), help="comma-separated bench names")
-    ap.add_argument("--rounds", type=int, default=5, help="alternating runs per side; the best is kept")
+    ap.add_argument("--rounds", type=parse_rounds, default={},
+                    help="alternating runs per side, the best is kept: R for every bench, or NAME=R,... "
+                         "(default: " + ", ".join(f"{k}={v}" for k, v in DEFAULT_ROUNDS.items()) + ")")
     a = ap.parse_args()
 
     torch = ensure_torch()
@@ -107,9 +129,12 @@ def main():
     env = dict(os.environ, RLHF_NUM_THREADS=str(a.threads))
 
     rows = []  # (bench, metric, unit, ours, peer)
+    rounds = {}  # bench -> rounds run
     for name in benches:
+        r = a.rounds.get(name, a.rounds.get("*", DEFAULT_ROUNDS.get(name, 5)))
+        rounds[name] = max(1, r)
         ours, peer = [], []
-        for _ in range(max(1, a.rounds)):
+        for _ in range(rounds[name]):
             ours += run([a.rlhf, "bench", name, "--json"], env=env, label=f"ours {name}")
             peer += run([sys.executable, os.path.join(ROOT, "bench", "peer", f"{name}.py"),
                          "--threads", str(a.threads)], label=f"pytorch {name}")
@@ -122,13 +147,14 @@ def main():
                     table[key] = {"unit": o.get("unit", ""), "ours": None, "peer": None}
                     order.append(key)
                 v, old = float(o["value"]), table[key][side]
-                better = old is None or ((v < old) if table[key]["unit"] in TIME_UNITS else (v > old))
+                better = old is None or ((v < old) if table[key]["unit"] in LOWER_IS_BETTER else (v > old))
                 if better:
                     table[key][side] = v
         rows += [(k[0], k[1], table[k]["unit"], table[k]["ours"], table[k]["peer"]) for k in order]
 
+    per_bench = ", ".join(f"{b} {r}" for b, r in rounds.items())
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; threads {a.threads}; "
-          f"best of {a.rounds} alternating rounds per side")
+          f"best of alternating rounds per side ({per_bench})")
     print()
     print("| bench | metric | ours | pytorch | unit | ratio |")
     print("|---|---|---:|---:|---|---:|")
@@ -136,7 +162,8 @@ def main():
         r = speedup(unit, ours, peer)
         print(f"| {bench} | {metric} | {fmt(ours)} | {fmt(peer)} | {unit} | {DASH if r is None else f'{r:.2f}'} |")
     print()
-    print("ratio: speed-up vs PyTorch (>1 = we are faster); ours/pytorch for throughput, pytorch/ours for time.")
+    print("ratio: ours vs PyTorch, >1 = we are better: ours/pytorch for throughput, pytorch/ours for time "
+          "and memory (MB = peak RSS of the case's own process, model loading included).")
 
 
 if __name__ == "__main__":

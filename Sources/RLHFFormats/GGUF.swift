@@ -60,7 +60,12 @@ public struct GGUFFile: Sendable {
     ///   count that overflows, an unknown ggml type, a first dimension that is not a multiple of the block
     ///   size, a misaligned offset, tensor data past the end of the file or overlapping another tensor.
     public init(path: String) throws {
-        let file = try MappedFile(path: path)
+        try self.init(try MappedFile(path: path))
+    }
+
+    /// Validates the bytes of `file` (see `init(path:)`).
+    init(_ file: MappedFile) throws {
+        let path = file.path
         self.file = file
         self.path = path
         var c = ByteCursor(file)

@@ -1,5 +1,5 @@
-// A read-only memory map of a whole file, and a bounds-checked little-endian cursor over it. Every read
-// checks the bytes left first and throws `FormatError.truncated` naming the offset and the field.
+// A whole file's bytes, read-only (memory-mapped when large), and a bounds-checked little-endian cursor over
+// them. Every read checks the bytes left first and throws `FormatError.truncated` naming the offset and field.
 
 #if canImport(Glibc)
 import Glibc
@@ -7,17 +7,24 @@ import Glibc
 import Darwin
 #endif
 
-/// A file mapped read-only into memory (`mmap`), unmapped when the last reference goes away.
+/// A file's bytes, read-only: mapped into memory (`mmap`) when large, read into an allocation when small
+/// (up to `MappedFile.readLimit`, where a map costs more than it saves). Released with the last reference.
 final class MappedFile: @unchecked Sendable {
+    /// Files up to this size are read, not mapped.
+    static let readLimit = 1 << 20
+
+    private enum Backing { case none, mapped, allocated }
+
     /// The path it was opened with (for messages).
     let path: String
     /// The first byte; a valid (never dereferenced) pointer when the file is empty.
     let base: UnsafeRawPointer
     /// File size in bytes.
     let count: Int
-    private let mapped: Bool
+    private let backing: Backing
 
-    /// Maps `path`; throws `FormatError.io` when it cannot be opened, is not a regular file, or cannot be mapped.
+    /// Opens `path`; throws `FormatError.io` when it cannot be opened, is not a regular file, or cannot be
+    /// read or mapped.
     init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -29,18 +36,52 @@ final class MappedFile: @unchecked Sendable {
         count = Int(st.st_size)
         if count == 0 {
             base = UnsafeRawPointer(bitPattern: 64)!  // never read: every access is bounds-checked against 0
-            mapped = false
+            backing = .none
+        } else if count <= MappedFile.readLimit {
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
+            var done = 0
+            while done < count {
+                let n = read(fd, buffer + done, count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    let reason = n < 0 ? systemErrorMessage(errno) : "the file shrank while being read"
+                    buffer.deallocate()
+                    throw FormatError.io(path: path, reason: "cannot read \(count) bytes: \(reason)")
+                }
+                done += n
+            }
+            base = UnsafeRawPointer(buffer)
+            backing = .allocated
+        } else {
+            guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+                throw FormatError.io(path: path, reason: "cannot map \(count) bytes: \(systemErrorMessage(errno))")
+            }
+            base = UnsafeRawPointer(p)
+            backing = .mapped
+        }
+    }
+
+    /// A copy of `bytes` standing for the file at `path` (parsers' tests and in-memory data).
+    init(copying bytes: [UInt8], path: String) {
+        self.path = path
+        count = bytes.count
+        if bytes.isEmpty {
+            base = UnsafeRawPointer(bitPattern: 64)!
+            backing = .none
             return
         }
-        guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-            throw FormatError.io(path: path, reason: "cannot map \(count) bytes: \(systemErrorMessage(errno))")
-        }
-        base = UnsafeRawPointer(p)
-        mapped = true
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        base = UnsafeRawPointer(buffer)
+        backing = .allocated
     }
 
     deinit {
-        if mapped { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        switch backing {
+        case .mapped: munmap(UnsafeMutableRawPointer(mutating: base), count)
+        case .allocated: UnsafeMutableRawPointer(mutating: base).deallocate()
+        case .none: break
+        }
     }
 }
 

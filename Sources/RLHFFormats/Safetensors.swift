@@ -44,7 +44,12 @@ public struct SafetensorsFile: Sendable {
     ///   offsets that do not tile the data section from 0 without gap or overlap, a byte range that does not
     ///   match dtype × shape, and bytes missing or left over at the end of the file.
     public init(path: String) throws {
-        let file = try MappedFile(path: path)
+        try self.init(try MappedFile(path: path))
+    }
+
+    /// Validates the bytes of `file` (see `init(path:)`).
+    init(_ file: MappedFile) throws {
+        let path = file.path
         self.path = path
         self.file = file
         // 1. The 8-byte header length.

@@ -144,6 +144,6 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
         logits(fromHidden: hiddenStates(ids: ids, batch: b, attentionMask: attentionMask, positions: positions, cache: cache))
     }
 
-    /// A cache sized for this model.
-    public func makeCache() -> KVCache { KVCache(layers: config.nLayer) }
+    /// A cache for this model reserving `capacity` positions.
+    public func makeCache(capacity: Int) -> KVCache { KVCache(layers: config.nLayer, capacity: capacity) }
 }

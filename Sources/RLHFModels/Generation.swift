@@ -12,8 +12,8 @@ import RLHFTensor
 public protocol CausalLanguageModel: Module {
     /// Vocabulary size V.
     var vocabularySize: Int { get }
-    /// An empty KV cache for this model.
-    func makeCache() -> KVCache
+    /// An empty KV cache for this model, reserving `capacity` positions.
+    func makeCache(capacity: Int) -> KVCache
     /// Final hidden states [B, T, C] (see `LlamaForCausalLM.hiddenStates`).
     func hiddenStates(ids: [Int], batch: Int, attentionMask: Tensor?, positions: [Int]?, cache: KVCache?) -> Tensor
     /// Logits [B, T, V] of hidden states.
@@ -81,7 +81,7 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
     var nextPosition = prompts.map(\.count)
     var out = GenerationOutput(tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
                                stopped: Array(repeating: false, count: b))
-    let cache = model.makeCache()
+    let cache = model.makeCache(capacity: p + max(config.maxNewTokens, 0))
     return withNoGrad {
         var stepIds = ids, stepPositions = positions, t = p
         let needsMask = mask.contains(0)

@@ -63,30 +63,50 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         if let act = hiddenAct, act != "silu" {
             throw ModelError.unsupportedConfig(source: source, reason: "hidden_act '\(act)' is not supported (silu)")
         }
+        guard headSize % 2 == 0, numAttentionHeads * headSize > 0 else {
+            throw ModelError.unsupportedConfig(source: source, reason: "head size \(headSize) must be even and positive for rotary embeddings")
+        }
         guard numAttentionHeads % kvHeads == 0 else {
             throw ModelError.unsupportedConfig(source: source, reason: "num_attention_heads \(numAttentionHeads) is not a multiple of num_key_value_heads \(kvHeads)")
         }
     }
 }
 
-/// Keys and values of past tokens, per layer: [B, NKV, S, hs] each.
+/// Keys and values of past tokens, per layer, in preallocated buffers [B, NKV, capacity, hs] that grow by
+/// doubling; attention reads the filled part in place (no copy per step).
 public final class KVCache: @unchecked Sendable {
-    public internal(set) var keys: [Tensor?]
-    public internal(set) var values: [Tensor?]
-    /// Number of cached positions.
-    public var length: Int { keys.first??.shape[2] ?? 0 }
+    private var keyBuffers: [Tensor?]
+    private var valueBuffers: [Tensor?]
+    private var filled: [Int]
+    private let initialCapacity: Int
 
-    public init(layers: Int) {
-        keys = Array(repeating: nil, count: layers)
-        values = Array(repeating: nil, count: layers)
+    /// Number of cached positions.
+    public var length: Int { filled.first ?? 0 }
+
+    /// A cache for `layers` layers that first reserves `capacity` positions.
+    public init(layers: Int, capacity: Int = 256) {
+        keyBuffers = Array(repeating: nil, count: layers)
+        valueBuffers = Array(repeating: nil, count: layers)
+        filled = Array(repeating: 0, count: layers)
+        initialCapacity = max(capacity, 1)
     }
 
-    /// Appends this step's k, v [B, NKV, T, hs] of `layer` and returns all keys and values so far.
+    /// Appends this step's k, v [B, NKV, T, hs] of `layer`; returns views of all keys and values so far.
     func append(layer: Int, k: Tensor, v: Tensor) -> (Tensor, Tensor) {
-        let kk = keys[layer].map { Tensor.concat([$0, k], axis: 2) } ?? k
-        let vv = values[layer].map { Tensor.concat([$0, v], axis: 2) } ?? v
-        keys[layer] = kk.detached(); values[layer] = vv.detached()
-        return (kk, vv)
+        let (b, h, t, hs) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
+        let used = filled[layer], need = used + t
+        func ensure(_ buffer: Tensor?) -> Tensor {
+            if let buffer, buffer.shape[2] >= need { return buffer }
+            let grown = Tensor(zeros: [b, h, max(need, max(initialCapacity, 2 * (buffer?.shape[2] ?? 0))), hs])
+            if let buffer, used > 0 { grown.sliced(axis: 2, 0, used).assign(buffer.sliced(axis: 2, 0, used)) }
+            return grown
+        }
+        let kb = ensure(keyBuffers[layer]), vb = ensure(valueBuffers[layer])
+        keyBuffers[layer] = kb; valueBuffers[layer] = vb
+        kb.sliced(axis: 2, used, need).assign(k.detached())
+        vb.sliced(axis: 2, used, need).assign(v.detached())
+        filled[layer] = need
+        return (kb.sliced(axis: 2, 0, need), vb.sliced(axis: 2, 0, need))
     }
 }
 
@@ -207,6 +227,6 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
         logits(fromHidden: hiddenStates(ids: ids, batch: b, attentionMask: attentionMask, positions: positions, cache: cache))
     }
 
-    /// A cache sized for this model.
-    public func makeCache() -> KVCache { KVCache(layers: config.numHiddenLayers) }
+    /// A cache for this model reserving `capacity` positions.
+    public func makeCache(capacity: Int) -> KVCache { KVCache(layers: config.numHiddenLayers, capacity: capacity) }
 }

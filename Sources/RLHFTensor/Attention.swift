@@ -33,11 +33,20 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cau
     if let m = keyPaddingMask { precondition(m.shape == [b, s], "attention: keyPaddingMask \(m.shape), expected [\(b), \(s)]") }
     let group = nh / nkv
     let sc = scale ?? 1 / Float(hs).squareRoot()
-    let qc = q.detached().contiguous(), kc = k.detached().contiguous(), vc = v.detached().contiguous()
+    // k and v may be views whose rows of hs floats lie back to back inside each (batch, head), such as
+    // a slice of a preallocated KV cache: read them in place; anything else is made contiguous.
+    func rowsContiguous(_ x: Tensor) -> Tensor {
+        x.strides[3] == 1 && (x.strides[2] == hs || x.shape[2] == 1) ? x.detached() : x.detached().contiguous()
+    }
+    let qc = q.detached().contiguous(), kc = rowsContiguous(k), vc = rowsContiguous(v)
+    /// First row of (batch, kv head) `bkv` of a [B, NKV, S, hs] operand.
+    func headBase(_ x: Tensor, _ bkv: Int) -> UnsafeMutablePointer<Float> {
+        x.storage.pointer + x.offset + (bkv / nkv) * x.strides[0] + (bkv % nkv) * x.strides[1]
+    }
     let maskC = keyPaddingMask?.contiguous()
     let probs = Tensor(uninitialized: [b, nh, t, s])
     let out = Tensor(uninitialized: [b, nh, t, hs])
-    let pq = qc.pointer, pk = kc.pointer, pv = vc.pointer, pp = probs.pointer, po = out.pointer
+    let pq = qc.pointer, pp = probs.pointer, po = out.pointer
     let pm = maskC?.pointer
     let shift = s - t
     BLAS.withThreads(1) {
@@ -45,7 +54,7 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cau
             for bh in r {
                 let bi = bh / nh, hi = bh % nh
                 let kvh = bi * nkv + hi / group
-                let qh = pq + bh * t * hs, kh = pk + kvh * s * hs, vh = pv + kvh * s * hs
+                let qh = pq + bh * t * hs, kh = headBase(kc, kvh), vh = headBase(vc, kvh)
                 let ph = pp + bh * t * s
                 sgemm(false, true, t, s, hs, sc, qh, hs, kh, hs, 0, ph, s)
                 for i in 0..<t {
@@ -76,7 +85,7 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cau
         let (qc, kc, vc, probs) = saved
         let gc = g.contiguous()
         let dq = Tensor(zeros: qc.shape), dk = Tensor(zeros: kc.shape), dv = Tensor(zeros: vc.shape)
-        let pg = gc.pointer, pq = qc.pointer, pk = kc.pointer, pv = vc.pointer, pp = probs.pointer
+        let pg = gc.pointer, pq = qc.pointer, pp = probs.pointer
         let pdq = dq.pointer, pdk = dk.pointer, pdv = dv.pointer
         BLAS.withThreads(1) {
             Parallel.forEachChunk(b * nkv) { r in
@@ -84,7 +93,7 @@ public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cau
                 defer { dsBuf.deallocate() }
                 for bkv in r {
                     let bi = bkv / nkv, kvi = bkv % nkv
-                    let kh = pk + bkv * s * hs, vh = pv + bkv * s * hs
+                    let kh = headBase(kc, bkv), vh = headBase(vc, bkv)
                     let dkh = pdk + bkv * s * hs, dvh = pdv + bkv * s * hs
                     for gi in 0..<group {
                         let bh = bi * nh + kvi * group + gi

@@ -56,6 +56,26 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
     let pa = A.tensor.pointer, pb = B.tensor.pointer, pc = out.pointer
     let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
     let one = 1 as Float, zero = 0 as Float
+    if M == 1 && !A.trans {
+        // a single row (decoding one token): y = op(B)ᵀ·a streams B once, where sgemm would first pack all
+        // of B. The N outputs are split across our workers, OpenBLAS single-threaded inside (its own idle
+        // threads would spin against ours on a 2-core machine).
+        BLAS.withThreads(1) {
+            for i in 0..<batch {
+                let a = pa + i * A.batchStride, b0 = pb + i * B.batchStride, y = pc + i * N
+                Parallel.forEachChunk(N, grain: 256) { r in
+                    if B.trans {   // stored [N, K]: rows r of B times a
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), one,
+                                    b0 + r.lowerBound * B.ld, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
+                    } else {       // stored [K, N]: columns r of B, transposed, times a
+                        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(K), Int32(r.count), one,
+                                    b0 + r.lowerBound, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
+                    }
+                }
+            }
+        }
+        return out
+    }
     let work = M * N * K
     if batch >= 2 && work < (1 << 21) && Parallel.threadCount > 1 {
         // many small products: one per worker, BLAS single-threaded inside

@@ -82,14 +82,16 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
         var pairs: [(String, String)] = []
         pairs.reserveCapacity(items.count)
         for item in items {
-            if let text = item.value as? String {
+            let kind = item.kind
+            if kind == .string, let text = item.value as? String {
                 let parts = text.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw item.invalid("a merge string must be two tokens separated by one space, found \"\(text)\"")
                 }
                 pairs.append((String(parts[0]), String(parts[1])))
-            } else if let array = item.value as? [Any] {
-                guard array.count == 2, let a = array[0] as? String, let b = array[1] as? String else {
+            } else if kind == .array, let array = item.value as? [Any] {
+                guard array.count == 2, JSONNode.kind(array[0]) == .string, JSONNode.kind(array[1]) == .string,
+                      let a = array[0] as? String, let b = array[1] as? String else {
                     throw item.invalid("a merge pair must be an array of two strings")
                 }
                 pairs.append((a, b))
@@ -115,11 +117,10 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
             guard let bId = vocabulary.id(b) else {
                 throw TokenizerError.invalidValue(file: node.file, path: where_, reason: "merge token \"\(b)\" is not in the vocabulary")
             }
-            var merged = String.UnicodeScalarView(a.unicodeScalars)
-            let bScalars = b.unicodeScalars
-            let hasPrefix = prefixCount > 0 && bScalars.starts(with: prefix.unicodeScalars)
-            merged.append(contentsOf: bScalars.dropFirst(hasPrefix ? prefixCount : 0))
-            let mergedText = String(merged)
+            var mergedText = a + b
+            if prefixCount > 0, b.unicodeScalars.starts(with: prefix.unicodeScalars) {
+                mergedText = a + String(String.UnicodeScalarView(b.unicodeScalars.dropFirst(prefixCount)))
+            }
             guard let newId = vocabulary.id(mergedText) else {
                 throw TokenizerError.invalidValue(file: node.file, path: where_,
                                                   reason: "merged token \"\(mergedText)\" is not in the vocabulary")

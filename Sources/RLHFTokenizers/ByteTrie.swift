@@ -14,32 +14,34 @@ struct ByteTrie: Sendable {
 
     /// Builds the trie of `entries` (token bytes → id). A repeated token keeps the first id given.
     init(_ entries: [([UInt8], Int)]) {
-        // Build with per-node dictionaries, then flatten breadth-first into sorted edge arrays.
-        var children: [[UInt8: Int]] = [[:]]
+        // Build with per-node edge lists, then flatten breadth-first into sorted edge arrays.
+        var children: [[(UInt8, Int)]] = [[]]
         var values: [Int] = [-1]
         for (bytes, id) in entries {
             var node = 0
             for b in bytes {
-                if let next = children[node][b] {
+                if let next = children[node].first(where: { $0.0 == b })?.1 {
                     node = next
                 } else {
-                    children.append([:])
+                    children.append([])
                     values.append(-1)
-                    children[node][b] = children.count - 1
+                    children[node].append((b, children.count - 1))
                     node = children.count - 1
                 }
             }
             if values[node] < 0 { values[node] = id }
         }
+        for i in children.indices { children[i].sort { $0.0 < $1.0 } }
         // Renumber breadth-first so each node's children are contiguous.
         var order = [0]
+        order.reserveCapacity(children.count)
         var newIndex = [Int](repeating: -1, count: children.count)
         newIndex[0] = 0
         var head = 0
         while head < order.count {
             let old = order[head]
             head += 1
-            for (_, child) in children[old].sorted(by: { $0.key < $1.key }) {
+            for (_, child) in children[old] {
                 newIndex[child] = order.count
                 order.append(child)
             }
@@ -47,11 +49,12 @@ struct ByteTrie: Sendable {
         firstEdge = [Int32](repeating: 0, count: order.count)
         edgeCount = [UInt16](repeating: 0, count: order.count)
         value = order.map { Int32(values[$0]) }
+        edgeByte.reserveCapacity(order.count)
+        edgeTarget.reserveCapacity(order.count)
         for (i, old) in order.enumerated() {
-            let sorted = children[old].sorted { $0.key < $1.key }
             firstEdge[i] = Int32(edgeByte.count)
-            edgeCount[i] = UInt16(sorted.count)
-            for (b, child) in sorted {
+            edgeCount[i] = UInt16(children[old].count)
+            for (b, child) in children[old] {
                 edgeByte.append(b)
                 edgeTarget.append(Int32(newIndex[child]))
                 if i == 0 { rootChildren[Int(b)] = Int32(newIndex[child]) }

@@ -42,27 +42,45 @@ struct JSONNode {
         return ns.localizedDescription
     }
 
-    /// Whether a parsed value is a JSON boolean. (Foundation bridges NSNumber 0 and 1 to Bool, so `is Bool` cannot
-    /// tell; JSONSerialization's booleans have Objective-C type "c".)
-    static func isBool(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return value is Bool }
-        return number.objCType.pointee == 0x63
+    /// The JSON kinds JSONSerialization produces.
+    enum Kind {
+        case object, array, string, number, boolean, null, other
     }
+
+    /// The kind of a parsed value, told apart by its dynamic type. (An `as?` or `is` test that fails on a Swift
+    /// array or dictionary inside `Any` makes the runtime bridge the whole collection to Objective-C to look for a
+    /// class, which made loading a 50k-token vocabulary several times slower.) Booleans are NSNumbers of
+    /// Objective-C type "c"; Foundation would bridge a number 0 or 1 to Bool as well, so `is Bool` cannot tell.
+    static func kind(_ value: Any) -> Kind {
+        let t = type(of: value)
+        if t == [String: Any].self { return .object }
+        if t == [Any].self { return .array }
+        if t == String.self { return .string }
+        if t is NSNumber.Type { return (value as! NSNumber).objCType.pointee == 0x63 ? .boolean : .number }
+        if t is NSNull.Type { return .null }
+        // Anything else (e.g. a bridged NSString) takes the general casts.
+        if value is String { return .string }
+        if value is [String: Any] { return .object }
+        if value is [Any] { return .array }
+        return .other
+    }
+
+    var kind: Kind { Self.kind(value) }
 
     /// The JSON type name of a parsed value, for messages.
     static func kind(of value: Any) -> String {
-        if isBool(value) { return "a boolean" }
-        switch value {
-        case is NSNull: return "null"
-        case is NSNumber: return "a number"
-        case is String: return "a string"
-        case is [Any]: return "an array"
-        case is [String: Any]: return "an object"
-        default: return "\(type(of: value))"
+        switch kind(value) {
+        case .null: return "null"
+        case .boolean: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        case .other: return "\(type(of: value))"
         }
     }
 
-    var isNull: Bool { value is NSNull }
+    var isNull: Bool { kind == .null }
 
     func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
@@ -77,14 +95,14 @@ struct JSONNode {
     // MARK: Objects
 
     func object() throws -> [String: Any] {
-        guard let dict = value as? [String: Any] else { throw wrongType("an object") }
+        guard kind == .object, let dict = value as? [String: Any] else { throw wrongType("an object") }
         return dict
     }
 
     /// The value under `key`, or nil when the key is absent or `null`.
     func optional(_ key: String) throws -> JSONNode? {
         let dict = try object()
-        guard let child = dict[key], !(child is NSNull) else { return nil }
+        guard let child = dict[key], Self.kind(child) != .null else { return nil }
         return JSONNode(value: child, path: childPath(key), file: file)
     }
 
@@ -96,34 +114,36 @@ struct JSONNode {
         return child
     }
 
-    func has(_ key: String) -> Bool { (value as? [String: Any])?[key] != nil }
+    func has(_ key: String) -> Bool { (try? object())?[key] != nil }
 
     // MARK: Scalars
 
     func string() throws -> String {
-        guard let s = value as? String else { throw wrongType("a string") }
+        guard kind == .string, let s = value as? String else { throw wrongType("a string") }
         return s
     }
 
     func bool() throws -> Bool {
-        guard Self.isBool(value), let b = value as? Bool else { throw wrongType("a boolean") }
-        return b
+        guard kind == .boolean else { throw wrongType("a boolean") }
+        return (value as! NSNumber).boolValue
     }
 
     func int() throws -> Int {
-        guard !Self.isBool(value), let number = value as? NSNumber else { throw wrongType("an integer") }
+        guard kind == .number else { throw wrongType("an integer") }
+        let number = value as! NSNumber
         let d = number.doubleValue
         guard d.rounded() == d, abs(d) < 9.0e15 else { throw wrongType("an integer") }
         return Int(d)
     }
 
     func double() throws -> Double {
-        guard !Self.isBool(value), let number = value as? NSNumber else { throw wrongType("a number") }
+        guard kind == .number else { throw wrongType("a number") }
+        let number = value as! NSNumber
         return number.doubleValue
     }
 
     func array() throws -> [JSONNode] {
-        guard let items = value as? [Any] else { throw wrongType("an array") }
+        guard kind == .array, let items = value as? [Any] else { throw wrongType("an array") }
         return items.enumerated().map { JSONNode(value: $0.element, path: "\(path)[\($0.offset)]", file: file) }
     }
 

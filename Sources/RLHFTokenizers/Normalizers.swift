@@ -63,17 +63,30 @@ enum NormalizationStep {
         for l in s.properties.lowercaseMapping.unicodeScalars { emit(l) }
     }
 
-    /// The canonical (or compatibility) decomposition of one scalar.
+    /// The canonical (or compatibility) decomposition of one scalar. Foundation computes it; results are cached
+    /// (decomposition is a pure function of the scalar) behind a lock.
     static func decompose(_ s: Unicode.Scalar, compatibility: Bool) -> [Unicode.Scalar] {
         // Nothing below U+00A0 decomposes, nor do the CJK ideograph blocks; skip Foundation for them.
         let v = s.value
         if v < 0xA0 || (0x4E00...0x9FFF).contains(v) || (0x3400...0x4DBF).contains(v) { return [s] }
         if !compatibility && v < 0xC0 { return [s] }
+        let key = compatibility ? v | 0x8000_0000 : v
+        decompositionLock.lock()
+        let cached = decompositionCache[key]
+        decompositionLock.unlock()
+        if let cached { return cached }
         let single = String(Character(s))
         let d = compatibility ? single.decomposedStringWithCompatibilityMapping
                               : single.decomposedStringWithCanonicalMapping
-        return Array(d.unicodeScalars)
+        let result = Array(d.unicodeScalars)
+        decompositionLock.lock()
+        if decompositionCache.count < 100_000 { decompositionCache[key] = result }
+        decompositionLock.unlock()
+        return result
     }
+
+    private static let decompositionLock = NSLock()
+    nonisolated(unsafe) private static var decompositionCache: [UInt32: [Unicode.Scalar]] = [:]
 
     /// NFD or NFKD, scalar by scalar, followed by the canonical ordering of combining marks.
     static func decomposed(_ text: AlignedText, compatibility: Bool) -> AlignedText {
@@ -170,12 +183,10 @@ struct BertNormalizer: Normalizer {
                            start: start, end: end)
                 continue
             }
-            if handleChineseChars && UnicodeClass.isBertChinese(s) {
-                out.append(" ", start: start, end: end)
-                out.append(s, start: start, end: end)
-                out.append(" ", start: start, end: end)
-                continue
-            }
+            // handle_chinese_chars pads CJK with spaces; the later steps still apply to the character itself (NFD
+            // maps the compatibility ideographs U+F900… to unified ones).
+            let chinese = handleChineseChars && UnicodeClass.isBertChinese(s)
+            if chinese { out.append(" ", start: start, end: end) }
             let pieces = strip ? NormalizationStep.decompose(s, compatibility: false) : [s]
             for p in pieces {
                 if strip && UnicodeClass.isNonspacingMark(p) { continue }
@@ -185,6 +196,7 @@ struct BertNormalizer: Normalizer {
                     out.append(p, start: start, end: end)
                 }
             }
+            if chinese { out.append(" ", start: start, end: end) }
         }
         return out
     }

@@ -76,9 +76,27 @@ private func scalarMatches(_ predicate: @escaping (Unicode.Scalar) -> Bool)
 
 /// BERT's basic tokenizer: split on whitespace (removed), then isolate each punctuation character.
 struct BertPreTokenizer: PreTokenizer {
+    /// Both splits in one pass (same result as split-removed on whitespace then split-isolated on punctuation).
     func preTokenize(_ p: inout PreTokenized) {
-        p.split(behavior: .removed, find: scalarMatches(UnicodeClass.isWhitespace))
-        p.split(behavior: .isolated, find: scalarMatches(UnicodeClass.isBertPunctuation))
+        var out: [Range<Int>] = []
+        out.reserveCapacity(p.pieces.count * 4)
+        let s = p.text.scalars
+        for piece in p.pieces {
+            var wordStart = piece.lowerBound
+            for i in piece {
+                let c = s[i]
+                if UnicodeClass.isWhitespace(c) {
+                    if wordStart < i { out.append(wordStart..<i) }
+                    wordStart = i + 1
+                } else if UnicodeClass.isBertPunctuation(c) {
+                    if wordStart < i { out.append(wordStart..<i) }
+                    out.append(i..<(i + 1))
+                    wordStart = i + 1
+                }
+            }
+            if wordStart < piece.upperBound { out.append(wordStart..<piece.upperBound) }
+        }
+        p.pieces = out
     }
 }
 

@@ -86,8 +86,8 @@ extension Tokenizer {
         return postProcess(parts, addSpecialTokens: addSpecialTokens)
     }
 
-    /// Encodes a batch (in parallel for large batches), truncating each text so that it fits `truncation.maxLength`
-    /// with its special tokens, then padding as asked.
+    /// Encodes a batch (in parallel for large batches, on up to `RLHF_NUM_THREADS` threads), truncating each text so
+    /// that it fits `truncation.maxLength` with its special tokens, then padding as asked.
     ///
     /// Padding uses `padTokenId` when given, else the tokenizer's ``padTokenId``, else its ``eosTokenId``, else 0;
     /// padded positions have attention mask 0 and special-token mask 1.
@@ -100,7 +100,8 @@ extension Tokenizer {
             return self.postProcess([e], addSpecialTokens: addSpecialTokens)
         }
         var results: [Encoding]
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 8)
+        let env = ProcessInfo.processInfo.environment["RLHF_NUM_THREADS"].flatMap { Int($0) }
+        let workers = min(env ?? ProcessInfo.processInfo.activeProcessorCount, texts.count / 8)
         if workers > 1 {
             let buffer = UnsafeMutableBufferPointer<Encoding>.allocate(capacity: texts.count)
             buffer.initialize(repeating: Encoding())

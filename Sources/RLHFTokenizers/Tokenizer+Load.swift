@@ -53,14 +53,14 @@ extension Tokenizer {
     /// A special token in tokenizer_config.json: a string, or an AddedToken object with `"content"`.
     private static func specialToken(_ config: JSONNode, _ key: String) throws -> String? {
         guard let node = try config.optional(key) else { return nil }
-        if node.value is String { return try node.string() }
+        if node.kind == .string { return try node.string() }
         return try node.required("content").string()
     }
 
     /// `chat_template`: a string, or a list of `{"name", "template"}` (the one named "default", else the first).
     private static func chatTemplateText(_ config: JSONNode) throws -> String? {
         guard let node = try config.optional("chat_template") else { return nil }
-        if node.value is String { return try node.string() }
+        if node.kind == .string { return try node.string() }
         let entries = try node.array()
         for entry in entries {
             if try entry.optionalString("name") == "default" { return try entry.required("template").string() }
@@ -98,7 +98,8 @@ extension Tokenizer {
         let side = try parseSide(try node.optional("direction"))
         let strategy = try node.required("strategy")
         let padding: Padding
-        if let name = strategy.value as? String {
+        if strategy.kind == .string {
+            let name = try strategy.string()
             guard name == "BatchLongest" else {
                 throw TokenizerError.unknownType(file: node.file, path: strategy.path, component: "padding strategy",
                                                  type: name, supported: ["BatchLongest", "Fixed"])

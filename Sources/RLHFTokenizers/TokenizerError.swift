@@ -29,6 +29,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     /// The tokenizer has no chat template (none in `tokenizer_config.json`, `chat_template.jinja` or GGUF metadata).
     case missingChatTemplate(source: String)
 
+    /// One line: the file, the JSON path or GGUF key, and the fault.
     public var description: String {
         switch self {
         case let .unreadableFile(path, reason):

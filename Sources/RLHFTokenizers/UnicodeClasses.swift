@@ -38,28 +38,57 @@ struct CharClass: OptionSet, Sendable {
         return compute(s)
     }
 
+    /// The flags as the HF `tokenizers` crate sees them, which is not always today's Unicode: its regexes
+    /// (Oniguruma, and the `regex` crate for \w) know Unicode 16; BERT's punctuation, control and Mn tests (the `unicode_categories` crate) know
+    /// Unicode 8.0, and StripAccents' marks (`unicode-normalization-alignments`) Unicode 9.0. Characters assigned
+    /// later, and the few whose category changed since, are classified as those tables say. Checked exhaustively
+    /// against `tokenizers` for U+0080…U+2FFFF.
     private static func compute(_ s: Unicode.Scalar) -> CharClass {
         let p = s.properties
+        guard let age = p.age else { return [] }   // unassigned
+        func upTo(_ major: Int, _ minor: Int = 0) -> Bool { age.major < major || (age.major == major && age.minor <= minor) }
+        let v = s.value
         var c: CharClass = []
         if p.isWhitespace { c.insert(.space) }
-        switch p.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: c.insert(.letter)
-        case .decimalNumber, .letterNumber, .otherNumber: c.insert(.number)
+        let category = p.generalCategory
+        switch category {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            if upTo(16) { c.insert(.letter) }
+        case .decimalNumber, .letterNumber, .otherNumber:
+            if upTo(16) { c.insert(.number) }
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: c.insert(.punctuation)
-        case .control, .format, .privateUse, .surrogate: c.insert(.control)
-        case .nonspacingMark: c.formUnion([.nonspacingMark, .mark])
-        case .spacingMark, .enclosingMark: c.insert(.mark)
-        default: break
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            if upTo(8) { c.insert(.punctuation) }
+        case .control, .format, .privateUse, .surrogate:
+            if upTo(8) { c.insert(.control) }
+        case .nonspacingMark:
+            if upTo(8) && !bertNotNonspacing.contains(v) { c.insert(.nonspacingMark) }
+        default:
+            break
         }
-        // A White_Space character is only \s for the regexes (e.g. U+0085 is also Cc).
-        if c.contains(.space) { c.subtract([.letter, .number]) }
-        switch p.generalCategory {
-        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: c.insert(.word)
-        default: if p.isAlphabetic || p.isJoinControl { c.insert(.word) }
+        switch category {
+        case .nonspacingMark, .spacingMark, .enclosingMark:
+            if upTo(9) && v != 0x111C9 { c.insert(.mark) }
+        default:
+            break
+        }
+        // Characters whose category changed after those tables were made.
+        if v == 0x166D || v == 0x111C9 { c.insert(.punctuation) }      // were Po
+        if v == 0x1734 || v == 0x1171E { c.insert(.nonspacingMark) }   // were Mn
+        if v == 0x1CF2 || v == 0x1CF3 { c.insert(.mark) }              // were marks
+        // Regex \w (Rust `regex` crate, Unicode 16; used by Whitespace and single_word): Alphabetic, M*, Nd, Pc,
+        // Join_Control.
+        if upTo(16) {
+            switch category {
+            case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: c.insert(.word)
+            default: if p.isAlphabetic || p.isJoinControl { c.insert(.word) }
+            }
         }
         return c
     }
+
+    /// Mn today but not in Unicode 8.0's tables.
+    private static let bertNotNonspacing: Set<UInt32> = [0x1885, 0x1886, 0xA9BD, 0x111C9]
 
     /// Flags of U+0000…U+FFFF (~16 ms to build, once). Immutable after initialization, hence safe to share.
     nonisolated(unsafe) private static let bmpTable: UnsafeMutablePointer<UInt8> = {

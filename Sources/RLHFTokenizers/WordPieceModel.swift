@@ -9,8 +9,9 @@ final class WordPieceModel: TokenizationModel, @unchecked Sendable {
     private let unkId: Int
     let continuingSubwordPrefix: String
     private let maxInputCharsPerWord: Int
-    /// Longest token in scalars (prefix excluded): no candidate longer than this can match.
-    private let maxTokenScalars: Int
+    /// All tokens, for longest-prefix matching; continuation tokens are found under the prefix's node.
+    private let trie: ByteTrie
+    private let continuationNode: Int32
 
     init(_ node: JSONNode) throws {
         vocabulary = try Vocabulary(try node.required("vocab"))
@@ -21,15 +22,8 @@ final class WordPieceModel: TokenizationModel, @unchecked Sendable {
         unkId = id
         continuingSubwordPrefix = try node.string("continuing_subword_prefix", default: "##")
         maxInputCharsPerWord = try node.int("max_input_chars_per_word", default: 100)
-        let prefix = continuingSubwordPrefix
-        var longest = 1
-        for token in vocabulary.tokens {
-            guard let token else { continue }
-            var n = token.unicodeScalars.count
-            if !prefix.isEmpty && token.hasPrefix(prefix) { n -= prefix.unicodeScalars.count }
-            longest = max(longest, n)
-        }
-        maxTokenScalars = longest
+        trie = ByteTrie(vocabulary.ids.map { (Array($0.key.string.utf8), $0.value) })
+        continuationNode = trie.walk(0, continuingSubwordPrefix.utf8)
     }
 
     func tokenize(_ text: AlignedText, _ piece: Range<Int>, into out: inout [ModelToken]) {
@@ -38,21 +32,14 @@ final class WordPieceModel: TokenizationModel, @unchecked Sendable {
             out.append(ModelToken(id: unkId, range: piece))
             return
         }
+        // HF tries text[start..<end] (with the prefix after the first piece) for end from the longest down and takes
+        // the first that is in the vocabulary: the longest vocabulary prefix, which the trie finds in one walk.
         let mark = out.count
         var start = piece.lowerBound
         while start < piece.upperBound {
-            var end = min(piece.upperBound, start + maxTokenScalars)
-            var found: Int?
-            while start < end {
-                let candidate = makeString(text.scalars[start..<end],
-                                           prefix: start > piece.lowerBound ? continuingSubwordPrefix : "")
-                if let id = vocabulary.id(candidate) {
-                    found = id
-                    break
-                }
-                end -= 1
-            }
-            guard let id = found else {
+            let node: Int32 = start > piece.lowerBound ? continuationNode : 0
+            guard node >= 0, let (id, end) = trie.longestMatch(text.scalars, from: start, to: piece.upperBound, node: node)
+            else {
                 out.removeSubrange(mark...)
                 out.append(ModelToken(id: unkId, range: piece))
                 return

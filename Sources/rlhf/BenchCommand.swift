@@ -6,13 +6,13 @@ import RLHFBench
 
 /// The benchmarks `rlhf bench` knows.
 enum BenchName: String, ExpressibleByArgument, CaseIterable {
-    case gemm, ops
+    case gemm, ops, generate, forward
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (compare with PyTorch: `make bench`).",
-        discussion: "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. Threads: RLHF_NUM_THREADS (default: all cores).")
+        discussion: "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. generate: SmolLM2 greedy tokens/s at batch 1 and 8 (prompt 32, 64 new). forward: SmolLM2 log-prob tokens/s at 8×128, MiniLM sequences/s at 32×128. Model benchmarks also report peak memory (MB). Threads: RLHF_NUM_THREADS (default: all cores).")
 
     @Argument(help: "Which benchmark: \(BenchName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: BenchName
@@ -23,6 +23,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Only the metrics whose name contains this text (ops).")
     var filter: String?
 
+    @Option(help: "generate / forward: run only this case in this process (b1, b8 / logprobs, encode).")
+    var `case`: String?
+
+    @Option(help: "Folder holding minilm/ and smollm2/ (scripts/fetch-models).")
+    var modelsDir: String = "models"
+
     func run() throws {
         let report: (BenchResult) -> Void = { r in
             print(json ? r.jsonLine : r.humanLine)
@@ -31,6 +37,21 @@ struct Bench: ParsableCommand {
         switch name {
         case .gemm: runGemmBench(report: report)
         case .ops: runOpsBench(filter: filter, report: report)
+        case .generate, .forward:
+            if let c = `case` {
+                do { try runModelBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report) }
+                catch { throw ValidationError("\(error)") }
+            } else {
+                // one process per case, so that each reports its own peak memory
+                for c in modelBenchCases(name.rawValue) {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+                    p.arguments = ["bench", name.rawValue, "--case", c, "--models-dir", modelsDir] + (json ? ["--json"] : [])
+                    try p.run()
+                    p.waitUntilExit()
+                    if p.terminationStatus != 0 { throw ExitCode(p.terminationStatus) }
+                }
+            }
         }
     }
 }

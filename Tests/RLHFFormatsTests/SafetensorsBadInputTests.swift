@@ -120,17 +120,17 @@ final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {
         let path = tmp + "/fuzz.safetensors"
         try writeSafetensors([("a", Tensor([1, 2, 3])), ("b.weight", Tensor([4, 5, 6, 7], shape: [2, 2]))], to: path)
         let valid = try read(path)
+        // In memory: the parser sees the same bytes a file would give it, without 2000 slow file writes.
         for cut in 0..<valid.count {
-            let p = try write(Array(valid.prefix(cut)), "cut.safetensors")
-            XCTAssertThrowsError(try SafetensorsFile(path: p)) { XCTAssertTrue($0 is FormatError, "\($0)") }
+            let file = MappedFile(copying: Array(valid.prefix(cut)), path: "cut.safetensors")
+            XCTAssertThrowsError(try SafetensorsFile(file)) { XCTAssertTrue($0 is FormatError, "\($0)") }
         }
         var rng = TestRNG(seed: 7)
         for _ in 0..<3000 {
             var bytes = valid
             for _ in 0..<(1 + rng.int(3)) { bytes[rng.int(bytes.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-            let p = try write(bytes, "mut.safetensors")
             do {
-                let f = try SafetensorsFile(path: p)
+                let f = try SafetensorsFile(MappedFile(copying: bytes, path: "mutated.safetensors"))
                 for name in f.tensorNames { _ = try? f.tensor(name) }
             } catch {
                 XCTAssertTrue(error is FormatError, "\(error)")

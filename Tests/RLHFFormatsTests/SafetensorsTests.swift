@@ -56,11 +56,13 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         let s = Tensor(scalar: 3.5)
         let empty = Tensor(zeros: [0, 7])
         let transposed = a.transposed()  // not contiguous: packed on write
+        let big = Tensor((0..<300_000).map { Float($0) * 0.5 }, shape: [600, 500])  // > 1 MiB: memory-mapped
         let path = tmp + "/rt.safetensors"
-        try writeSafetensors([("z.weight", a), ("a.bias", b), ("scalar", s), ("empty", empty), ("t", transposed)], to: path)
+        try writeSafetensors([("z.weight", a), ("a.bias", b), ("scalar", s), ("empty", empty), ("t", transposed), ("big", big)], to: path)
         let f = try SafetensorsFile(path: path)
         XCTAssertEqual(f.metadata, ["format": "pt"])
-        XCTAssertEqual(f.tensorNames, ["a.bias", "empty", "scalar", "t", "z.weight"])
+        XCTAssertEqual(f.tensorNames, ["a.bias", "big", "empty", "scalar", "t", "z.weight"])
+        XCTAssertEqual(try f.tensor("big").scalars, big.scalars)
         XCTAssertEqual(try f.tensor("z.weight").scalars, a.scalars)
         XCTAssertEqual(try f.tensor("z.weight").shape, [3, 4])
         XCTAssertEqual(try f.tensor("a.bias").scalars, b.scalars)

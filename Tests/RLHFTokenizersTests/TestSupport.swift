@@ -139,6 +139,7 @@ struct Goldens: Decodable {
     var chat: Chat
     var ggufTiny: GGUFTiny
     var components: Components
+    var unicodeClasses: [String: [[Int]]]
 }
 
 enum Fixtures {

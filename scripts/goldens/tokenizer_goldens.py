@@ -9,6 +9,9 @@ Writes (paths relative to the repository root):
   models/smollm2/tokenizer.transformers-gguf.json (git-ignored) exactly what transformers builds from the GGUF
   models/smollm2/tokenizer_config.json, chat_template.jinja (git-ignored) as transformers saves them
 
+Note: with tokenizer.json next to the GGUF, `AutoTokenizer.from_pretrained("models/smollm2", gguf_file=...)` reads
+the folder's tokenizer files instead of the GGUF's metadata; this script loads the GGUF from a folder of its own.
+
 Needs: tokenizers, transformers, gguf, numpy; models/minilm/tokenizer.json and
 models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch-models puts them there). Run from anywhere:
 
@@ -24,7 +27,7 @@ merge between digits, so the two agree except where whitespace runs precede a di
 
 JSON layout of tokenizer_goldens.json:
   versions: {tokenizers, transformers, gguf}
-  corpus_sha256: hash of corpus.json's strings (the tests check they read the corpus the goldens were made from)
+  corpus_count, corpus_sha256: size and hash of the corpus the goldens were made from (the tests check the count)
   minilm:  {ids[i], offsets[i] (first OFFSET_CASES strings, [start, end] in code points as the Python binding
             reports them; see char_offsets),
             pairs: [{a, b, ids, type_ids}], decode: [{index, skip_special, keep_special}]}
@@ -33,7 +36,9 @@ JSON layout of tokenizer_goldens.json:
   regex_splits: {gpt2: [[end...]], llama3: [[end...]]}: piece ends, in Unicode scalars, of HF Split(Regex, Isolated)
   chat: {smollm2: {template, cases: [{messages, add_generation_prompt, text}]},
          llama3: {template, bos_token, cases: [...]}}
-  gguf_tiny: {tokens, token_types, merges, bos/eos/pad/unk ids, strings, ids: {pre: [[...]]}}
+  gguf_tiny: {tokens, token_types, merges, bos/eos/pad/unk ids, strings, ids: {pre: [[...]]}, bos_variant}
+  components: {normalizers, pre_tokenizers, decoders: stage-by-stage cases; tokenizers: six small trained pipelines}
+  unicode_classes: {class: [[first, last], ...]} how `tokenizers` classifies U+0080…U+2FFFF (see the function)
 """
 import hashlib
 import importlib.metadata
@@ -220,6 +225,11 @@ HAND = [
     "\ufeffBOM at start",
     "trailing combining e\u0301",
     "\u0301 leading combining",
+    "CJK compatibility ideographs \uf9c7\uf9e1\uf97c\ufa30 next to 劉李良",
+    "Unicode 9+ punctuation \u2e43\u2e58\u061d and marks a\u07fd a\u0898 a\u1885 and format \u08e2\u0890 here",
+    "Changed categories \u166d \U000111c9 \u1734 \U0001171e \u1cf2 \u1cf3",
+    "Newest letters \u088f\ua7ce\U00011de0 and Kawi \U00011f04\U00011f05",
+    "superscripts x\u00b2\u00b3\u00b9 and \u00bc\u00bd\u00be fractions",
 ]
 
 WORDS = [
@@ -273,12 +283,24 @@ def random_string(rng):
     return s
 
 
+def random_soup(rng):
+    """Random code points from every plane in use (no surrogates): new and rare characters."""
+    ranges = [(0x20, 0x7E), (0xA0, 0x2FFF), (0x3000, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x1FAFF), (0x20000, 0x2FFFF)]
+    out = []
+    for _ in range(rng.randint(1, 30)):
+        lo, hi = rng.choice(ranges)
+        out.append(chr(rng.randint(lo, hi)))
+    return "".join(out)
+
+
 def make_corpus():
     rng = random.Random(SEED)
     corpus = list(HAND)
     seen = set(corpus)
     while len(corpus) < len(HAND) + N_RANDOM:
         s = random_string(rng)
+        if rng.random() < 0.2:
+            s += random_soup(rng)
         if s not in seen:
             seen.add(s)
             corpus.append(s)
@@ -607,6 +629,56 @@ def decoder_cases():
     return out
 
 
+def prefix_suffix_bpe(texts, specials, num_merges):
+    """A deterministic BPE trainer in HF's prefix/suffix convention: a word "abc" starts as a, ##b, ##c</w>; merging
+    (x, ##y) gives x + y. The most frequent pair wins, ties broken by the pair's text."""
+    from collections import Counter
+    words = Counter(w for t in texts for w in t.lower().replace(",", " , ").replace("!", " ! ").split())
+    def split(w):
+        syms = [w[0]] + ["##" + c for c in w[1:]]
+        syms[-1] += "</w>"
+        return syms
+    seqs = {w: split(w) for w in words}
+    vocab = list(specials) + sorted({s for syms in seqs.values() for s in syms})
+    merges = []
+    for _ in range(num_merges):
+        pairs = Counter()
+        for w, syms in seqs.items():
+            for a, b in zip(syms, syms[1:]):
+                pairs[(a, b)] += words[w]
+        if not pairs:
+            break
+        (a, b), _ = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        merged = a + b[2:]
+        merges.append((a, b))
+        if merged not in vocab:
+            vocab.append(merged)
+        for w, syms in seqs.items():
+            out, i = [], 0
+            while i < len(syms):
+                if i + 1 < len(syms) and syms[i] == a and syms[i + 1] == b:
+                    out.append(merged)
+                    i += 2
+                else:
+                    out.append(syms[i])
+                    i += 1
+            seqs[w] = out
+    return {t: i for i, t in enumerate(vocab)}, merges
+
+
+def wordpiece_vocab(texts):
+    """A fixed WordPiece vocabulary: specials, every character alone and as "##c", the training words, and a few
+    continuations."""
+    words = sorted({w.strip(",!") for t in texts for w in t.split()} - {""})
+    chars = sorted({c for t in texts for c in t if not c.isspace()})
+    extra = ["##llo", "##orld", "##ing", "##s", "##ed", "##er", "He", "##LLO", "W", "##ÖRLD", "wor", "##ld", "stop"]
+    tokens = ["[UNK]", "[CLS]", "[SEP]", "<mask>"] + chars + ["##" + c for c in chars] + words + extra
+    vocab = {}
+    for t in tokens:
+        vocab.setdefault(t, len(vocab))
+    return vocab
+
+
 def full_cases():
     """Whole tokenizers (model + every stage), trained on TRAIN_TEXT, checked end to end."""
     from tokenizers import decoders as D, normalizers as N, pre_tokenizers as P, processors as R
@@ -646,13 +718,14 @@ def full_cases():
     tok.decoder = D.Sequence([D.Replace("\u2581", " "), D.ByteFallback(), D.Fuse(), D.Strip(" ", 1, 0)])
     record("bpe_byte_fallback", tok)
 
-    # 2. Classic BPE with a continuing-subword prefix and end-of-word suffix, Bert post-processor.
-    tok = Tokenizer(tokenizers.models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    # 2. Classic BPE with a continuing-subword prefix and end-of-word suffix, Bert post-processor. (HF's trainer is
+    # not deterministic with a prefix, so the merges come from the small deterministic trainer above.)
+    vocab, merges = prefix_suffix_bpe(TRAIN_TEXT, specials=["[UNK]", "[CLS]", "[SEP]", "<mask>"], num_merges=80)
+    tok = Tokenizer(tokenizers.models.BPE(vocab=vocab, merges=merges, unk_token="[UNK]",
+                                          continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    tok.add_special_tokens(["[UNK]", "[CLS]", "[SEP]", "<mask>"])
     tok.normalizer = N.Sequence([N.NFD(), N.StripAccents(), N.Lowercase(), N.Strip()])
     tok.pre_tokenizer = P.Whitespace()
-    tok.train_from_iterator(TRAIN_TEXT, trainers.BpeTrainer(
-        vocab_size=150, special_tokens=["[UNK]", "[CLS]", "[SEP]", "<mask>"], continuing_subword_prefix="##",
-        end_of_word_suffix="</w>"))
     tok.post_processor = R.BertProcessing(("[SEP]", 2), ("[CLS]", 1))
     tok.decoder = D.BPEDecoder(suffix="</w>")
     record("bpe_prefix_suffix", tok)
@@ -688,16 +761,68 @@ def full_cases():
     tok.decoder = D.Metaspace(prepend_scheme="first")
     record("wordlevel_metaspace", tok)
 
-    # 6. WordPiece with a BERT normalizer that keeps case and accents.
-    tok = Tokenizer(tokenizers.models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=12))
+    # 6. WordPiece with a BERT normalizer that keeps case and accents (a fixed vocabulary: the trainer is not
+    # deterministic).
+    tok = Tokenizer(tokenizers.models.WordPiece(vocab=wordpiece_vocab(TRAIN_TEXT), unk_token="[UNK]",
+                                                max_input_chars_per_word=12))
+    tok.add_special_tokens(["[UNK]", "[CLS]", "[SEP]", "<mask>"])
     tok.normalizer = N.BertNormalizer(lowercase=False, strip_accents=False)
     tok.pre_tokenizer = P.BertPreTokenizer()
-    tok.train_from_iterator(TRAIN_TEXT, trainers.WordPieceTrainer(vocab_size=200, special_tokens=["[UNK]", "[CLS]", "[SEP]", "<mask>"]))
     tok.post_processor = R.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                                               special_tokens=[("[CLS]", 1), ("[SEP]", 2)])
     tok.decoder = D.WordPiece()
     record("wordpiece_cased", tok)
     return out
+
+
+def unicode_classes_section():
+    """How `tokenizers` classifies every code point U+0080…U+2FFFF, as inclusive [first, last] ranges: the regex
+    classes \\p{L}, \\p{N}, \\s (Oniguruma), \\w (Whitespace pre-tokenizer, `regex` crate), BERT punctuation, BERT's
+    Mn (strip_accents), StripAccents' marks, BERT's control characters (removed by clean_text) and its whitespace
+    (mapped to a space). These follow older Unicode versions than Swift's; the tests compare every code point."""
+    from tokenizers import normalizers as N
+    cps = [c for c in range(0x80, 0x30000) if not (0xD800 <= c <= 0xDFFF)]
+    big = "".join(chr(c) for c in cps)
+
+    def matched(pattern):
+        keep = set()
+        for _, (a, b) in pre_tokenizers.Split(Regex(pattern), "removed").pre_tokenize_str(big):
+            keep.update(range(a, b))
+        return [cps[i] for i in range(len(cps)) if i not in keep]
+
+    def ranges(points):
+        out = []
+        for c in points:
+            if out and out[-1][1] == c - 1 and not (out[-1][1] < 0xD800 <= c):
+                out[-1][1] = c
+            else:
+                out.append([c, c])
+        return out
+
+    bert_pre = pre_tokenizers.BertPreTokenizer()
+    whitespace = pre_tokenizers.Whitespace()
+    strip = N.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)
+    clean = N.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+    marks = N.StripAccents()
+    punct, mn, mark, control, space, word = [], [], [], [], [], []
+    for c in cps:
+        ch = chr(c)
+        if len(bert_pre.pre_tokenize_str("a" + ch + "b")) == 3:
+            punct.append(c)
+        if len(whitespace.pre_tokenize_str("a" + ch + "b")) == 1:
+            word.append(c)
+        if strip.normalize_str("a" + ch) == "a":
+            mn.append(c)
+        if marks.normalize_str("a" + ch) == "a":
+            mark.append(c)
+        cleaned = clean.normalize_str("a" + ch + "b")
+        if cleaned == "ab":
+            control.append(c)
+        elif cleaned == "a b":
+            space.append(c)
+    return {"letter": ranges(matched(r"\p{L}")), "number": ranges(matched(r"\p{N}")), "space": ranges(matched(r"\s")),
+            "word": ranges(word), "bert_punctuation": ranges(punct), "bert_nonspacing_mark": ranges(mn),
+            "strip_accents_mark": ranges(mark), "bert_control": ranges(control), "bert_whitespace": ranges(space)}
 
 
 def components_section():
@@ -728,6 +853,7 @@ def main():
         "chat": {"smollm2": smol_chat, "llama3": llama3_chat()},
         "gguf_tiny": gguf_tiny_section(),
         "components": components_section(),
+        "unicode_classes": unicode_classes_section(),
     }
     path = os.path.join(RES, "tokenizer_goldens.json")
     with open(path, "w", encoding="utf-8") as f:
