@@ -111,12 +111,11 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
         let prefixCount = prefix.unicodeScalars.count
         for (rank, (a, b)) in pairs.enumerated() {
             let where_ = "\(node.path)[\(rank)]"
-            guard let aId = vocabulary.id(a) else {
-                throw TokenizerError.invalidValue(file: node.file, path: where_, reason: "merge token \"\(a)\" is not in the vocabulary")
+            func missing(_ token: String) -> TokenizerError {
+                .invalidValue(file: node.file, path: where_, reason: "merge token \"\(token)\" is not in the vocabulary")
             }
-            guard let bId = vocabulary.id(b) else {
-                throw TokenizerError.invalidValue(file: node.file, path: where_, reason: "merge token \"\(b)\" is not in the vocabulary")
-            }
+            guard let aId = vocabulary.id(a) else { throw missing(a) }
+            guard let bId = vocabulary.id(b) else { throw missing(b) }
             var mergedText = a + b
             if prefixCount > 0, b.unicodeScalars.starts(with: prefix.unicodeScalars) {
                 mergedText = a + String(String.UnicodeScalarView(b.unicodeScalars.dropFirst(prefixCount)))
@@ -256,7 +255,8 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
         var heap: [QueueEntry] = []
         heap.reserveCapacity(symbols.count)
         @inline(__always) func lookup(_ a: Int, _ b: Int) -> (UInt32, Int32)? {
-            guard let v = merges[UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b))] else { return nil }
+            let key = UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b))
+            guard let v = merges[key] else { return nil }
             return (UInt32(truncatingIfNeeded: v >> 32), Int32(truncatingIfNeeded: v & 0xFFFF_FFFF))
         }
         func push(_ e: QueueEntry) {

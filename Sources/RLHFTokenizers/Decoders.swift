@@ -36,7 +36,8 @@ func makeDecoder(_ node: JSONNode) throws -> Decoder {
         let contentNode = try node.required("content")
         let content = Array(try contentNode.string().unicodeScalars)
         guard content.count == 1 else { throw contentNode.invalid("the content must be exactly one character") }
-        return StripDecoder(content: content[0], start: try node.int("start", default: 0), stop: try node.int("stop", default: 0))
+        return StripDecoder(content: content[0], start: try node.int("start", default: 0),
+                            stop: try node.int("stop", default: 0))
     case .replace:
         return ReplaceDecoder(pattern: try parsePatternObject(try node.required("pattern")),
                               content: Array(try node.required("content").string().unicodeScalars))

@@ -205,5 +205,7 @@ private func isSubscriptable(_ t: JinjaToken) -> Bool {
 private func isIdentifier(_ s: String) -> Bool {
     guard let first = s.unicodeScalars.first, first == "_" || (first.value < 128 && CharClass.of(first).contains(.letter))
     else { return false }
-    return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.value < 128 && !CharClass.of($0).isEmpty && !CharClass.of($0).contains(.space)) }
+    return s.unicodeScalars.allSatisfy {
+        $0 == "_" || ($0.value < 128 && !CharClass.of($0).intersection([.letter, .number]).isEmpty)
+    }
 }

@@ -1,6 +1,7 @@
 // Post-processors (HF `processors`): add special tokens around the encoded sequence(s) and set type ids. Like HF,
 // each processor maps a list of encodings (one, or two for a pair) to a list, and the tokenizer concatenates what
-// comes out (so in a Sequence, ByteLevel passes a pair on unmerged and a following template sees both parts). PostProcessorType maps the JSON "type"; an unknown tag is an error.
+// comes out (so in a Sequence, ByteLevel passes a pair on unmerged and a following template sees both parts).
+// PostProcessorType maps the JSON "type"; an unknown tag is an error.
 
 /// The fourth stage of the pipeline: special tokens and type ids.
 protocol PostProcessor: Sendable {

@@ -39,10 +39,10 @@ struct CharClass: OptionSet, Sendable {
     }
 
     /// The flags as the HF `tokenizers` crate sees them, which is not always today's Unicode: its regexes
-    /// (Oniguruma, and the `regex` crate for \w) know Unicode 16; BERT's punctuation, control and Mn tests (the `unicode_categories` crate) know
-    /// Unicode 8.0, and StripAccents' marks (`unicode-normalization-alignments`) Unicode 9.0. Characters assigned
-    /// later, and the few whose category changed since, are classified as those tables say. Checked exhaustively
-    /// against `tokenizers` for U+0080…U+2FFFF.
+    /// (Oniguruma, and the `regex` crate for \w) know Unicode 16; BERT's punctuation, control and Mn tests (the
+    /// `unicode_categories` crate) know Unicode 8.0, and StripAccents' marks (`unicode-normalization-alignments`)
+    /// Unicode 9.0. Characters assigned later, and the few whose category changed since, are classified as those
+    /// tables say. Checked exhaustively against `tokenizers` for U+0080…U+2FFFF (UnicodeClassTests).
     private static func compute(_ s: Unicode.Scalar) -> CharClass {
         let p = s.properties
         guard let age = p.age else { return [] }   // unassigned

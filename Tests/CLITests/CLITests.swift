@@ -73,6 +73,38 @@ final class CLITests: XCTestCase {
         }
     }
 
+    private var smolPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    }
+
+    func testGenerateInspectAndTokenizeOnSmolLM2() throws {
+        let gen = try run(["generate", "--model", smolPath, "--prompt", "What is the capital of France?", "--chat", "--max-new-tokens", "12"])
+        XCTAssertEqual(gen.status, 0, gen.err)
+        XCTAssertTrue(gen.out.contains("Paris"), gen.out)
+        let inspect = try run(["inspect", "--model", smolPath])
+        XCTAssertEqual(inspect.status, 0, inspect.err)
+        XCTAssertTrue(inspect.out.contains("arch:        llama"), inspect.out)
+        XCTAssertTrue(inspect.out.contains("parameters:  134515008"), inspect.out)
+        let json = try run(["inspect", "--model", smolPath, "--text", "Hello", "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
+        XCTAssertEqual((obj["last_logits"] as! [Double]).count, 49152)
+        XCTAssertEqual(obj["input_ids"] as! [Int], [19556])
+        let tok = try run(["tokenize", "--model", smolPath, "--text", "Hello world", "--json"])
+        let t = try JSONSerialization.jsonObject(with: Data(tok.out.utf8)) as! [String: Any]
+        XCTAssertEqual(t["tokens"] as! [String], ["Hello", "Ġworld"])
+    }
+
+    func testModelErrorsAreOneLine() throws {
+        for args in [["inspect", "--model", "/no/such/model"], ["generate", "--model", "/tmp", "--prompt", "x"],
+                     ["generate", "--model", smolPath, "--prompt", "x", "--top-p", "2"]] {
+            let r = try run(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertEqual(r.err.split(separator: "\n").count, 1, "\(args): \(r.err)")
+            XCTAssertTrue(r.err.hasPrefix("error: "), r.err)
+        }
+    }
+
     func testHelpExitsZero() throws {
         let r = try run(["--help"])
         XCTAssertEqual(r.status, 0)

@@ -1,0 +1,86 @@
+// Generation on the tiny Llama: greedy equals top-k 1, sampling is reproducible under a seed, the
+// log-probabilities are those of the sampling distribution, stop tokens and stop strings end a sequence,
+// and the KV cache gives the same logits as recomputing the whole sequence.
+
+import Foundation
+import XCTest
+import RLHFFormats
+import RLHFModels
+import RLHFTensor
+
+final class GenerationTests: XCTestCase {
+    private func tinyLlama() throws -> LlamaForCausalLM {
+        let folder = resourceFolder("tiny-llama")
+        var rng = RandomGenerator(seed: 0)
+        let m = try LlamaForCausalLM(try decodeConfig(LlamaConfig.self, from: folder + "/config.json"), rng: &rng)
+        try m.loadParameters(from: try SafetensorsCheckpoint(directory: folder))
+        return m
+    }
+
+    func testCachedDecodingMatchesFullRecomputation() throws {
+        let m = try tinyLlama()
+        let ids = [1, 15, 99, 42, 7, 63, 20, 2, 33, 71]
+        let full = withNoGrad { m(ids: ids, batch: 1) }
+        let cache = m.makeCache(capacity: 4)   // too small on purpose: the cache must grow
+        var stepLogits: [Float] = []
+        withNoGrad {
+            stepLogits += m(ids: Array(ids[0..<6]), batch: 1, cache: cache).scalars
+            for t in 6..<ids.count { stepLogits += m(ids: [ids[t]], batch: 1, cache: cache).scalars }
+        }
+        XCTAssertEqual(cache.length, ids.count)
+        let diff = zip(full.scalars, stepLogits).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(diff, 1e-5)
+    }
+
+    func testGreedyEqualsTopKOneAndSamplingIsSeeded() throws {
+        let m = try tinyLlama()
+        let prompts = [[1, 15, 99], [1, 88, 3, 3, 51]]
+        var rng = RandomGenerator(seed: 1)
+        let greedy = generate(m, prompts: prompts, config: GenerationConfig(maxNewTokens: 10), rng: &rng)
+        let topK1 = generate(m, prompts: prompts, config: GenerationConfig(maxNewTokens: 10, temperature: 0.7, topK: 1), rng: &rng)
+        XCTAssertEqual(greedy.tokens, topK1.tokens)
+        // top-k 1 leaves one candidate, but its log-probability is still that of softmax(logits / 0.7)
+        XCTAssertTrue(topK1.logProbs.flatMap { $0 }.allSatisfy { $0 <= 0 })
+        var r1 = RandomGenerator(seed: 7), r2 = RandomGenerator(seed: 7), r3 = RandomGenerator(seed: 8)
+        let config = GenerationConfig(maxNewTokens: 12, temperature: 1.5, topP: 0.95)
+        let a = generate(m, prompts: prompts, config: config, rng: &r1)
+        let b = generate(m, prompts: prompts, config: config, rng: &r2)
+        let c = generate(m, prompts: prompts, config: config, rng: &r3)
+        XCTAssertEqual(a.tokens, b.tokens)
+        XCTAssertEqual(a.logProbs, b.logProbs)
+        XCTAssertNotEqual(a.tokens, c.tokens)
+        XCTAssertEqual(a.tokens.map(\.count), [12, 12])
+    }
+
+    func testLogProbsAreThoseOfTheTemperatureScaledDistribution() throws {
+        let m = try tinyLlama()
+        var rng = RandomGenerator(seed: 3)
+        let prompt = [1, 15, 99, 42]
+        let out = generate(m, prompts: [prompt], config: GenerationConfig(maxNewTokens: 5, temperature: 0.8), rng: &rng)
+        // recompute: log softmax(logits / 0.8) of each chosen token given the prefix
+        let seq = prompt + out.tokens[0]
+        let logits = withNoGrad { m(ids: seq, batch: 1) }.reshaped([seq.count, 101])
+        let lp = withNoGrad { logSoftmax(logits * (1 / 0.8), axis: -1) }
+        for (k, tok) in out.tokens[0].enumerated() {
+            XCTAssertEqual(out.logProbs[0][k], lp[prompt.count - 1 + k, tok], accuracy: 1e-4)
+        }
+    }
+
+    func testStopTokensAndStopStringsEndSequences() throws {
+        let m = try tinyLlama()
+        var rng = RandomGenerator(seed: 0)
+        let greedy = generate(m, prompts: [[1, 15, 99]], config: GenerationConfig(maxNewTokens: 10), rng: &rng)
+        let stopAt = greedy.tokens[0][3]
+        let stopped = generate(m, prompts: [[1, 15, 99]], config: GenerationConfig(maxNewTokens: 10, stopTokenIds: [stopAt]), rng: &rng)
+        XCTAssertEqual(stopped.tokens[0], Array(greedy.tokens[0].prefix(through: greedy.tokens[0].firstIndex(of: stopAt)!)))
+        XCTAssertEqual(stopped.stopped, [true])
+        // a stop string over a toy decoding (token id → "<id>")
+        let decode: ([Int]) -> String = { $0.map { "<\($0)>" }.joined() }
+        let byString = generate(m, prompts: [[1, 15, 99]], config: GenerationConfig(maxNewTokens: 10, stopStrings: ["<\(greedy.tokens[0][2])>"]),
+                                rng: &rng, decode: decode)
+        let target = greedy.tokens[0][2]
+        XCTAssertEqual(byString.tokens[0], Array(greedy.tokens[0].prefix(through: greedy.tokens[0].firstIndex(of: target)!)))
+        XCTAssertEqual(byString.stopped, [true])
+        XCTAssertEqual(greedy.stopped, [false])
+    }
+}
