@@ -1,9 +1,9 @@
 # swift-rlhf — common tasks.
-#   make setup   install what is missing (OpenBLAS; later the models) via scripts/setup
+#   make setup   install what is missing (OpenBLAS, the two models) via scripts/setup
 #   make build   release build (with -enable-testing so tests reuse the same build)
 #   make test    release build + swift test
-#   make demo    run the small demos of the CLI
-#   make bench   compare our kernels against PyTorch on this machine (scripts/bench_compare.py)
+#   make demo    run the demos of the CLI (KL objective, toy policy, SmolLM2 chat generation)
+#   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
 
 SWIFT ?= swift
 PYTHON ?= python3
@@ -26,6 +26,8 @@ test: setup
 demo: build
 	$(RLHF) demo kl-loss
 	$(RLHF) demo toy --beta 5 --epochs 300
+	$(RLHF) generate --model models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf --chat --max-new-tokens 48 \
+		--prompt "In one sentence, what is reinforcement learning from human feedback?"
 
 bench: build
 	$(PYTHON) scripts/bench_compare.py --rlhf $(RLHF)
