@@ -7,6 +7,7 @@
 //   pooler: tanh(dense(x[:, 0]))
 // Keys: embeddings.word_embeddings.weight, encoder.layer.N.attention.self.query.weight, …, pooler.dense.weight.
 
+import Foundation
 import RLHFNN
 import RLHFTensor
 
@@ -48,14 +49,16 @@ public struct BertConfig: Codable, Sendable, Equatable {
 public final class BertEmbeddings: Module, @unchecked Sendable {
     public let wordEmbeddings: Embedding
     public let positionEmbeddings: Embedding
-    public let tokenTypeEmbeddings: Embedding
+    /// Absent when `type_vocab_size` is 0 (DistilBERT).
+    public let tokenTypeEmbeddings: Embedding?
     public let layerNorm: LayerNorm
     override public var keyRenames: [String: String] { ["layerNorm": "LayerNorm"] }
 
     init(_ c: BertConfig, rng: inout RandomGenerator) {
         wordEmbeddings = Embedding(c.vocabSize, c.hiddenSize, paddingIndex: c.padTokenId ?? 0, rng: &rng)
         positionEmbeddings = Embedding(c.maxPositionEmbeddings, c.hiddenSize, rng: &rng)
-        tokenTypeEmbeddings = Embedding(c.typeVocabSize ?? 2, c.hiddenSize, rng: &rng)
+        let types = c.typeVocabSize ?? 2
+        tokenTypeEmbeddings = types > 0 ? Embedding(types, c.hiddenSize, rng: &rng) : nil
         layerNorm = LayerNorm(c.hiddenSize, eps: c.layerNormEps ?? 1e-12)
         super.init()
     }
@@ -63,8 +66,8 @@ public final class BertEmbeddings: Module, @unchecked Sendable {
     /// ids, typeIds: B·T row-major → [B, T, C].
     func callAsFunction(ids: [Int], typeIds: [Int], batch b: Int, length t: Int) -> Tensor {
         let positions = (0..<b).flatMap { _ in 0..<t }
-        let x = wordEmbeddings(ids, shape: [b, t]) + positionEmbeddings(positions, shape: [b, t])
-            + tokenTypeEmbeddings(typeIds, shape: [b, t])
+        var x = wordEmbeddings(ids, shape: [b, t]) + positionEmbeddings(positions, shape: [b, t])
+        if let tokenTypeEmbeddings { x = x + tokenTypeEmbeddings(typeIds, shape: [b, t]) }
         return layerNorm(x)
     }
 }
@@ -160,6 +163,47 @@ public final class BertPooler: Module, @unchecked Sendable {
     public func callAsFunction(_ hidden: Tensor) -> Tensor {
         dense(hidden.sliced(axis: 1, 0, 1).squeezed(1)).tanh()
     }
+}
+
+/// DistilBERT's `config.json` (`dim`, `n_layers`, …) as a BertConfig with no token types.
+public struct DistilBertConfig: Codable, Sendable {
+    public var vocabSize: Int
+    public var dim: Int
+    public var nLayers: Int
+    public var nHeads: Int
+    public var hiddenDim: Int
+    public var activation: String?
+    public var maxPositionEmbeddings: Int
+    public var sinusoidalPosEmbds: Bool?
+    public var padTokenId: Int?
+
+    /// The same network in BERT's terms (DistilBERT's LayerNorm eps is fixed at 1e-12).
+    public func bertConfig(source: String) throws -> BertConfig {
+        if sinusoidalPosEmbds == true {
+            throw ModelError.unsupportedConfig(source: source, reason: "sinusoidal_pos_embds is not supported")
+        }
+        var c = BertConfig(vocabSize: vocabSize, hiddenSize: dim, numHiddenLayers: nLayers, numAttentionHeads: nHeads,
+                           intermediateSize: hiddenDim, maxPositionEmbeddings: maxPositionEmbeddings, typeVocabSize: 0,
+                           layerNormEps: 1e-12, hiddenAct: activation ?? "gelu")
+        c.padTokenId = padTokenId
+        return c
+    }
+}
+
+/// The DistilBERT checkpoint name of one of our BERT keys (e.g. `encoder.layer.3.attention.self.query.weight`
+/// → `transformer.layer.3.attention.q_lin.weight`).
+public func distilBertName(forBertKey key: String) -> String {
+    let pairs = [(".attention.self.query.", ".attention.q_lin."), (".attention.self.key.", ".attention.k_lin."),
+                 (".attention.self.value.", ".attention.v_lin."), (".attention.output.dense.", ".attention.out_lin."),
+                 (".attention.output.LayerNorm.", ".sa_layer_norm."), (".intermediate.dense.", ".ffn.lin1."),
+                 (".output.dense.", ".ffn.lin2."), (".output.LayerNorm.", ".output_layer_norm.")]
+    guard key.hasPrefix("encoder.layer.") else { return key }
+    var name = "transformer.layer." + key.dropFirst("encoder.layer.".count)
+    for (ours, theirs) in pairs where name.contains(ours) {
+        name = name.replacingOccurrences(of: ours, with: theirs)
+        break
+    }
+    return name
 }
 
 /// The BERT encoder (`BertModel`): embeddings, encoder and an optional pooler.

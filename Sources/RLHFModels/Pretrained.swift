@@ -109,6 +109,12 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
         try m.loadParameters(from: weights, candidates: { [$0, "bert." + $0] },
                              ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("classifier.") || $0.hasPrefix("cls.") })
         arch = .bert(m)
+    case "distilbert":
+        let config = try decodeConfig(DistilBertConfig.self, from: configPath).bertConfig(source: configPath)
+        let m = try BertModel(config, pooler: false, source: configPath, rng: &rng)
+        try m.loadParameters(from: weights, candidates: { k in [distilBertName(forBertKey: k), "distilbert." + distilBertName(forBertKey: k)] },
+                             ignoring: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("transformer.") && !$0.hasPrefix("distilbert.") })
+        arch = .bert(m)
     case "llama":
         let m = try LlamaForCausalLM(try decodeConfig(LlamaConfig.self, from: configPath), source: configPath, rng: &rng)
         try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil) })
@@ -120,7 +126,7 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
                              ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight" })
         arch = .gpt2(m)
     default:
-        throw ModelError.unsupportedConfig(source: configPath, reason: "model_type '\(modelType)' is not supported (bert, llama, gpt2)")
+        throw ModelError.unsupportedConfig(source: configPath, reason: "model_type '\(modelType)' is not supported (bert, distilbert, llama, gpt2)")
     }
     arch.module.eval()
     let tokPath = path + "/tokenizer.json"

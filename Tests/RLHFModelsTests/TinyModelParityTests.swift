@@ -34,8 +34,8 @@ final class TinyModelParityTests: XCTestCase {
     }
 
     /// Output, loss and every parameter's gradient against the goldens.
-    private func check(_ name: String, model: Module, gold: TinyGoldens, forward: () -> Tensor,
-                       file: StaticString = #filePath, line: UInt = #line) {
+    private func check(_ name: String, model: Module, gold: TinyGoldens, goldKey: (String) -> String = { $0 },
+                       forward: () -> Tensor, file: StaticString = #filePath, line: UInt = #line) {
         model.zeroGrad()
         let out = forward()
         XCTAssertEqual(out.shape, gold.output_shape, file: file, line: line)
@@ -48,7 +48,7 @@ final class TinyModelParityTests: XCTestCase {
         loss.backward()
         var checked = 0
         for (key, p) in model.namedParameters() {
-            guard let expected = gold.grads[key] else { continue }
+            guard let expected = gold.grads[goldKey(key)] else { continue }
             let g = p.grad?.scalars ?? Array(repeating: 0, count: expected.count)
             XCTAssertEqual(g.count, expected.count, "\(name): \(key) gradient size", file: file, line: line)
             let scale = expected.map(abs).max() ?? 0
@@ -73,6 +73,19 @@ final class TinyModelParityTests: XCTestCase {
         let b = gold.input_ids.count
         let mask = Tensor(gold.attention_mask!.flatMap { $0.map(Float.init) }, shape: [b, gold.input_ids[0].count])
         check("bert", model: model, gold: gold) { model(ids: gold.input_ids.flatMap { $0 }, batch: b, attentionMask: mask) }
+    }
+
+    func testTinyDistilBertLoadsByItsKeyNamesAndMatchesTransformers() throws {
+        let folder = resourceFolder("tiny-distilbert")
+        let gold = try goldens(folder)
+        let loaded = try loadPretrained(path: folder)
+        guard case .bert(let model) = loaded.architecture else { return XCTFail("DistilBERT did not load as an encoder") }
+        XCTAssertNil(model.embeddings.tokenTypeEmbeddings)
+        let b = gold.input_ids.count
+        let mask = Tensor(gold.attention_mask!.flatMap { $0.map(Float.init) }, shape: [b, gold.input_ids[0].count])
+        check("distilbert", model: model, gold: gold, goldKey: distilBertName(forBertKey:)) {
+            model(ids: gold.input_ids.flatMap { $0 }, batch: b, attentionMask: mask)
+        }
     }
 
     func testTinyLlamaMatchesTransformers() throws {

@@ -18,8 +18,8 @@ import math
 import os
 
 import torch
-from transformers import (BertConfig, BertModel, GPT2Config, GPT2LMHeadModel, LlamaConfig,
-                          LlamaForCausalLM)
+from transformers import (BertConfig, BertModel, DistilBertConfig, DistilBertModel, GPT2Config,
+                          GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "Tests", "RLHFModelsTests", "Resources")
@@ -74,6 +74,14 @@ def main():
     ids = torch.tensor([[2, 17, 33, 5, 60, 3, 0, 0], [2, 41, 8, 90, 12, 77, 29, 3]])
     mask = torch.tensor([[1, 1, 1, 1, 1, 1, 0, 0], [1] * 8])
     run("bert", bert, {"input_ids": ids, "attention_mask": mask}, lambda o: o.last_hidden_state)
+
+    torch.manual_seed(1237)
+    distil = DistilBertModel(DistilBertConfig(vocab_size=97, dim=32, n_layers=2, n_heads=4, hidden_dim=64,
+                                              max_position_embeddings=64, activation="gelu",
+                                              attn_implementation="eager"))
+    ids = torch.tensor([[2, 17, 33, 5, 60, 3, 0, 0], [2, 41, 8, 90, 12, 77, 29, 3]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 0, 0], [1] * 8])
+    run("distilbert", distil, {"input_ids": ids, "attention_mask": mask}, lambda o: o.last_hidden_state)
 
     torch.manual_seed(1235)
     llama = LlamaForCausalLM(LlamaConfig(vocab_size=101, hidden_size=48, intermediate_size=80,
