@@ -50,6 +50,25 @@ public struct PretrainedModel {
     public let dtypes: [String: String]
 }
 
+extension GGUFVocabulary {
+    /// The `tokenizer.ggml.*` metadata of a GGUF file.
+    public init(metadataOf file: GGUFFile) throws {
+        let md = file.metadata
+        guard let model = md["tokenizer.ggml.model"]?.string, let tokens = md["tokenizer.ggml.tokens"]?.stringArray else {
+            throw ModelError.unsupportedConfig(source: file.path, reason: "metadata has no tokenizer.ggml.model / tokenizer.ggml.tokens")
+        }
+        self.init(model: model, pre: md["tokenizer.ggml.pre"]?.string, tokens: tokens,
+                  tokenTypes: md["tokenizer.ggml.token_type"]?.intArray,
+                  merges: md["tokenizer.ggml.merges"]?.stringArray ?? [],
+                  scores: md["tokenizer.ggml.scores"]?.floatArray,
+                  bosTokenId: md["tokenizer.ggml.bos_token_id"]?.int, eosTokenId: md["tokenizer.ggml.eos_token_id"]?.int,
+                  unknownTokenId: md["tokenizer.ggml.unknown_token_id"]?.int,
+                  paddingTokenId: md["tokenizer.ggml.padding_token_id"]?.int,
+                  addBosToken: md["tokenizer.ggml.add_bos_token"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
+                  chatTemplate: md["tokenizer.chat_template"]?.string)
+    }
+}
+
 /// Loads a HF folder or a `.gguf` file.
 public func loadPretrained(path: String) throws -> PretrainedModel {
     var isDir: ObjCBool = false
@@ -73,20 +92,7 @@ private func loadGGUF(path: String) throws -> PretrainedModel {
     try model.loadParameters(from: weights)
     model.eval()
     let md = file.metadata
-    var tokenizer: Tokenizer? = nil
-    if let model = md["tokenizer.ggml.model"]?.string, let tokens = md["tokenizer.ggml.tokens"]?.stringArray {
-        let vocab = GGUFVocabulary(
-            model: model, pre: md["tokenizer.ggml.pre"]?.string, tokens: tokens,
-            tokenTypes: md["tokenizer.ggml.token_type"]?.intArray,
-            merges: md["tokenizer.ggml.merges"]?.stringArray ?? [],
-            scores: md["tokenizer.ggml.scores"]?.floatArray,
-            bosTokenId: md["tokenizer.ggml.bos_token_id"]?.int, eosTokenId: md["tokenizer.ggml.eos_token_id"]?.int,
-            unknownTokenId: md["tokenizer.ggml.unknown_token_id"]?.int,
-            paddingTokenId: md["tokenizer.ggml.padding_token_id"]?.int,
-            addBosToken: md["tokenizer.ggml.add_bos_token"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
-            chatTemplate: md["tokenizer.chat_template"]?.string)
-        tokenizer = try Tokenizer.fromGGUFVocabulary(vocab)
-    }
+    let tokenizer = md["tokenizer.ggml.tokens"] == nil ? nil : try Tokenizer.fromGGUFVocabulary(try GGUFVocabulary(metadataOf: file))
     var dtypes: [String: String] = [:]
     for info in file.tensorInfos { dtypes[hfName(forGGUF: info.name) ?? info.name] = "\(info.type)".uppercased() }
     return PretrainedModel(architecture: .llama(model), tokenizer: tokenizer, path: path, dtypes: dtypes)

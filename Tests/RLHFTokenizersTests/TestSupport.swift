@@ -2,6 +2,8 @@
 // tokenizers under models/, and helpers to write small tokenizer files to a temporary folder.
 import Foundation
 import XCTest
+import RLHFFormats
+import RLHFModels
 @testable import RLHFTokenizers
 
 /// The layout of Resources/tokenizer_goldens.json (see the script's docstring).
@@ -189,16 +191,26 @@ enum Fixtures {
         return t
     }
 
-    /// SmolLM2's tokenizer exported from the GGUF by the goldens script; skipped (not failed) when absent.
-    /// `file` is "tokenizer.json" (reference pre-tokenizer) or "tokenizer.transformers-gguf.json".
+    /// SmolLM2's tokenizer: the tokenizer.json exported from the GGUF by the goldens script when present,
+    /// else built from the GGUF's own metadata (as `rlhf` does). `file` is "tokenizer.json" (reference
+    /// pre-tokenizer, Digits + ByteLevel) or "tokenizer.transformers-gguf.json" (transformers' reading: plain
+    /// ByteLevel, which is GGUF pre-tokenizer "gpt-2").
     static func smolLM2(_ file: String = "tokenizer.json") throws -> Tokenizer {
         if let t = cachedSmol[file] { return t }
         let path = root.appendingPathComponent("models/smollm2/\(file)").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("\(path) is absent: run `python3 scripts/goldens/tokenizer_goldens.py` to export SmolLM2's "
-                + "tokenizer from the GGUF (needs transformers, gguf)")
+        let t: Tokenizer
+        if FileManager.default.fileExists(atPath: path) {
+            t = try Tokenizer.load(tokenizerJSON: path)
+        } else {
+            let gguf = root.appendingPathComponent("models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf").path
+            guard FileManager.default.fileExists(atPath: gguf) else {
+                XCTFail("\(gguf) is missing: run `make test` (or scripts/fetch-models) to fetch the models")
+                throw TokenizerError.unreadableFile(path: gguf, reason: "no such file")
+            }
+            var vocab = try GGUFVocabulary(metadataOf: try GGUFFile(path: gguf))
+            if file == "tokenizer.transformers-gguf.json" { vocab.pre = "gpt-2" }
+            t = try Tokenizer.fromGGUFVocabulary(vocab)
         }
-        let t = try Tokenizer.load(tokenizerJSON: path)
         cachedSmol[file] = t
         return t
     }
