@@ -86,13 +86,7 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
         Parallel.forEachChunk(rows, grain: max(1, 4096 / max(n, 1))) { r in
             for i in r {
                 let src = px + i * n, dst = py + i * n
-                // rowExpShift written out: the call was not inlined, and rows here are short
-                let m = Vec(repeating: rowMax(src, n))
-                var acc = Vec(repeating: 0)
-                var k = 0
-                while k + 16 <= n { let e = vexp(vload(src + k) - m); vstore(e, dst + k); acc += e; k += 16 }
-                var s = hsum(acc)
-                while k < n { let e = sexp(src[k] - m[0]); dst[k] = e; s += e; k += 1 }
+                let s = rowExpShift(src, dst, n, rowMax(src, n))
                 let inv = Vec(repeating: 1 / s)
                 var j = 0
                 while j + 16 <= n { vstore(vload(dst + j) * inv, dst + j); j += 16 }
