@@ -50,7 +50,7 @@ public struct GGUFLlamaWeights: WeightSource {
 
     public func shape(of name: String) -> [Int]? {
         guard let g = hfToGGUF[name] else { return nil }
-        return file.tensorInfos.first { $0.name == g }?.shape
+        return file.info(g)?.shape
     }
 
     public func tensor(_ name: String) throws -> Tensor {
@@ -83,7 +83,7 @@ public func llamaConfig(fromGGUF file: GGUFFile) throws -> LlamaConfig {
     if let v = md["llama.vocab_size"]?.int { vocab = v }
     else if let tokens = md["tokenizer.ggml.tokens"]?.array { vocab = tokens.count }
     else {
-        vocab = file.tensorInfos.first { $0.name == "token_embd.weight" }?.shape.first ?? 0
+        vocab = file.info("token_embd.weight")?.shape.first ?? 0
     }
     let heads = try int("attention.head_count")
     var c = LlamaConfig(vocabSize: vocab, hiddenSize: try int("embedding_length"),
@@ -91,7 +91,7 @@ public func llamaConfig(fromGGUF file: GGUFFile) throws -> LlamaConfig {
                         numAttentionHeads: heads, numKeyValueHeads: md["llama.attention.head_count_kv"]?.int ?? heads,
                         rmsNormEps: Float(md["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5),
                         ropeTheta: Float(md["llama.rope.freq_base"]?.double ?? 10_000),
-                        tieWordEmbeddings: !file.tensorInfos.contains { $0.name == "output.weight" },
+                        tieWordEmbeddings: file.info("output.weight") == nil,
                         maxPositionEmbeddings: md["llama.context_length"]?.int ?? 2048)
     if let rotDim = md["llama.rope.dimension_count"]?.int, rotDim != c.hiddenSize / heads { c.headDim = rotDim }
     c.bosTokenId = md["tokenizer.ggml.bos_token_id"]?.int

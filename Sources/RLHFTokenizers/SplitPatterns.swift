@@ -13,6 +13,26 @@ protocol ScalarPattern: Sendable {
     func findMatches(in text: AlignedText, range: Range<Int>, into out: inout [Range<Int>])
 }
 
+/// A pattern whose matches tile the text: every position starts a match of length ≥ 1 (the hand-written
+/// GPT-2 and Llama-3 matchers), so finding them is one loop over `match`.
+protocol TilingPattern: ScalarPattern {
+    /// Length (≥ 1) of the match starting at `i`.
+    func match(_ s: [Unicode.Scalar], _ i: Int, _ end: Int) -> Int
+}
+
+extension TilingPattern {
+    func findMatches(in text: AlignedText, range: Range<Int>, into out: inout [Range<Int>]) {
+        let s = text.scalars
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            let n = match(s, i, end)
+            out.append(i..<(i + n))
+            i += n
+        }
+    }
+}
+
 /// The GPT-2 split regex (also used by ByteLevel's `use_regex`).
 let gpt2SplitRegex = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 /// The Llama-3 split regex (`tokenizer.json` of Meta-Llama-3, llama.cpp's "llama-bpe").
@@ -56,18 +76,7 @@ private func whitespaceTail(_ s: [Unicode.Scalar], _ i: Int, _ end: Int) -> Int 
 }
 
 /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
-struct GPT2Pattern: ScalarPattern {
-    func findMatches(in text: AlignedText, range: Range<Int>, into out: inout [Range<Int>]) {
-        let s = text.scalars
-        var i = range.lowerBound
-        let end = range.upperBound
-        while i < end {
-            let n = match(s, i, end)
-            out.append(i..<(i + n))
-            i += n
-        }
-    }
-
+struct GPT2Pattern: TilingPattern {
     /// Length of the match at `i` (always ≥ 1: the alternatives cover every character).
     @inline(__always)
     func match(_ s: [Unicode.Scalar], _ i: Int, _ end: Int) -> Int {
@@ -94,20 +103,9 @@ struct GPT2Pattern: ScalarPattern {
 }
 
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-struct Llama3Pattern: ScalarPattern {
+struct Llama3Pattern: TilingPattern {
     /// 3 for Llama-3, 1 for Qwen2.
     let maxDigits: Int
-
-    func findMatches(in text: AlignedText, range: Range<Int>, into out: inout [Range<Int>]) {
-        let s = text.scalars
-        var i = range.lowerBound
-        let end = range.upperBound
-        while i < end {
-            let n = match(s, i, end)
-            out.append(i..<(i + n))
-            i += n
-        }
-    }
 
     @inline(__always)
     private static func lower(_ s: Unicode.Scalar) -> Unicode.Scalar {

@@ -160,6 +160,29 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(out2.scalars, out.scalars)
     }
 
+    /// Keys and values read in place from a larger buffer (a preallocated KV cache: rows of hs back to back,
+    /// other strides arbitrary) give the same values and gradients as contiguous copies.
+    func testKeysAndValuesViewedInsideALargerBuffer() {
+        let (b, nh, nkv, t, s, hs, cap) = (2, 4, 2, 3, 5, 8, 9)
+        let q = randn([b, nh, t, hs], seed: 41)
+        let kBuf = randn([b, nkv, cap, hs], seed: 42), vBuf = randn([b, nkv, cap, hs], seed: 43)
+        let qa = q.requiringGrad(), kb = kBuf.requiringGrad(), vb = vBuf.requiringGrad()
+        let kView = kb.sliced(axis: 2, 0, s), vView = vb.sliced(axis: 2, 0, s)
+        XCTAssertFalse(kView.isContiguous)
+        let w = Tensor(objectiveWeights(b * nh * t * hs).map(Float.init), shape: [b, nh, t, hs])
+        let outView = scaledDotProductAttention(qa, kView, vView, causal: true)
+        (outView * w).sum().backward()
+        let qc = q.requiringGrad(), kc = kBuf.sliced(axis: 2, 0, s).contiguous().requiringGrad()
+        let vc = vBuf.sliced(axis: 2, 0, s).contiguous().requiringGrad()
+        let outCopy = scaledDotProductAttention(qc, kc, vc, causal: true)
+        (outCopy * w).sum().backward()
+        XCTAssertEqual(outView.scalars, outCopy.scalars)
+        XCTAssertEqual(qa.grad!.scalars, qc.grad!.scalars)
+        XCTAssertEqual(kb.grad!.sliced(axis: 2, 0, s).scalars, kc.grad!.scalars)
+        XCTAssertEqual(vb.grad!.sliced(axis: 2, 0, s).scalars, vc.grad!.scalars)
+        XCTAssertEqual(kb.grad!.sliced(axis: 2, s, cap).scalars, [Float](repeating: 0, count: b * nkv * (cap - s) * hs))
+    }
+
     /// Many (batch, head) pairs so that several workers share the forward and the backward.
     func testLargerAgainstComposition() {
         let c = Case(b: 3, nh: 8, nkv: 4, t: 33, s: 33, hs: 16, causal: true,

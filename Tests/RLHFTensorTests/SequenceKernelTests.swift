@@ -26,6 +26,25 @@ final class SequenceKernelTests: XCTestCase {
         XCTAssertEqual(embedding(w, ids: [2, 2]).shape, [2, c])
     }
 
+    /// With `paddingIndex` (nn.Embedding's padding_idx), that row gets no gradient; every other row gets
+    /// exactly the gradient of the plain embedding (itself checked against finite differences above).
+    func testEmbeddingPaddingIndexGetsNoGradient() {
+        let (v, c) = (6, 5)
+        let w = randn([v, c], seed: 2)
+        let ids = [0, 2, 0, 4, 2]
+        let weights = Tensor(objectiveWeights(ids.count * c).map(Float.init), shape: [ids.count, c])
+        func grad(_ padding: Int?) -> [Float] {
+            let wl = w.requiringGrad()
+            (embedding(wl, ids: ids, paddingIndex: padding) * weights).sum().backward()
+            return wl.grad!.scalars
+        }
+        let plain = grad(nil), padded = grad(0)
+        XCTAssertEqual(Array(padded[0..<c]), [Float](repeating: 0, count: c))
+        XCTAssertNotEqual(Array(plain[0..<c]), [Float](repeating: 0, count: c))
+        XCTAssertEqual(Array(padded[c...]), Array(plain[c...]))
+        XCTAssertEqual(embedding(w, ids: ids, paddingIndex: 0).scalars, embedding(w, ids: ids).scalars)
+    }
+
     // MARK: dropout
 
     func testDropoutMaskAndGradient() {
