@@ -32,6 +32,7 @@ public func runModelBenchCase(bench: String, caseName: String, modelsDir: String
     switch (bench, caseName) {
     case ("generate", "b1"), ("generate", "b8"):
         guard let lm = try loadPretrained(path: smol).architecture.causalLM else { return }
+        lm.freeze()   // inference: frozen weights decode from their Q4_1/Q8_0 blocks
         let batch = caseName == "b1" ? 1 : 8
         let prompt = (0..<32).map { (($0 * 7919) + 101) % 49152 }
         let prompts = Array(repeating: prompt, count: batch)

@@ -1,6 +1,7 @@
 // Dequantisation of ggml blocks to Float32, bit-exact with gguf-py's numpy code (`gguf/quants.py`): the
 // same float32 operations in the same order (no fused multiply-add). Blocks are split across the worker
 // threads; inside a block, 16 lanes at a time.
+// The Q8_0, Q4_0 and Q4_1 block decoders are RLHFTensor's `dequantizeBlocks`, shared with `quantizedMatmul`.
 //
 //   Q8_0  34 B / 32: f16 d, i8 qs[32]                      x = qs·d
 //   Q4_0  18 B / 32: f16 d, u8 qs[16]                      x[j] = d·(lo(qs[j]) − 8), x[j+16] = d·(hi(qs[j]) − 8)
@@ -21,9 +22,9 @@ func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, _ dst: UnsafeMutableP
     Parallel.forEachChunk(count / bs, grain: max(1, (1 << 16) / bs)) { r in
         let s = src + r.lowerBound * ts, d = dst + r.lowerBound * bs
         switch type {
-        case .q8_0: dequantizeQ8_0(s, d, blocks: r.count)
-        case .q4_0: dequantizeQ4_0(s, d, blocks: r.count)
-        case .q4_1: dequantizeQ4_1(s, d, blocks: r.count)
+        case .q8_0: dequantizeBlocks(.q8_0, s, d, blocks: r.count)
+        case .q4_0: dequantizeBlocks(.q4_0, s, d, blocks: r.count)
+        case .q4_1: dequantizeBlocks(.q4_1, s, d, blocks: r.count)
         case .q4_K: dequantizeQ4_K(s, d, blocks: r.count)
         case .q6_K: dequantizeQ6_K(s, d, blocks: r.count)
         default: break  // excluded by `canDequantize`
@@ -72,39 +73,6 @@ private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 // MARK: Kernels
-
-private func dequantizeQ8_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, blocks: Int) {
-    for b in 0..<blocks {
-        let p = src + 34 * b, out = dst + 32 * b
-        let d = SIMD16<Float>(repeating: half(p, 0))
-        for h in 0..<2 {
-            let q = magic(bytes16(p, 2 + 16 * h) ^ 0x80) - (twoPow23 + 128)  // int8 as (u8 ^ 0x80) − 128
-            store(q * d, out + 16 * h)
-        }
-    }
-}
-
-private func dequantizeQ4_0(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, blocks: Int) {
-    for b in 0..<blocks {
-        let p = src + 18 * b, out = dst + 32 * b
-        let d = SIMD16<Float>(repeating: half(p, 0))
-        let qs = bytes16(p, 2)
-        store(d * (magic(qs & 0xF) - (twoPow23 + 8)), out)
-        store(d * (magic(qs &>> 4) - (twoPow23 + 8)), out + 16)
-    }
-}
-
-private func dequantizeQ4_1(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, blocks: Int) {
-    for b in 0..<blocks {
-        let p = src + 20 * b, out = dst + 32 * b
-        let d = SIMD16<Float>(repeating: half(p, 0)), m = SIMD16<Float>(repeating: half(p, 2))
-        let qs = bytes16(p, 4)
-        let lo = d * (magic(qs & 0xF) - twoPow23)
-        let hi = d * (magic(qs &>> 4) - twoPow23)
-        store(lo + m, out)
-        store(hi + m, out + 16)
-    }
-}
 
 private func dequantizeQ4_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, blocks: Int) {
     for b in 0..<blocks {

@@ -58,9 +58,37 @@ public struct GGUFLlamaWeights: WeightSource {
             throw ModelError.weightsMismatch(source: file.path, missing: [name], unexpected: [], wrongShape: [])
         }
         let t = try file.tensor(g)
-        if name.hasSuffix("self_attn.q_proj.weight") { return unpermuteLlamaRotary(t, heads: config.numAttentionHeads) }
-        if name.hasSuffix("self_attn.k_proj.weight") { return unpermuteLlamaRotary(t, heads: config.kvHeads) }
+        if let heads = rotaryHeads(name) { return unpermuteLlamaRotary(t, heads: heads) }
         return t
+    }
+
+    /// The matrix's Q4_0/Q4_1/Q8_0 blocks as stored, Q and K rows un-permuted; nil for other types, for
+    /// vectors and for rows that are not whole blocks.
+    public func quantized(_ name: String) throws -> QuantizedMatrix? {
+        guard let g = hfToGGUF[name], let info = file.info(g), info.dims.count == 2 else { return nil }
+        let format: QuantizedFormat
+        switch info.type {
+        case .q4_0: format = .q4_0
+        case .q4_1: format = .q4_1
+        case .q8_0: format = .q8_0
+        default: return nil
+        }
+        let (rows, cols) = (info.dims[1], info.dims[0])
+        guard cols > 0, rows > 0, cols % 32 == 0, info.byteCount == rows * cols / 32 * format.blockBytes else { return nil }
+        var order: [Int]? = nil
+        if let heads = rotaryHeads(name) {
+            // the permutation applied to a column of row numbers gives, for each HF row, its stored row
+            let ids = Tensor((0..<rows).map { Float($0) })
+            order = unpermuteLlamaRotary(ids, heads: heads).scalars.map { Int($0) }
+        }
+        return try file.withRawBytes(g) { QuantizedMatrix(format: format, rows: rows, cols: cols, bytes: $0, rowOrder: order) }
+    }
+
+    /// The head count whose rotary row permutation `name` carries (Q: attention heads, K: KV heads).
+    private func rotaryHeads(_ name: String) -> Int? {
+        if name.hasSuffix("self_attn.q_proj.weight") { return config.numAttentionHeads }
+        if name.hasSuffix("self_attn.k_proj.weight") { return config.kvHeads }
+        return nil
     }
 }
 

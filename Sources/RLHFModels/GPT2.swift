@@ -136,7 +136,7 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     }
 
     /// Logits [B, T, V] of hidden states (the head is tied to `wte`).
-    public func logits(fromHidden h: Tensor) -> Tensor { matmul(h, transformer.wte.weight.value, transposeB: true) }
+    public func logits(fromHidden h: Tensor) -> Tensor { linearMap(h, transformer.wte.weight) }
 
     /// Logits [B, T, V].
     public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,

@@ -218,7 +218,7 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
 
     /// Logits [B, T, V] of the hidden states.
     public func logits(fromHidden h: Tensor) -> Tensor {
-        lmHead.map { $0(h) } ?? matmul(h, model.embedTokens.weight.value, transposeB: true)
+        lmHead.map { $0(h) } ?? linearMap(h, model.embedTokens.weight)
     }
 
     /// Logits [B, T, V]; see `hiddenStates` for the arguments.

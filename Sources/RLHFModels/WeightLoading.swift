@@ -15,6 +15,13 @@ public protocol WeightSource {
     func shape(of name: String) -> [Int]?
     /// The tensor as Float32.
     func tensor(_ name: String) throws -> Tensor
+    /// The same weights in the block format they are stored in, when the source keeps a matrix that way
+    /// (a GGUF file's Q4_0/Q4_1/Q8_0 tensors); nil otherwise.
+    func quantized(_ name: String) throws -> QuantizedMatrix?
+}
+
+extension WeightSource {
+    public func quantized(_ name: String) throws -> QuantizedMatrix? { nil }
 }
 
 extension SafetensorsCheckpoint: WeightSource {
@@ -42,7 +49,8 @@ public struct InMemoryWeights: WeightSource {
 
 extension Module {
     /// Copies every parameter from `source`, looking each key up under each of its `candidates` names in
-    /// turn (e.g. `key` then `"bert." + key`).
+    /// turn (e.g. `key` then `"bert." + key`), and keeps the source's quantised blocks of a matrix as
+    /// `Parameter.quantized` (used once the parameter is frozen).
     ///
     /// - Parameters:
     ///   - ignoring: names in the source that may stay unused (buffers such as `position_ids`, heads of
@@ -69,7 +77,10 @@ extension Module {
             throw ModelError.weightsMismatch(source: source.sourceDescription, missing: missing,
                                              unexpected: unexpected, wrongShape: wrongShape)
         }
-        for (p, name) in plan { p.assign(try source.tensor(name)) }
+        for (p, name) in plan {
+            p.assign(try source.tensor(name))
+            p.quantized = try source.quantized(name)
+        }
     }
 }
 

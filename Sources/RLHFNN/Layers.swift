@@ -21,9 +21,22 @@ public final class Linear: Module, @unchecked Sendable {
 
     /// Applies the map to the last axis.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = matmul(x, weight.value, transposeB: true)
+        let y = linearMap(x, weight)
         return bias.map { y + $0.value } ?? y
     }
+}
+
+/// Rows of x at or below which a frozen quantised weight is multiplied block by block (decoding); above it
+/// the product is compute-bound and the Float32 GEMM is faster.
+let quantizedRowLimit = 16
+
+/// `x Wᵀ` for a weight parameter [out, in]: from its quantised blocks when it has them, is frozen, x needs
+/// no gradient and x has few rows (the weights then equal `value` bit for bit); else the Float32 matmul.
+public func linearMap(_ x: Tensor, _ weight: Parameter) -> Tensor {
+    if let q = weight.quantized, !(GradMode.isEnabled && x.requiresGrad), x.count / max(x.shape.last ?? 1, 1) <= quantizedRowLimit {
+        return quantizedMatmul(x, q)
+    }
+    return matmul(x, weight.value, transposeB: true)
 }
 
 /// A lookup table (as `nn.Embedding`). Shapes: weight [count, dim]; ids → ids.shape + [dim].

@@ -12,8 +12,20 @@ public final class Parameter: @unchecked Sendable {
 
     /// Whether the parameter gets gradients (false once frozen).
     public var isTrainable: Bool {
-        didSet { if oldValue != isTrainable { value = value.detached().requiringGrad(isTrainable) } }
+        didSet {
+            if oldValue != isTrainable { value = value.detached().requiringGrad(isTrainable) }
+            if isTrainable { storedQuantized = nil }
+        }
     }
+
+    /// The same weights in a ggml block format (as a GGUF file stores them), which inference-time products
+    /// read instead of `value` while the parameter is frozen (`Linear` decoding a few rows). Dropped for
+    /// good when the parameter becomes trainable or is assigned, so it never goes stale.
+    public var quantized: QuantizedMatrix? {
+        get { isTrainable ? nil : storedQuantized }
+        set { storedQuantized = newValue }
+    }
+    private var storedQuantized: QuantizedMatrix?
 
     /// Creates a trainable parameter holding `value`.
     public init(_ value: Tensor, trainable: Bool = true) {
@@ -34,6 +46,7 @@ public final class Parameter: @unchecked Sendable {
     public func assign(_ newValue: Tensor) {
         precondition(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) into \(value.shape)")
         value.buffer.baseAddress!.update(from: newValue.contiguous().pointer, count: value.count)
+        storedQuantized = nil
     }
 }
 

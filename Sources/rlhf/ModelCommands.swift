@@ -37,6 +37,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         let m = try loadModelOrFail(model)
         guard let lm = m.architecture.causalLM else { throw ValidationError("\(model): a \(m.architecture.name) model cannot generate text") }
+        lm.freeze()   // inference only: quantised weights are then read block by block
         let tok = try requireTokenizer(m)
         var text = prompt
         if chat {

@@ -7,6 +7,7 @@
 
 import Foundation
 import XCTest
+import RLHFFormats
 import RLHFModels
 import RLHFTensor
 import RLHFTokenizers
@@ -114,5 +115,42 @@ final class RealModelParityTests: XCTestCase {
             XCTAssertEqual(batched.tokens[i], single.tokens[0], "prompt \(i)")
             for (a, b) in zip(batched.logProbs[i], single.logProbs[0]) { XCTAssertEqual(a, b, accuracy: 1e-3) }
         }
+    }
+
+    func testFrozenModelDecodesFromTheGGUFBlocksWithTheSameResults() throws {
+        let path = try realModelPath("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
+        let loaded = try loadPretrained(path: path)
+        guard case .llama(let llama) = loaded.architecture else { return XCTFail("SmolLM2 did not load as Llama") }
+        // the blocks kept for each matrix are, dequantised, exactly the Float32 weights (Q/K rows un-permuted)
+        let params = llama.namedParameters()
+        XCTAssertTrue(params.allSatisfy { $0.parameter.quantized == nil }, "a trainable parameter must not use its blocks")
+        let weights = try GGUFLlamaWeights(GGUFFile(path: path))
+        for key in ["model.layers.0.self_attn.q_proj.weight", "model.layers.3.self_attn.k_proj.weight",
+                    "model.layers.7.mlp.down_proj.weight", "model.embed_tokens.weight"] {
+            guard let q = try weights.quantized(key) else { XCTFail("\(key) has no blocks"); continue }
+            XCTAssertEqual(q.dequantized().scalars, try weights.tensor(key).scalars, key)
+        }
+        let prompts = Self.goldens.smollm2.map(\.input_ids)
+        let config = GenerationConfig(maxNewTokens: 32, stopTokenIds: [llama.config.eosTokenId ?? 2])
+        var rng = RandomGenerator(seed: 0)
+        let float32 = generate(llama, prompts: [prompts[0]], config: config, rng: &rng)
+        llama.freeze()
+        XCTAssertEqual(params.filter { $0.parameter.quantized != nil }.count, 211, "210 Q4_1 matrices and the Q8_0 embedding")
+        let blockwise = generate(llama, prompts: [prompts[0]], config: config, rng: &rng)
+        XCTAssertEqual(blockwise.tokens, float32.tokens)
+        for (a, b) in zip(blockwise.logProbs[0], float32.logProbs[0]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (p, golden) in zip(prompts, Self.goldens.smollm2) {
+            XCTAssertEqual(generate(llama, prompts: [p], config: config, rng: &rng).tokens[0], golden.greedy_32)
+        }
+        // batched decoding (8 rows ≤ the block-product limit) agrees with one by one
+        let batched = generate(llama, prompts: Array(prompts.prefix(3)), config: GenerationConfig(maxNewTokens: 8, stopTokenIds: [2]), rng: &rng)
+        for i in 0..<3 {
+            XCTAssertEqual(batched.tokens[i], Array(Self.goldens.smollm2[i].greedy_32.prefix(batched.tokens[i].count)), "prompt \(i)")
+        }
+        // unfreezing drops the blocks for good, so training can never read stale weights
+        llama.unfreeze()
+        XCTAssertTrue(params.allSatisfy { $0.parameter.quantized == nil })
+        llama.freeze()
+        XCTAssertTrue(params.allSatisfy { $0.parameter.quantized == nil })
     }
 }

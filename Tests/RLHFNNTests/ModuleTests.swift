@@ -138,3 +138,24 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(p.value.scalars, [4, 5, 6])
     }
 }
+
+final class QuantizedParameterTests: XCTestCase {
+    func testBlocksAreUsedOnlyWhileFrozenAndDroppedOnAssign() {
+        var rng = RandomGenerator(seed: 9)
+        let layer = Linear(32, 3, bias: false, rng: &rng)
+        let bytes: [UInt8] = (0..<(3 * 20)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let q = bytes.withUnsafeBytes { QuantizedMatrix(format: .q4_1, rows: 3, cols: 32, bytes: $0) }
+        layer.weight.assign(q.dequantized())
+        layer.weight.quantized = q
+        XCTAssertNil(layer.weight.quantized, "a trainable parameter never reads its blocks")
+        layer.freeze()
+        XCTAssertTrue(layer.weight.quantized === q)
+        let x = Tensor.normal([2, 32], using: &rng)
+        let y = withNoGrad { layer(x) }
+        let want = matmul(x, q.dequantized(), transposeB: true)
+        for (a, b) in zip(y.scalars, want.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5 + 1e-5 * abs(b)) }
+        layer.weight.assign(Tensor.zeros([3, 32]))
+        XCTAssertNil(layer.weight.quantized, "new values make the blocks stale")
+        XCTAssertEqual(withNoGrad { layer(x) }.scalars, [Float](repeating: 0, count: 6))
+    }
+}

@@ -59,7 +59,7 @@ def run_case(name):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     batch = CASES[name]
-    tok = AutoTokenizer.from_pretrained(MODEL_DIR)
+    tok = AutoTokenizer.from_pretrained(MODEL_DIR, gguf_file=GGUF)
     model = AutoModelForCausalLM.from_pretrained(MODEL_DIR, gguf_file=GGUF, dtype=torch.float32)
     model.eval()
     ids = tok(PARAGRAPH, add_special_tokens=False).input_ids
