@@ -23,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -33,8 +34,9 @@ let package = Package(
         .target(name: "RLHFFormats", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
         .target(name: "RLHFTokenizers"),
         .target(name: "RLHFModels", dependencies: ["RLHFNN", "RLHFFormats", "RLHFTokenizers"], swiftSettings: simdFlags),
-        .target(name: "RLHFTraining", dependencies: ["RLHFModels", "RLHFOptim"], swiftSettings: simdFlags),
-        .target(name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFModels"], swiftSettings: simdFlags),
+        .target(name: "RLHFTraining", dependencies: ["RLHFModels", "RLHFOptim", .product(name: "Yams", package: "Yams")],
+                swiftSettings: simdFlags),
+        .target(name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFModels", "RLHFTraining"], swiftSettings: simdFlags),
         .executableTarget(name: "rlhf", dependencies: [
             "RLHFTraining", "RLHFModels", "RLHFTokenizers", "RLHFBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
