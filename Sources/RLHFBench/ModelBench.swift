@@ -15,7 +15,12 @@ import RLHFTensor
 
 /// The cases of a model benchmark, in the order they run.
 public func modelBenchCases(_ bench: String) -> [String] {
-    bench == "generate" ? ["b1", "b8"] : ["logprobs", "encode"]
+    switch bench {
+    case "generate": return ["b1", "b8"]
+    case "rm-train": return ["train"]
+    case "rm-score": return ["score"]
+    default: return ["logprobs", "encode"]
+    }
 }
 
 /// Peak resident memory of this process so far, in MB.

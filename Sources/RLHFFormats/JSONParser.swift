@@ -3,7 +3,7 @@
 // every error. Used for safetensors headers and index files, and to locate syntax errors in config.json.
 
 /// A parsed JSON value. Objects keep their entries in file order, duplicates included.
-indirect enum JSONValue: Sendable {
+public indirect enum JSONValue: Sendable {
     case object([JSONEntry])
     case array([JSONValue])
     case string(String)
@@ -13,7 +13,7 @@ indirect enum JSONValue: Sendable {
     case null
 
     /// `an object`, `a string` … for messages.
-    var kindDescription: String {
+    public var kindDescription: String {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
@@ -34,10 +34,10 @@ indirect enum JSONValue: Sendable {
 }
 
 /// One `"key": value` of an object, with the byte offset of the key's opening quote.
-struct JSONEntry: Sendable {
-    let key: String
-    let value: JSONValue
-    let offset: Int
+public struct JSONEntry: Sendable {
+    public let key: String
+    public let value: JSONValue
+    public let offset: Int
 }
 
 /// A syntax error at a byte offset of the parsed buffer.

@@ -105,6 +105,8 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
         throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
     }
     let modelType = json["model_type"] as? String ?? ""
+    // a `*ForSequenceClassification` folder (a reward model): its head is loaded by RewardModel.load
+    let isClassifier = (json["architectures"] as? [String] ?? []).contains { $0.hasSuffix("ForSequenceClassification") }
     let weights = try SafetensorsCheckpoint(directory: path)
     var rng = RandomGenerator(seed: 0)
     let arch: Architecture
@@ -122,14 +124,18 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
                              ignoring: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("transformer.") && !$0.hasPrefix("distilbert.") })
         arch = .bert(m)
     case "llama":
-        let m = try LlamaForCausalLM(try decodeConfig(LlamaConfig.self, from: configPath), source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil) })
+        var config = try decodeConfig(LlamaConfig.self, from: configPath)
+        if isClassifier { config.tieWordEmbeddings = true }   // a classifier has a score head, no lm_head
+        let m = try LlamaForCausalLM(config, source: configPath, rng: &rng)
+        try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil)
+                                 || (isClassifier && $0.hasPrefix("score.")) })
         arch = .llama(m)
     case "gpt2":
         let m = try GPT2LMHeadModel(try decodeConfig(GPT2Config.self, from: configPath), source: configPath, rng: &rng)
         // the original Hub `gpt2` file has no "transformer." prefix
         try m.loadParameters(from: weights, candidates: { [$0, String($0.dropFirst("transformer.".count))] },
-                             ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight" })
+                             ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight"
+                                 || (isClassifier && $0.hasPrefix("score.")) })
         arch = .gpt2(m)
     default:
         throw ModelError.unsupportedConfig(source: configPath, reason: "model_type '\(modelType)' is not supported (bert, distilbert, llama, gpt2)")

@@ -130,6 +130,23 @@ public final class Adam: Optimizer {
     }
 
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// Replaces the per-parameter state (a resumed run): step counts and both moments, in `parameters`
+    /// order, each moment shaped as its parameter.
+    ///
+    /// - Returns: nil on success, else what does not fit (count or the first mismatched shape).
+    public func restoreState(steps: [Int], firstMoments m: [Tensor], secondMoments v: [Tensor]) -> String? {
+        guard steps.count == parameters.count, m.count == parameters.count, v.count == parameters.count else {
+            return "state for \(steps.count)/\(m.count)/\(v.count) parameters, optimizer has \(parameters.count)"
+        }
+        for i in parameters.indices where m[i].shape != parameters[i].shape || v[i].shape != parameters[i].shape {
+            return "moment \(i) has shape \(m[i].shape)/\(v[i].shape), parameter \(parameters[i].shape)"
+        }
+        self.steps = steps
+        firstMoments = m.map { Tensor($0.scalars, shape: $0.shape) }
+        secondMoments = v.map { Tensor($0.scalars, shape: $0.shape) }
+        return nil
+    }
 }
 
 /// AdamW with PyTorch's defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01).

@@ -1,4 +1,5 @@
-// `rlhf demo kl-loss` and `rlhf demo toy`: the KL-penalised objective of the original description.
+// `rlhf demo kl-loss` and `rlhf demo toy`: the KL-penalised objective of the original description;
+// `rlhf demo reward`: its reward-model example on MiniLM.
 
 import ArgumentParser
 import Foundation
@@ -8,7 +9,7 @@ import RLHFTraining
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Small runnable demonstrations.",
-        subcommands: [KLLoss.self, Toy.self]
+        subcommands: [KLLoss.self, Toy.self, Reward.self]
     )
 }
 

@@ -1,0 +1,160 @@
+// Checkpoint folders: written complete under a temporary name, then renamed into place, so a crash leaves
+// either the previous checkpoint or the new one, never a half-written folder under the real name.
+// Training state beside the model: the optimizer's moments (optimizer.safetensors) and the trainer's
+// position (trainer_state.json: step, data cursor, RNG state, schedule).
+
+import Foundation
+import RLHFFormats
+import RLHFNN
+import RLHFOptim
+import RLHFTensor
+
+/// What went wrong reading or writing a checkpoint.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+    case io(path: String, reason: String)
+    /// The checkpoint does not fit the run (another model, another optimizer layout, a bad state file).
+    case mismatch(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .mismatch(path, reason): return "\(path): cannot resume: \(reason)"
+        }
+    }
+}
+
+/// Atomic checkpoint folders.
+public enum CheckpointFolder {
+    /// Builds a folder at `path` by calling `body` with a temporary folder beside it, then renames it into
+    /// place (replacing an older folder of that name only after the new one is complete).
+    public static func write(to path: String, _ body: (String) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let tmp = (parent.isEmpty ? "." : parent) + "/.\(name).tmp-\(pid)"
+        do {
+            try fm.createDirectory(atPath: parent.isEmpty ? "." : parent, withIntermediateDirectories: true)
+            if fm.fileExists(atPath: tmp) { try fm.removeItem(atPath: tmp) }
+            try fm.createDirectory(atPath: tmp, withIntermediateDirectories: false)
+        } catch {
+            throw CheckpointError.io(path: tmp, reason: "cannot create the temporary checkpoint folder: \(error.localizedDescription)")
+        }
+        do { try body(tmp) } catch {
+            try? fm.removeItem(atPath: tmp)
+            throw error
+        }
+        syncDirectory(tmp)
+        var old: String? = nil
+        if fm.fileExists(atPath: path) {
+            let aside = (parent.isEmpty ? "." : parent) + "/.\(name).old-\(pid)"
+            try? fm.removeItem(atPath: aside)
+            guard rename(path, aside) == 0 else {
+                throw CheckpointError.io(path: path, reason: "cannot move the previous checkpoint aside: \(String(cString: strerror(errno)))")
+            }
+            old = aside
+        }
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if let old { _ = rename(old, path) }
+            throw CheckpointError.io(path: path, reason: "cannot rename the new checkpoint into place: \(reason)")
+        }
+        syncDirectory(parent.isEmpty ? "." : parent)
+        if let old { try? fm.removeItem(atPath: old) }
+    }
+
+    /// fsync a directory so that renames inside it are durable.
+    private static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
+    }
+}
+
+/// Saves and restores an Adam/AdamW optimizer's state by parameter key.
+public enum OptimizerState {
+    /// Writes `optimizer.safetensors` (`exp_avg.<key>`, `exp_avg_sq.<key>`) and `optimizer.json` (steps).
+    public static func save(_ optimizer: Adam, keys: [String], to directory: String) throws {
+        precondition(keys.count == optimizer.parameters.count, "OptimizerState.save: \(keys.count) keys for \(optimizer.parameters.count) parameters")
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for (i, k) in keys.enumerated() {
+            tensors.append((name: "exp_avg." + k, tensor: optimizer.firstMoments[i]))
+            tensors.append((name: "exp_avg_sq." + k, tensor: optimizer.secondMoments[i]))
+        }
+        try writeSafetensors(tensors, to: directory + "/optimizer.safetensors")
+        let meta = OptimizerMeta(keys: keys, steps: optimizer.steps)
+        let data = try JSONEncoder().encode(meta)
+        try AtomicFileWriter.write(to: directory + "/optimizer.json") { try $0.write(Array(data)) }
+    }
+
+    /// Restores what `save` wrote into an optimizer over the same parameters (same keys, same order).
+    public static func load(_ optimizer: Adam, keys: [String], from directory: String) throws {
+        let metaPath = directory + "/optimizer.json"
+        guard let data = FileManager.default.contents(atPath: metaPath) else {
+            throw CheckpointError.mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)")
+        }
+        let meta: OptimizerMeta
+        do { meta = try JSONDecoder().decode(OptimizerMeta.self, from: data) } catch {
+            throw CheckpointError.mismatch(path: metaPath, reason: "optimizer.json is not valid: \(error)")
+        }
+        guard meta.keys == keys else {
+            let missing = Set(keys).subtracting(meta.keys).sorted().prefix(4)
+            throw CheckpointError.mismatch(path: metaPath, reason: "the optimizer state is for other parameters (\(meta.keys.count) saved, "
+                                           + "\(keys.count) now; e.g. missing \(missing.joined(separator: ", ")))")
+        }
+        let file = try SafetensorsFile(path: directory + "/optimizer.safetensors")
+        var m: [Tensor] = [], v: [Tensor] = []
+        for k in keys {
+            m.append(try file.tensor("exp_avg." + k))
+            v.append(try file.tensor("exp_avg_sq." + k))
+        }
+        if let problem = optimizer.restoreState(steps: meta.steps, firstMoments: m, secondMoments: v) {
+            throw CheckpointError.mismatch(path: directory + "/optimizer.safetensors", reason: problem)
+        }
+    }
+
+    private struct OptimizerMeta: Codable {
+        var keys: [String]
+        var steps: [Int]
+    }
+}
+
+/// A trainer's position, saved as `trainer_state.json`.
+public struct TrainerState: Codable, Equatable, Sendable {
+    /// Optimizer steps done.
+    public var globalStep: Int
+    /// Total optimizer steps of the run.
+    public var totalSteps: Int
+    /// Data cursor: the epoch and the next batch within it.
+    public var epoch: Int
+    public var batchInEpoch: Int
+    /// The run's random generator (dropout, sampling) after `globalStep` steps.
+    public var rng: RandomGenerator
+    /// The seed the run started from (data order derives from it).
+    public var seed: Int
+    /// Which trainer wrote it ("reward", "sft", "ppo").
+    public var trainer: String
+
+    public init(globalStep: Int, totalSteps: Int, epoch: Int, batchInEpoch: Int, rng: RandomGenerator, seed: Int, trainer: String) {
+        self.globalStep = globalStep; self.totalSteps = totalSteps; self.epoch = epoch
+        self.batchInEpoch = batchInEpoch; self.rng = rng; self.seed = seed; self.trainer = trainer
+    }
+
+    /// Writes `trainer_state.json` into `directory`.
+    public func save(to directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self)
+        try AtomicFileWriter.write(to: directory + "/trainer_state.json") { try $0.write(Array(data) + [0x0A]) }
+    }
+
+    /// Reads `trainer_state.json` from a checkpoint folder.
+    public static func load(from directory: String) throws -> TrainerState {
+        let path = directory + "/trainer_state.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint")
+        }
+        do { return try JSONDecoder().decode(TrainerState.self, from: data) } catch {
+            throw CheckpointError.mismatch(path: path, reason: "trainer_state.json is not valid: \(error)")
+        }
+    }
+}

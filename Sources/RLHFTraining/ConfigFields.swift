@@ -1,0 +1,233 @@
+// Training configs as tables of fields: each field has a YAML key (TRL's snake_case name), a command-line
+// flag (the key with dashes: `learning_rate` → `--learning-rate`), a help line and a typed setter. One
+// table serves the YAML file, the flags that override it and the help text, so they cannot drift apart.
+//
+// YAML is read with Yams into nodes that keep their line numbers: an unknown key, a wrong type or an
+// unusable value is an error naming the file, the line and the key.
+
+import Foundation
+import Yams
+
+/// What is wrong with a config file or a flag.
+public enum ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file cannot be read or is not YAML.
+    case unreadable(path: String, reason: String)
+    /// `key` at `line` of `path` (line 0: a flag, `path` is "command line").
+    case badValue(path: String, line: Int, key: String, reason: String)
+    /// A key or flag that no field has.
+    case unknownKey(path: String, line: Int, key: String, suggestion: String?)
+    /// A required field is absent from both the file and the flags.
+    case missing(path: String, key: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): return "\(path): \(reason)"
+        case let .badValue(path, line, key, reason):
+            return line > 0 ? "\(path):\(line): key '\(key)': \(reason)" : "\(path): \(key): \(reason)"
+        case let .unknownKey(path, line, key, suggestion):
+            let hint = suggestion.map { "; did you mean '\($0)'?" } ?? ""
+            return line > 0 ? "\(path):\(line): unknown key '\(key)'\(hint)" : "\(path): unknown option '\(key)'\(hint)"
+        case let .missing(path, key):
+            return "\(path): required key '\(key)' is missing (set it in the file or with --\(key.replacingOccurrences(of: "_", with: "-")))"
+        }
+    }
+}
+
+/// One settable field of a config `C`.
+public struct ConfigField<C>: Sendable {
+    /// YAML key (snake_case).
+    public let key: String
+    /// One line for `--help`.
+    public let help: String
+    /// Type name for help and errors ("integer", "number", "boolean", "string", "hf|cls").
+    public let kind: String
+    let set: @Sendable (inout C, String) -> String?   // nil on success, else what is wrong
+
+    /// The command-line flag.
+    public var flag: String { "--" + key.replacingOccurrences(of: "_", with: "-") }
+
+    public static func int(_ key: String, _ path: WritableKeyPath<C, Int> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "integer") { c, s in
+            guard let v = Int(s) else { return "expected an integer, found '\(s)'" }
+            c[keyPath: path] = v; return nil
+        }
+    }
+
+    public static func double(_ key: String, _ path: WritableKeyPath<C, Double> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "number") { c, s in
+            guard let v = Double(s), v.isFinite else { return "expected a finite number, found '\(s)'" }
+            c[keyPath: path] = v; return nil
+        }
+    }
+
+    public static func optionalDouble(_ key: String, _ path: WritableKeyPath<C, Double?> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "number or null") { c, s in
+            if isNull(s) { c[keyPath: path] = nil; return nil }
+            guard let v = Double(s), v.isFinite else { return "expected a finite number or null, found '\(s)'" }
+            c[keyPath: path] = v; return nil
+        }
+    }
+
+    public static func bool(_ key: String, _ path: WritableKeyPath<C, Bool> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "boolean") { c, s in
+            switch s.lowercased() {
+            case "true", "yes", "on", "1": c[keyPath: path] = true
+            case "false", "no", "off", "0": c[keyPath: path] = false
+            default: return "expected true or false, found '\(s)'"
+            }
+            return nil
+        }
+    }
+
+    public static func string(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "string") { c, s in c[keyPath: path] = s; return nil }
+    }
+
+    public static func optionalString(_ key: String, _ path: WritableKeyPath<C, String?> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "string or null") { c, s in
+            c[keyPath: path] = isNull(s) ? nil : s; return nil
+        }
+    }
+
+    /// A string restricted to `choices`.
+    public static func choice(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ choices: [String], _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: choices.joined(separator: "|")) { c, s in
+            guard choices.contains(s) else { return "expected one of \(choices.joined(separator: ", ")), found '\(s)'" }
+            c[keyPath: path] = s; return nil
+        }
+    }
+}
+
+private func isNull(_ s: String) -> Bool { s == "null" || s == "~" || s.isEmpty || s == "none" || s == "None" }
+
+/// A config type built from a table of fields.
+public protocol FieldConfig: Sendable {
+    /// Every field, in help order.
+    static var fields: [ConfigField<Self>] { get }
+    /// Keys that must be set.
+    static var requiredKeys: [String] { get }
+    /// Defaults before the file and flags apply.
+    init()
+    /// Checks values that depend on each other; returns the first problem as (key, reason).
+    func validate() -> (key: String, reason: String)?
+}
+
+extension FieldConfig {
+    /// The defaults, then the YAML file at `path` (if any), then `overrides` (`--flag value` pairs or
+    /// `--flag=value`), then validation.
+    ///
+    /// - Throws: `ConfigError` naming the file and line, or the flag.
+    public static func load(path: String?, overrides: [String] = []) throws -> Self {
+        var config = Self()
+        var seen = Set<String>()
+        if let path {
+            for (key, value, line) in try readYAMLMapping(path: path) {
+                try config.apply(key: key, value: value, line: line, source: path)
+                seen.insert(key)
+            }
+        }
+        var i = 0
+        while i < overrides.count {
+            var arg = overrides[i]
+            guard arg.hasPrefix("--") else {
+                throw ConfigError.badValue(path: "command line", line: 0, key: arg, reason: "expected a --flag before a value")
+            }
+            arg.removeFirst(2)
+            var value: String
+            if let eq = arg.firstIndex(of: "=") {
+                value = String(arg[arg.index(after: eq)...]); arg = String(arg[..<eq])
+            } else {
+                guard i + 1 < overrides.count else {
+                    throw ConfigError.badValue(path: "command line", line: 0, key: "--" + arg, reason: "needs a value")
+                }
+                i += 1; value = overrides[i]
+            }
+            let key = arg.replacingOccurrences(of: "-", with: "_")
+            try config.apply(key: key, value: value, line: 0, source: "command line")
+            seen.insert(key)
+            i += 1
+        }
+        for key in requiredKeys where !seen.contains(key) {
+            throw ConfigError.missing(path: path ?? "command line", key: key)
+        }
+        if let problem = config.validate() {
+            throw ConfigError.badValue(path: path ?? "command line", line: 0, key: problem.key, reason: problem.reason)
+        }
+        return config
+    }
+
+    /// Sets one field from its text.
+    mutating func apply(key: String, value: String, line: Int, source: String) throws {
+        guard let field = Self.fields.first(where: { $0.key == key }) else {
+            throw ConfigError.unknownKey(path: source, line: line, key: line > 0 ? key : "--" + key.replacingOccurrences(of: "_", with: "-"),
+                                         suggestion: Self.closestKey(to: key).map { line > 0 ? $0 : "--" + $0.replacingOccurrences(of: "_", with: "-") })
+        }
+        if let problem = field.set(&self, value) {
+            throw ConfigError.badValue(path: source, line: line, key: line > 0 ? key : field.flag, reason: problem)
+        }
+    }
+
+    /// The known key nearest to `key` by edit distance, when it is close.
+    static func closestKey(to key: String) -> String? {
+        let best = fields.map { ($0.key, editDistance($0.key, key)) }.min { $0.1 < $1.1 }
+        guard let (k, d) = best, d <= max(2, key.count / 3) else { return nil }
+        return k
+    }
+
+    /// Help lines: `--flag <kind>  help` for every field.
+    public static var fieldHelp: String {
+        fields.map { "  \($0.flag) <\($0.kind)>".padding(toLength: 44, withPad: " ", startingAt: 0) + " " + $0.help }
+            .joined(separator: "\n")
+    }
+}
+
+/// The top-level `key: scalar` entries of a YAML file, with their lines.
+func readYAMLMapping(path: String) throws -> [(key: String, value: String, line: Int)] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ConfigError.unreadable(path: path, reason: "cannot read the file (missing or unreadable)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw ConfigError.unreadable(path: path, reason: "the file is not UTF-8 text")
+    }
+    let root: Node?
+    do { root = try Yams.compose(yaml: text) } catch {
+        throw ConfigError.unreadable(path: path, reason: "invalid YAML: \(error)")
+    }
+    guard let root else { return [] }
+    guard case .mapping(let mapping) = root else {
+        throw ConfigError.unreadable(path: path, reason: "expected a mapping of `key: value` lines at the top level")
+    }
+    var out: [(String, String, Int)] = []
+    var seen: [String: Int] = [:]
+    for (k, v) in mapping {
+        let line = k.mark?.line ?? 0
+        guard case .scalar(let ks) = k else {
+            throw ConfigError.badValue(path: path, line: line, key: "?", reason: "keys must be plain strings")
+        }
+        if let first = seen[ks.string] {
+            throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "given twice (first at line \(first))")
+        }
+        seen[ks.string] = line
+        guard case .scalar(let vs) = v else {
+            throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "expected a single value, found a list or mapping")
+        }
+        let isNullTag = vs.style == .plain && ["", "~", "null", "Null", "NULL"].contains(vs.string)
+        out.append((ks.string, isNullTag ? "null" : vs.string, line))
+    }
+    return out
+}
+
+/// Levenshtein distance (for "did you mean").
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    var prev = Array(0...b.count), cur = prev
+    for i in 1...a.count {
+        cur[0] = i
+        for j in stride(from: 1, through: b.count, by: 1) {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}

@@ -1,0 +1,120 @@
+// The reward-model trainer's settings, named as TRL's RewardConfig / transformers' TrainingArguments.
+
+import Foundation
+import RLHFOptim
+
+/// Settings of `RewardTrainer` (YAML keys and flags as in TRL; defaults as TRL's where they suit a CPU).
+public struct RewardConfig: FieldConfig, Equatable {
+    /// HF folder or GGUF file of the backbone.
+    public var model = ""
+    /// JSONL preference pairs to train on.
+    public var trainFile = ""
+    /// JSONL preference pairs for evaluation (nil: none).
+    public var evalFile: String? = nil
+    public var outputDir = "output/reward"
+    /// Encoder head: "hf" (pooler + linear) or "cls" (linear on the raw [CLS] state).
+    public var head = "hf"
+    /// Longest encoding (special tokens included) of a chosen or rejected text.
+    public var maxLength = 512
+    /// Truncate longer pairs (keeping the start) instead of dropping them (TRL drops them).
+    public var truncate = false
+    public var skipBadLines = false
+    public var perDeviceTrainBatchSize = 8
+    public var perDeviceEvalBatchSize = 8
+    public var gradientAccumulationSteps = 1
+    public var learningRate = 1e-4
+    public var weightDecay = 0.0
+    public var adamBeta1 = 0.9
+    public var adamBeta2 = 0.999
+    public var adamEpsilon = 1e-8
+    public var maxGradNorm = 1.0
+    /// constant, constant_with_warmup, linear, cosine.
+    public var lrSchedulerType = "linear"
+    public var warmupSteps = 0
+    public var warmupRatio = 0.0
+    public var numTrainEpochs = 3.0
+    /// > 0: train this many optimizer steps (overrides epochs).
+    public var maxSteps = -1
+    public var loggingSteps = 10
+    /// Evaluate every N steps (0: only at the end).
+    public var evalSteps = 0
+    /// Checkpoint every N steps (0: only at the end).
+    public var saveSteps = 500
+    public var seed = 42
+    /// Weight of mean((r_c + r_r)²) in the loss (nil: off; TRL recommends 0.01).
+    public var centerRewardsCoefficient: Double? = nil
+    /// Turn dropout off in the backbone (TRL's default).
+    public var disableDropout = true
+    /// Draw the terminal progress bar.
+    public var progress = true
+    /// Continue from this checkpoint folder.
+    public var resumeFrom: String? = nil
+
+    public init() {}
+
+    public static let requiredKeys = ["model", "train_file"]
+
+    public static let fields: [ConfigField<RewardConfig>] = [
+        .string("model", \.model, "backbone: HF folder (BERT/MiniLM, Llama, GPT-2) or Llama GGUF file"),
+        .string("train_file", \.trainFile, "JSONL preference pairs (prompt/chosen/rejected, chosen/rejected, messages, text_a/text_b/label)"),
+        .optionalString("eval_file", \.evalFile, "JSONL pairs for evaluation"),
+        .string("output_dir", \.outputDir, "where checkpoints, metrics.jsonl and TensorBoard runs go"),
+        .choice("head", \.head, ["hf", "cls"], "encoder head: pooler + linear (hf) or linear on raw [CLS] (cls)"),
+        .int("max_length", \.maxLength, "longest chosen/rejected encoding in tokens"),
+        .bool("truncate", \.truncate, "truncate longer pairs instead of dropping them"),
+        .bool("skip_bad_lines", \.skipBadLines, "report and skip malformed data lines instead of stopping"),
+        .int("per_device_train_batch_size", \.perDeviceTrainBatchSize, "pairs per micro-batch"),
+        .int("per_device_eval_batch_size", \.perDeviceEvalBatchSize, "pairs per evaluation batch"),
+        .int("gradient_accumulation_steps", \.gradientAccumulationSteps, "micro-batches per optimizer step"),
+        .double("learning_rate", \.learningRate, "AdamW learning rate"),
+        .double("weight_decay", \.weightDecay, "AdamW decoupled weight decay"),
+        .double("adam_beta1", \.adamBeta1, "AdamW β1"),
+        .double("adam_beta2", \.adamBeta2, "AdamW β2"),
+        .double("adam_epsilon", \.adamEpsilon, "AdamW ε"),
+        .double("max_grad_norm", \.maxGradNorm, "global gradient-norm clip (0: no clipping)"),
+        .choice("lr_scheduler_type", \.lrSchedulerType, ["constant", "constant_with_warmup", "linear", "cosine"], "learning-rate schedule"),
+        .int("warmup_steps", \.warmupSteps, "linear warm-up steps (overrides warmup_ratio)"),
+        .double("warmup_ratio", \.warmupRatio, "warm-up as a fraction of the total steps"),
+        .double("num_train_epochs", \.numTrainEpochs, "passes over the training pairs"),
+        .int("max_steps", \.maxSteps, "optimizer steps to train (> 0 overrides num_train_epochs)"),
+        .int("logging_steps", \.loggingSteps, "log metrics every N steps"),
+        .int("eval_steps", \.evalSteps, "evaluate every N steps (0: at the end only)"),
+        .int("save_steps", \.saveSteps, "checkpoint every N steps (0: at the end only)"),
+        .int("seed", \.seed, "seed of the head initialisation and the data order"),
+        .optionalDouble("center_rewards_coefficient", \.centerRewardsCoefficient, "weight of mean((r_c + r_r)^2) (TRL suggests 0.01)"),
+        .bool("disable_dropout", \.disableDropout, "turn dropout off (the backbones here have none to turn on)"),
+        .bool("progress", \.progress, "draw a progress bar"),
+        .optionalString("resume_from", \.resumeFrom, "checkpoint folder to continue from"),
+    ]
+
+    public func validate() -> (key: String, reason: String)? {
+        if maxLength < 2 { return ("max_length", "must be at least 2, is \(maxLength)") }
+        if perDeviceTrainBatchSize < 1 { return ("per_device_train_batch_size", "must be at least 1") }
+        if perDeviceEvalBatchSize < 1 { return ("per_device_eval_batch_size", "must be at least 1") }
+        if gradientAccumulationSteps < 1 { return ("gradient_accumulation_steps", "must be at least 1") }
+        if learningRate < 0 { return ("learning_rate", "must not be negative") }
+        if !(0..<1).contains(adamBeta1) { return ("adam_beta1", "must be in [0, 1)") }
+        if !(0..<1).contains(adamBeta2) { return ("adam_beta2", "must be in [0, 1)") }
+        if adamEpsilon <= 0 { return ("adam_epsilon", "must be positive") }
+        if maxGradNorm < 0 { return ("max_grad_norm", "must not be negative") }
+        if warmupSteps < 0 { return ("warmup_steps", "must not be negative") }
+        if !(0...1).contains(warmupRatio) { return ("warmup_ratio", "must be in [0, 1]") }
+        if maxSteps <= 0 && numTrainEpochs <= 0 { return ("num_train_epochs", "must be positive when max_steps is not set") }
+        if loggingSteps < 1 { return ("logging_steps", "must be at least 1") }
+        if evalSteps < 0 { return ("eval_steps", "must not be negative") }
+        if saveSteps < 0 { return ("save_steps", "must not be negative") }
+        if !disableDropout { return ("disable_dropout", "the supported backbones have no dropout layers to enable; leave it true") }
+        return nil
+    }
+
+    /// The schedule for `totalSteps` optimizer steps.
+    public func schedule(totalSteps: Int) -> LRSchedule {
+        let warm = warmupSteps > 0 ? warmupSteps : Int((warmupRatio * Double(totalSteps)).rounded(.up))
+        switch lrSchedulerType {
+        case "constant": return .constant
+        case "constant_with_warmup": return .constantWithWarmup(warmupSteps: warm)
+        case "cosine": return .cosine(warmupSteps: warm, totalSteps: totalSteps)
+        default: return .linear(warmupSteps: warm, totalSteps: totalSteps)
+        }
+    }
+}

@@ -1,0 +1,232 @@
+// Reward-model training on preference pairs (TRL's RewardTrainer): each micro-batch puts its chosen and
+// rejected texts through the model as one right-padded batch [chosen…, rejected…], the Bradley-Terry loss
+// is averaged over pairs, and AdamW steps after `gradientAccumulationSteps` micro-batches.
+//
+// Determinism (what bit-exact resume rests on): the data order of epoch e is a shuffle drawn from
+// (seed, e) alone; a checkpoint holds the weights, AdamW's moments and step counts, the data cursor and the
+// RNG state; so a resumed run computes exactly what the uninterrupted one did.
+
+import Foundation
+import RLHFModels
+import RLHFNN
+import RLHFOptim
+import RLHFTensor
+
+/// A pair encoded for the model.
+struct EncodedPair {
+    var chosen: (ids: [Int], typeIds: [Int])
+    var rejected: (ids: [Int], typeIds: [Int])
+    var margin: Float
+}
+
+/// Trains a `RewardModel` as configured, with metrics, evaluation, checkpoints and resume.
+public final class RewardTrainer {
+    public let config: RewardConfig
+    public let model: RewardModel
+    /// Where config.json and the tokenizer files of exports come from.
+    let sourceDirectory: String?
+    let trainPairs: [EncodedPair]
+    let evalPairs: [EncodedPair]
+    let optimizer: Adam
+    let parameterKeys: [String]
+    let schedule: LRSchedule
+    /// Micro-batches per epoch.
+    let batchesPerEpoch: Int
+    public private(set) var state: TrainerState
+    /// Lines for the user (data report, warnings); the CLI prints them.
+    let report: (String) -> Void
+
+    /// Loads the model (or the checkpoint to resume), reads and encodes the data, builds the optimizer.
+    public init(config: RewardConfig, report: @escaping (String) -> Void = { _ in }) throws {
+        self.config = config
+        self.report = report
+        var rng = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed))
+        if let resume = config.resumeFrom {
+            model = try RewardModel.load(path: resume)
+            sourceDirectory = resume
+        } else {
+            let pre = try loadPretrained(path: config.model)
+            guard let tokenizer = pre.tokenizer else {
+                throw CheckpointError.mismatch(path: config.model, reason: "the model has no tokenizer")
+            }
+            model = RewardModel(backbone: pre.architecture, tokenizer: tokenizer,
+                                headKind: RewardHeadKind(rawValue: config.head) ?? .hf, rng: &rng)
+            var isDir: ObjCBool = false
+            sourceDirectory = FileManager.default.fileExists(atPath: config.model, isDirectory: &isDir) && isDir.boolValue ? config.model : nil
+        }
+        let m = model
+        m.train()
+        trainPairs = try RewardTrainer.encode(file: config.trainFile, model: m, config: config, report: report)
+        if let evalFile = config.evalFile {
+            evalPairs = try RewardTrainer.encode(file: evalFile, model: m, config: config, report: report)
+        } else {
+            evalPairs = []
+        }
+        batchesPerEpoch = (trainPairs.count + config.perDeviceTrainBatchSize - 1) / config.perDeviceTrainBatchSize
+        let stepsPerEpoch = (batchesPerEpoch + config.gradientAccumulationSteps - 1) / config.gradientAccumulationSteps
+        let total = config.maxSteps > 0 ? config.maxSteps : max(1, Int((config.numTrainEpochs * Double(stepsPerEpoch)).rounded(.up)))
+        schedule = config.schedule(totalSteps: total)
+        let named = model.namedParameters().filter { $0.parameter.isTrainable }
+        parameterKeys = named.map(\.key)
+        optimizer = AdamW(parameters: named.map(\.parameter), learningRate: config.learningRate,
+                          betas: (config.adamBeta1, config.adamBeta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        if let resume = config.resumeFrom {
+            let saved = try TrainerState.load(from: resume)
+            guard saved.trainer == "reward" else {
+                throw CheckpointError.mismatch(path: resume, reason: "it is a '\(saved.trainer)' checkpoint, not a reward-model one")
+            }
+            try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
+            state = saved
+            state.totalSteps = total
+        } else {
+            state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0, rng: rng, seed: config.seed, trainer: "reward")
+        }
+    }
+
+    /// Reads, encodes and length-filters (or truncates) a preference file.
+    static func encode(file: String, model: RewardModel, config: RewardConfig, report: (String) -> Void) throws -> [EncodedPair] {
+        let data = try PreferenceDataset(path: file, chatTemplate: model.tokenizer.chatTemplate, skipBadLines: config.skipBadLines)
+        for e in data.skipped { report("skipped: \(e)") }
+        var out: [EncodedPair] = []
+        var tooLong = 0
+        for p in data.pairs {
+            var c = model.encode(prompt: p.prompt, response: p.chosen), r = model.encode(prompt: p.prompt, response: p.rejected)
+            if c.ids.count > config.maxLength || r.ids.count > config.maxLength {
+                tooLong += 1
+                if !config.truncate { continue }
+                c = truncateKeepingLast(c, to: config.maxLength); r = truncateKeepingLast(r, to: config.maxLength)
+            }
+            out.append(EncodedPair(chosen: c, rejected: r, margin: p.margin))
+        }
+        let skippedNote = data.skipped.isEmpty ? "" : ", \(data.skipped.count) bad lines skipped"
+        if tooLong > 0 {
+            report("\(file): \(out.count) pairs; \(tooLong) longer than max_length \(config.maxLength) "
+                   + (config.truncate ? "truncated" : "dropped") + skippedNote)
+        } else {
+            report("\(file): \(out.count) pairs\(skippedNote)")
+        }
+        if out.isEmpty { throw DataError.empty(path: file, reason: "every pair is longer than max_length \(config.maxLength)") }
+        return out
+    }
+
+    /// The pair indices of micro-batch `batch` of `epoch`: a shuffle drawn from (seed, epoch) alone.
+    func batchIndices(epoch: Int, batch: Int) -> [Int] {
+        var order = Array(0..<trainPairs.count)
+        var r = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed) &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(r.next() % UInt64(i + 1)))
+        }
+        let b = config.perDeviceTrainBatchSize
+        return Array(order[(batch * b)..<min(order.count, (batch + 1) * b)])
+    }
+
+    /// Rewards [2B] of a list of pairs: chosen rows first, then rejected.
+    func rewards(_ pairs: [EncodedPair]) -> Tensor {
+        let rows = pairs.map(\.chosen) + pairs.map(\.rejected)
+        let batch = RewardBatch(rows, padId: model.tokenizer.padTokenId ?? model.tokenizer.eosTokenId ?? 0)
+        return model(ids: batch.ids, typeIds: model.isEncoder ? batch.typeIds : nil, lengths: batch.lengths)
+    }
+
+    /// One optimizer step over `gradientAccumulationSteps` micro-batches; returns its metrics.
+    public func step() -> [String: Double] {
+        model.zeroGrad()
+        var lossSum = 0.0, chosen: [Float] = [], rejected: [Float] = []
+        let accum = config.gradientAccumulationSteps
+        for _ in 0..<accum {
+            let idx = batchIndices(epoch: state.epoch, batch: state.batchInEpoch)
+            state.batchInEpoch += 1
+            if state.batchInEpoch >= batchesPerEpoch { state.epoch += 1; state.batchInEpoch = 0 }
+            let pairs = idx.map { trainPairs[$0] }
+            let r = rewards(pairs)
+            let b = pairs.count
+            let rc = r.sliced(axis: 0, 0, b), rr = r.sliced(axis: 0, b, 2 * b)
+            let loss = bradleyTerryLoss(chosen: rc, rejected: rr, margins: pairs.map(\.margin),
+                                        centerCoefficient: config.centerRewardsCoefficient)
+            (loss * (1 / Float(accum))).backward()
+            lossSum += Double(loss.item)
+            let values = r.scalars
+            chosen += values[0..<b]; rejected += values[b..<(2 * b)]
+        }
+        let params = optimizer.parameters
+        let gradNorm = clipGradNorm(params, maxNorm: config.maxGradNorm > 0 ? Float(config.maxGradNorm) : .infinity)
+        let lr = config.learningRate * schedule.multiplier(at: state.globalStep)
+        optimizer.learningRate = lr
+        optimizer.step()
+        state.globalStep += 1
+        var m = rewardMetrics(chosen: chosen, rejected: rejected)
+        m["loss"] = lossSum / Double(accum)
+        m["grad_norm"] = Double(gradNorm)
+        m["learning_rate"] = lr
+        m["epoch"] = Double(state.epoch) + Double(state.batchInEpoch) / Double(max(1, batchesPerEpoch))
+        return m
+    }
+
+    /// Loss and metrics over the evaluation pairs (no gradient); empty without an eval file.
+    public func evaluate() -> [String: Double] {
+        guard !evalPairs.isEmpty else { return [:] }
+        var lossSum = 0.0, chosen: [Float] = [], rejected: [Float] = []
+        let b = config.perDeviceEvalBatchSize
+        withNoGrad {
+            for start in stride(from: 0, to: evalPairs.count, by: b) {
+                let pairs = Array(evalPairs[start..<min(evalPairs.count, start + b)])
+                let r = rewards(pairs)
+                let n = pairs.count
+                let loss = bradleyTerryLoss(chosen: r.sliced(axis: 0, 0, n), rejected: r.sliced(axis: 0, n, 2 * n),
+                                            margins: pairs.map(\.margin), centerCoefficient: config.centerRewardsCoefficient)
+                lossSum += Double(loss.item) * Double(n)
+                let values = r.scalars
+                chosen += values[0..<n]; rejected += values[n..<(2 * n)]
+            }
+        }
+        var m = rewardMetrics(chosen: chosen, rejected: rejected)
+        m["loss"] = lossSum / Double(evalPairs.count)
+        return m
+    }
+
+    /// Writes `<output_dir>/checkpoint-<step>`: the HF folder plus the training state, atomically.
+    @discardableResult
+    public func saveCheckpoint() throws -> String {
+        let path = config.outputDir + "/checkpoint-\(state.globalStep)"
+        try CheckpointFolder.write(to: path) { dir in
+            try model.saveHF(to: dir, sourceDirectory: sourceDirectory)
+            try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
+            try state.save(to: dir)
+        }
+        return path
+    }
+
+    /// Runs to `totalSteps`: logs every `loggingSteps` (averages over the interval), evaluates every
+    /// `evalSteps` and at the end, checkpoints every `saveSteps` and at the end.
+    ///
+    /// - Returns: the final evaluation metrics (empty without an eval file) and the last checkpoint path.
+    public func train(logger: TrainingLogger? = nil) throws -> (eval: [String: Double], checkpoint: String) {
+        var window: [[String: Double]] = []
+        while state.globalStep < state.totalSteps {
+            let m = step()
+            window.append(m)
+            let s = state.globalStep
+            logger?.advance(to: s, metrics: [("loss", m["loss"] ?? 0), ("accuracy", m["accuracy"] ?? 0)])
+            if s % config.loggingSteps == 0 || s == state.totalSteps {
+                var avg: [String: Double] = [:]
+                for k in window[0].keys { avg[k] = window.map { $0[k] ?? 0 }.reduce(0, +) / Double(window.count) }
+                for k in ["min_reward"] { avg[k] = window.compactMap { $0[k] }.min() }
+                for k in ["max_reward"] { avg[k] = window.compactMap { $0[k] }.max() }
+                avg["learning_rate"] = m["learning_rate"]; avg["epoch"] = m["epoch"]
+                try logger?.log(step: s, metrics: avg)
+                window.removeAll()
+            }
+            if config.evalSteps > 0 && s % config.evalSteps == 0 && s < state.totalSteps && !evalPairs.isEmpty {
+                try logger?.log(step: s, metrics: evaluate(), prefix: "eval/")
+            }
+            if config.saveSteps > 0 && s % config.saveSteps == 0 && s < state.totalSteps {
+                let path = try saveCheckpoint()
+                logger?.message("saved \(path)")
+            }
+        }
+        let eval = evaluate()
+        if !eval.isEmpty { try logger?.log(step: state.globalStep, metrics: eval, prefix: "eval/") }
+        let path = try saveCheckpoint()
+        logger?.message("saved \(path)")
+        return (eval, path)
+    }
+}

@@ -1,0 +1,111 @@
+// `rlhf train-rm` and `rlhf score`: train a reward model from a YAML config (every field also a flag), and
+// score texts with a trained one.
+
+import ArgumentParser
+import Foundation
+import RLHFFormats
+import RLHFModels
+import RLHFTraining
+
+/// Flags every training command shares; they override the YAML file.
+struct SharedTrainingOptions: ParsableArguments {
+    @Option(help: "Where checkpoints, metrics.jsonl and TensorBoard runs go.") var outputDir: String?
+    @Option(help: "Optimizer steps to train (overrides epochs).") var maxSteps: Int?
+    @Option(help: "Random seed.") var seed: Int?
+    @Option(help: "Checkpoint folder to continue from.") var resumeFrom: String?
+
+    /// The shared flags as `--key value` overrides, before the command's own.
+    var overrides: [String] {
+        var out: [String] = []
+        if let outputDir { out += ["--output-dir", outputDir] }
+        if let maxSteps { out += ["--max-steps", String(maxSteps)] }
+        if let seed { out += ["--seed", String(seed)] }
+        if let resumeFrom { out += ["--resume-from", resumeFrom] }
+        return out
+    }
+}
+
+/// Reads a config: defaults, then the YAML file, then flags; errors as one CLI line.
+func loadConfig<C: FieldConfig>(_ type: C.Type, path: String?, shared: SharedTrainingOptions, extra: [String]) throws -> C {
+    do { return try C.load(path: path, overrides: shared.overrides + extra) } catch { throw ValidationError("\(error)") }
+}
+
+struct TrainRM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-rm",
+        abstract: "Train a reward model on preference pairs (Bradley-Terry loss).",
+        discussion: "Every config key is also a flag, which overrides the file:\n" + RewardConfig.fieldHelp)
+
+    @Option(help: "YAML config (keys as TRL's RewardConfig; see below).") var config: String?
+    @OptionGroup var shared: SharedTrainingOptions
+    @Argument(parsing: .allUnrecognized, help: "Config overrides: --key value.") var overrides: [String] = []
+
+    func run() throws {
+        let cfg = try loadConfig(RewardConfig.self, path: config, shared: shared, extra: overrides)
+        let trainer: RewardTrainer
+        do { trainer = try RewardTrainer(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch {
+            throw ValidationError("\(error)")
+        }
+        let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: trainer.state.totalSteps,
+                                        description: "reward", resumingAfter: cfg.resumeFrom == nil ? nil : trainer.state.globalStep,
+                                        progress: cfg.progress)
+        let start = Date()
+        let (eval, path) = try trainer.train(logger: logger)
+        try logger.close()
+        let minutes = Date().timeIntervalSince(start) / 60
+        var line = "trained \(trainer.state.globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)"
+        if let acc = eval["accuracy"], let loss = eval["loss"] {
+            line += String(format: "; held-out accuracy %.4f, loss %.4f", acc, loss)
+        }
+        print(line)
+    }
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Score texts with a reward model checkpoint.")
+
+    @Option(help: "Reward model folder (written by train-rm, or a transformers *ForSequenceClassification folder).") var model: String
+    @Option(help: "One text to score.") var text: String?
+    @Option(help: "JSONL file: lines with \"text\", or \"prompt\" and \"completion\".") var data: String?
+    @Flag(help: "Print one {\"score\": …} object per input, in order.") var json = false
+    @Option(help: "Texts per batch.") var batchSize: Int = 32
+
+    func validate() throws {
+        guard (text == nil) != (data == nil) else { throw ValidationError("give exactly one of --text and --data") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
+    }
+
+    func run() throws {
+        let rm: RewardModel
+        do { rm = try RewardModel.load(path: model) } catch { throw ValidationError("\(error)") }
+        var items: [(prompt: String?, response: String)] = []
+        if let text { items = [(nil, text)] }
+        if let data {
+            let records: [JSONLinesRecord]
+            do { records = try readJSONLines(path: data) } catch { throw ValidationError("\(error)") }
+            for r in records {
+                guard case .success(let v) = r.value else {
+                    if case .failure(let e) = r.value { throw ValidationError("\(e)") }
+                    continue
+                }
+                if let t = v["text"] {
+                    guard let s = t.stringValue else { throw ValidationError("\(data):\(r.line): field 'text': expected a string") }
+                    items.append((nil, s))
+                } else if let p = v["prompt"], let c = v["completion"] {
+                    guard let ps = p.stringValue else { throw ValidationError("\(data):\(r.line): field 'prompt': expected a string") }
+                    guard let cs = c.stringValue else { throw ValidationError("\(data):\(r.line): field 'completion': expected a string") }
+                    items.append((ps, cs))
+                } else {
+                    throw ValidationError("\(data):\(r.line): expected a 'text' field, or 'prompt' and 'completion'")
+                }
+            }
+        }
+        let scores = rm.score(items, batchSize: batchSize)
+        for (item, s) in zip(items, scores) {
+            if json { print("{\"score\": \(s)}") } else {
+                let shown = (item.prompt.map { $0 + " | " } ?? "") + item.response
+                print(String(format: "%10.5f  ", s) + (shown.count > 100 ? String(shown.prefix(97)) + "..." : shown))
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+// The reward-model trainer end to end on a tiny BERT with MiniLM's real tokenizer: training lowers the
+// loss, checkpoints round-trip, and a resumed run reproduces the uninterrupted one bit for bit.
+
+import Foundation
+import XCTest
+import RLHFFormats
+import RLHFModels
+import RLHFNN
+import RLHFTensor
+import RLHFTokenizers
+@testable import RLHFTraining
+
+/// The repository root (three levels above this file).
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A fresh temporary folder.
+func temporaryFolder(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "rlhf-\(name)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Writes `lines` as a JSONL file in `dir`.
+func writeLines(_ lines: [String], _ dir: String, _ name: String) throws -> String {
+    let path = dir + "/" + name
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// A tiny random BERT (2 layers, d = 32) with MiniLM's vocabulary and tokenizer, saved as a HF folder.
+func makeTinyBertFolder() throws -> String {
+    let minilm = repoRoot + "/models/minilm"
+    guard FileManager.default.fileExists(atPath: minilm + "/tokenizer.json") else {
+        XCTFail("\(minilm) is missing: run `make test` or scripts/fetch-models")
+        throw CocoaError(.fileNoSuchFile)
+    }
+    let dir = try temporaryFolder("tiny-bert")
+    var config = BertConfig(vocabSize: 30522, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4,
+                            intermediateSize: 64, maxPositionEmbeddings: 128)
+    config.padTokenId = 0
+    var rng = RandomGenerator(seed: 11)
+    let bert = try BertModel(config, pooler: true, rng: &rng)
+    for (_, p) in bert.namedParameters() where p.shape.count == 2 {
+        p.assign(Tensor.normal(p.shape, std: 0.05, using: &rng))
+    }
+    try writeJSONObject(try hfConfigDictionary(for: .bert(bert), sourceDirectory: nil), to: dir + "/config.json")
+    try writeModelSafetensors(bert, to: dir)
+    try copyTokenizerFiles(from: minilm, to: dir)
+    return dir
+}
+
+/// Ten explicit-prompt pairs: correct arithmetic over wrong.
+func arithmeticPairs() -> [String] {
+    (1...10).map { i in
+        "{\"prompt\": \"What is \(i) plus \(i)?\", \"chosen\": \"It is \(2 * i).\", \"rejected\": \"It is \(2 * i + 3).\"}"
+    }
+}
+
+final class RewardTrainerTests: XCTestCase {
+    private func config(_ backbone: String, _ data: String, out: String) -> RewardConfig {
+        var c = RewardConfig()
+        c.model = backbone; c.trainFile = data; c.evalFile = data; c.outputDir = out
+        c.perDeviceTrainBatchSize = 3; c.gradientAccumulationSteps = 2
+        c.learningRate = 1e-3; c.warmupSteps = 2; c.maxSteps = 6; c.loggingSteps = 2; c.saveSteps = 0
+        c.progress = false; c.seed = 5
+        return c
+    }
+
+    func testResumedRunReproducesTheUninterruptedOneBitForBit() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-resume")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+
+        // uninterrupted: 6 steps (3 pairs per micro-batch, 2 micro-batches per step: epochs of 4 batches)
+        let straight = try RewardTrainer(config: config(backbone, data, out: work + "/a"))
+        var lossesA: [Double] = []
+        for _ in 0..<6 { lossesA.append(straight.step()["loss"]!) }
+
+        // stopped after 3 steps (mid-epoch), checkpointed, resumed in a new trainer
+        let first = try RewardTrainer(config: config(backbone, data, out: work + "/b"))
+        var lossesB: [Double] = []
+        for _ in 0..<3 { lossesB.append(first.step()["loss"]!) }
+        let ckpt = try first.saveCheckpoint()
+        XCTAssertTrue(ckpt.hasSuffix("checkpoint-3"))
+        var resumedConfig = config(backbone, data, out: work + "/b")
+        resumedConfig.resumeFrom = ckpt
+        let resumed = try RewardTrainer(config: resumedConfig)
+        XCTAssertEqual(resumed.state.globalStep, 3)
+        XCTAssertEqual(resumed.state.epoch, first.state.epoch)
+        XCTAssertEqual(resumed.state.batchInEpoch, first.state.batchInEpoch)
+        while resumed.state.globalStep < 6 { lossesB.append(resumed.step()["loss"]!) }
+
+        XCTAssertEqual(lossesA.map(\.bitPattern), lossesB.map(\.bitPattern), "losses \(lossesA) vs \(lossesB)")
+        for ((k, p), (_, q)) in zip(straight.model.namedParameters(), resumed.model.namedParameters()) {
+            XCTAssertEqual(p.value.scalars, q.value.scalars, "parameter \(k)")
+        }
+        XCTAssertLessThan(lossesA.last!, lossesA.first!, "training should lower the loss")
+    }
+
+    func testCheckpointIsAnHFFolderThatLoadsBackWithTheSameScores() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-ckpt")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+        var c = config(backbone, data, out: work + "/out")
+        c.maxSteps = 2
+        let trainer = try RewardTrainer(config: c)
+        let (eval, path) = try trainer.train()
+        XCTAssertEqual(path, work + "/out/checkpoint-2")
+        XCTAssertNotNil(eval["accuracy"])
+        let fm = FileManager.default
+        for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "optimizer.safetensors", "optimizer.json", "trainer_state.json"] {
+            XCTAssertTrue(fm.fileExists(atPath: path + "/" + f), f)
+        }
+        XCTAssertFalse(try fm.contentsOfDirectory(atPath: work + "/out").contains { $0.hasPrefix(".") }, "no temporary folder left")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/config.json"))) as! [String: Any]
+        XCTAssertEqual(config["architectures"] as? [String], ["BertForSequenceClassification"])
+        XCTAssertEqual(config["num_labels"] as? Int, 1)
+        let st = try SafetensorsFile(path: path + "/model.safetensors")
+        XCTAssertEqual(st.info("classifier.weight")?.shape, [1, 32])
+        XCTAssertEqual(st.info("classifier.bias")?.shape, [1])
+        XCTAssertNotNil(st.info("bert.pooler.dense.weight"))
+        XCTAssertNotNil(st.info("bert.embeddings.word_embeddings.weight"))
+
+        let texts: [(prompt: String?, response: String)] = [("What is 3 plus 3?", "It is 6."), (nil, "Plants use light."), ("Hi", "Hello there, friend!")]
+        trainer.model.eval()
+        let before = trainer.model.score(texts)
+        let loaded = try RewardModel.load(path: path)
+        XCTAssertEqual(loaded.score(texts), before)
+        // a batch with padding scores each text as it scores alone
+        for (i, t) in texts.enumerated() { XCTAssertEqual(loaded.score([t])[0], before[i], accuracy: 1e-5) }
+    }
+
+    func testMetricsAndLogsAreWritten() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-logs")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+        var c = config(backbone, data, out: work + "/out")
+        c.maxSteps = 4; c.evalSteps = 2
+        let trainer = try RewardTrainer(config: c)
+        let logger = try TrainingLogger(outputDirectory: c.outputDir, totalSteps: 4, description: "reward", progress: false)
+        _ = try trainer.train(logger: logger)
+        try logger.close()
+        let lines = try String(contentsOfFile: c.outputDir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(objects.count, lines.count)
+        let train = objects.filter { $0["loss"] != nil }
+        XCTAssertEqual(train.map { $0["step"] as? Int }, [2, 4])
+        for key in ["loss", "accuracy", "margin", "min_reward", "mean_reward", "max_reward", "grad_norm", "learning_rate"] {
+            XCTAssertNotNil(train[0][key], "metric \(key)")
+        }
+        XCTAssertEqual(objects.filter { $0["eval/accuracy"] != nil }.map { $0["step"] as? Int }, [2, 4])
+        let runs = try FileManager.default.contentsOfDirectory(atPath: c.outputDir + "/runs")
+        XCTAssertTrue(runs.contains { $0.hasPrefix("events.out.tfevents.") })
+    }
+
+    func testPairsLongerThanMaxLengthAreDroppedOrTruncated() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-len")
+        let long = String(repeating: "very ", count: 40)
+        let data = try writeLines(arithmeticPairs() + ["{\"chosen\": \"\(long)good\", \"rejected\": \"bad\"}"], work, "pairs.jsonl")
+        var c = config(backbone, data, out: work + "/out")
+        c.maxLength = 24
+        var notes: [String] = []
+        let dropping = try RewardTrainer(config: c) { notes.append($0) }
+        XCTAssertEqual(dropping.trainPairs.count, 10)
+        XCTAssertTrue(notes.contains { $0.contains("1 longer than max_length 24 dropped") }, "\(notes)")
+        c.truncate = true
+        let truncating = try RewardTrainer(config: c)
+        XCTAssertEqual(truncating.trainPairs.count, 11)
+        let t = truncating.trainPairs.map(\.chosen.ids.count).max()!
+        XCTAssertEqual(t, 24)
+        XCTAssertEqual(truncating.trainPairs.first { $0.chosen.ids.count == 24 }?.chosen.ids.last, 102, "[SEP] kept")
+    }
+}
