@@ -173,3 +173,45 @@ final class RewardTrainerTests: XCTestCase {
         XCTAssertEqual(truncating.trainPairs.first { $0.chosen.ids.count == 24 }?.chosen.ids.last, 102, "[SEP] kept")
     }
 }
+
+final class DecoderRewardModelTests: XCTestCase {
+    /// The committed tiny Llama and GPT-2 (vocabulary 97) with a placeholder tokenizer: the forward pass is
+    /// driven by ids directly.
+    private func decoderRewardModels() throws -> [RewardModel] {
+        let tok = try Tokenizer.load(tokenizerJSON: repoRoot + "/models/minilm/tokenizer.json")
+        var rng = RandomGenerator(seed: 3)
+        return try ["tiny-llama", "tiny-gpt2"].map { name in
+            let pre = try loadPretrained(path: repoRoot + "/Tests/RLHFModelsTests/Resources/" + name)
+            return RewardModel(backbone: pre.architecture, tokenizer: tok, rng: &rng)
+        }
+    }
+
+    func testScoresTheLastRealTokenWhateverThePadding() throws {
+        for rm in try decoderRewardModels() {
+            XCTAssertEqual(rm.namedParameters().last?.key, "score.weight", rm.hfArchitecture)
+            XCTAssertNil(rm.head.bias, "decoder score heads have no bias, as transformers'")
+            XCTAssertTrue(rm.namedParameters().allSatisfy { $0.key.hasPrefix(rm.backboneKey + ".") || $0.key == "score.weight" })
+            let rows = [[5, 17, 33, 2], [9, 4], [60, 61, 62]]
+            let batch = RewardBatch(rows.map { ($0, Array(repeating: 0, count: $0.count)) }, padId: 0)
+            let together = withNoGrad { rm(ids: batch.ids, lengths: batch.lengths) }.scalars
+            for (i, r) in rows.enumerated() {
+                let alone = withNoGrad { rm(ids: r, lengths: [r.count]) }.scalars[0]
+                XCTAssertEqual(together[i], alone, accuracy: 1e-5, "\(rm.hfArchitecture) row \(i)")
+            }
+            // the head's weight is drawn from N(0, 1/√(d+1))
+            let w = rm.head.weight.value.scalars
+            let std = (w.map { $0 * $0 }.reduce(0, +) / Float(w.count)).squareRoot()
+            XCTAssertEqual(std, 1 / Float(w.count + 1).squareRoot(), accuracy: 0.5 / Float(w.count + 1).squareRoot())
+        }
+    }
+
+    func testGradientReachesBackboneAndHead() throws {
+        for rm in try decoderRewardModels() {
+            let r = rm(ids: [5, 17, 33, 9, 4, 0], lengths: [3, 2])
+            bradleyTerryLoss(chosen: r.sliced(axis: 0, 0, 1), rejected: r.sliced(axis: 0, 1, 2)).backward()
+            XCTAssertNotNil(rm.head.weight.grad)
+            let withGrad = rm.namedParameters().filter { $0.parameter.grad != nil }.count
+            XCTAssertGreaterThan(withGrad, rm.namedParameters().count / 2, rm.hfArchitecture)
+        }
+    }
+}
