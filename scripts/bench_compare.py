@@ -2,24 +2,32 @@
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
     python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
-        [--bench gemm,ops,generate,forward] [--rounds R]
+        [--bench gemm,ops,generate,forward,rm-train,rm-score] [--rounds R]
 
-For each bench NAME (default: gemm, ops, generate, forward) it runs
+For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
+except for the benches in PEERS, whose peer is another script run once per case:
+    rm-train  python3 bench/peer/rm.py --case train --threads N; ... --case trl ...
+    rm-score  python3 bench/peer/rm.py --case score --threads N
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
-joined on (bench, metric). The ratio column is ours vs PyTorch, >1 = we are better: ours/pytorch for
-throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the
-lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use twice as much).
-A metric missing on either side shows as "—". Installs torch with pip if it cannot be imported.
+joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py) is joined
+with our metric X and shown as its own row "X (vs TRL)", with TRL's figure in the pytorch column; our X
+also keeps its row against the plain PyTorch loop. The ratio column is ours vs the peer, >1 = we are
+better: ours/pytorch for throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below),
+pytorch/ours for the lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use
+twice as much). A metric missing on either side shows as "—". Installs torch with pip if it cannot be
+imported; the trl case needs `pip install trl` (it is skipped, with a note on stderr, when trl cannot be
+imported).
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
 several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
 time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
-generate 2, forward 2 (the model benches are slow); --rounds R sets every bench to R, and
---rounds generate=1,ops=3 sets only those.
+generate 2, forward 2, rm-train 2, rm-score 2 (the model benches are slow); --rounds R sets every bench
+to R, and --rounds generate=1,ops=3 sets only those.
 """
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -27,8 +35,16 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops", "generate", "forward"]
-DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2}  # without --rounds; others: 5
+BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score"]
+DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2,
+                  "rm-train": 2, "rm-score": 2}  # without --rounds; others: 5
+# Benches whose peer is not bench/peer/NAME.py (every case): script and cases, each case run on its own
+# (`--case C`). Ours is still `rlhf bench NAME --json`.
+PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"])}
+# Peer cases that need a module besides torch: skipped, with a note, when it cannot be imported.
+CASE_NEEDS = {("rm.py", "trl"): "trl"}
+# A peer metric PREFIX + X is compared with our metric X, in a row of its own labelled "X (vs LABEL)".
+PEER_PREFIXES = {"trl.": "TRL"}
 # Units where a smaller value is better (times, memory); every other unit is a throughput.
 LOWER_IS_BETTER = {"ms", "s", "us", "µs", "ns", "MB"}
 DASH = "—"
@@ -94,6 +110,71 @@ def fmt(v):
     return f"{v:.4g}"
 
 
+def peer_commands(name, threads, python=sys.executable):
+    """The peer command lines for bench `name`: [bench/peer/NAME.py], or one per case for PEERS."""
+    script, cases = PEERS.get(name, (f"{name}.py", None))
+    path = os.path.join(ROOT, "bench", "peer", script)
+    if cases is None:
+        return [[python, path, "--threads", str(threads)]]
+    cmds = []
+    for case in cases:
+        module = CASE_NEEDS.get((script, case))
+        if module is not None and importlib.util.find_spec(module) is None:
+            print(f"bench_compare: {name}: skipping peer case {case}: `{module}` is not importable "
+                  f"(pip install {module})", file=sys.stderr)
+            continue
+        cmds.append([python, path, "--case", case, "--threads", str(threads)])
+    return cmds
+
+
+def peer_metric(metric):
+    """A peer metric name -> (our metric name it is compared with, row label)."""
+    for prefix, label in PEER_PREFIXES.items():
+        if metric.startswith(prefix) and len(metric) > len(prefix):
+            ours = metric[len(prefix):]
+            return ours, f"{ours} (vs {label})"
+    return metric, metric
+
+
+def best_values(objs, default_bench):
+    """{(bench, metric): (unit, best value)} over the JSON objects (highest throughput, lowest time or
+    memory), and the keys in order of first appearance."""
+    best, order = {}, []
+    for o in objs:
+        key = (o.get("bench", default_bench), o["metric"])
+        v = float(o["value"])
+        if key not in best:
+            best[key] = (o.get("unit", ""), v)
+            order.append(key)
+            continue
+        unit, old = best[key]
+        if (v < old) if unit in LOWER_IS_BETTER else (v > old):
+            best[key] = (unit, v)
+    return best, order
+
+
+def join_rows(ours, peer, default_bench):
+    """Rows (bench, label, unit, ours, peer) from the two sides' JSON objects: the peer's metrics in their
+    order (trl.X joined with our X, labelled "X (vs TRL)"), then ours that no peer row used."""
+    ours_best, ours_order = best_values(ours, default_bench)
+    peer_best, peer_order = best_values(peer, default_bench)
+    rows, used = [], set()
+    for key in peer_order:
+        bench, metric = key
+        unit, pv = peer_best[key]
+        ours_metric, label = peer_metric(metric)
+        okey = (bench, ours_metric)
+        ov = ours_best[okey][1] if okey in ours_best else None
+        if label == ours_metric:  # a plain row; a prefixed row does not claim our metric's own row
+            used.add(okey)
+        rows.append((bench, label, unit, ov, pv))
+    for key in ours_order:
+        if key not in used:
+            unit, ov = ours_best[key]
+            rows.append((key[0], key[1], unit, ov, None))
+    return rows
+
+
 def speedup(unit, ours, peer):
     if ours is None or peer is None or ours <= 0 or peer <= 0:
         return None
@@ -134,23 +215,13 @@ def main():
         r = a.rounds.get(name, a.rounds.get("*", DEFAULT_ROUNDS.get(name, 5)))
         rounds[name] = max(1, r)
         ours, peer = [], []
+        peer_cmds = peer_commands(name, a.threads)
         for _ in range(rounds[name]):
             ours += run([a.rlhf, "bench", name, "--json"], env=env, label=f"ours {name}")
-            peer += run([sys.executable, os.path.join(ROOT, "bench", "peer", f"{name}.py"),
-                         "--threads", str(a.threads)], label=f"pytorch {name}")
-        table = {}
-        order = []
-        for side, objs in (("peer", peer), ("ours", ours)):
-            for o in objs:
-                key = (o.get("bench", name), o["metric"])
-                if key not in table:
-                    table[key] = {"unit": o.get("unit", ""), "ours": None, "peer": None}
-                    order.append(key)
-                v, old = float(o["value"]), table[key][side]
-                better = old is None or ((v < old) if table[key]["unit"] in LOWER_IS_BETTER else (v > old))
-                if better:
-                    table[key][side] = v
-        rows += [(k[0], k[1], table[k]["unit"], table[k]["ours"], table[k]["peer"]) for k in order]
+            for cmd in peer_cmds:
+                case = f" {cmd[cmd.index('--case') + 1]}" if "--case" in cmd else ""
+                peer += run(cmd, label=f"pytorch {name}{case}")
+        rows += join_rows(ours, peer, name)
 
     per_bench = ", ".join(f"{b} {r}" for b, r in rounds.items())
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}; threads {a.threads}; "
@@ -164,6 +235,9 @@ def main():
     print()
     print("ratio: ours vs PyTorch, >1 = we are better: ours/pytorch for throughput, pytorch/ours for time "
           "and memory (MB = peak RSS of the case's own process, model loading included).")
+    if any(" (vs " in r[1] for r in rows):
+        print("Rows marked (vs TRL): the pytorch column is the same step through TRL's RewardTrainer "
+              "(transformers Trainer over PyTorch), compared with our same metric.")
 
 
 if __name__ == "__main__":
