@@ -119,12 +119,15 @@ public final class Adam: Optimizer {
             let bc2Sqrt = Float((1 - Foundation.pow(beta2, t)).squareRoot())
             let stepSize = Float(lrD / bc1)
             let wd = decay == .coupled ? Float(weightDecay) : 0
-            for j in 0..<n {
-                let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
-                m[j] = m[j] + oneMinusB1 * (gj - m[j])                 // exp_avg.lerp_(grad, 1 − β1)
-                v[j] = v[j] * b2 + oneMinusB2 * gj * gj             // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
-                let denom = v[j].squareRoot() / bc2Sqrt + epsF
-                w[j] = w[j] + (-stepSize) * (m[j] / denom)             // param.addcdiv_(m, denom, −step_size)
+            // elementwise, so split across our workers (each element's arithmetic is unchanged)
+            Parallel.forEachChunk(n, grain: 1 << 16) { r in
+                for j in r {
+                    let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
+                    m[j] = m[j] + oneMinusB1 * (gj - m[j])                 // exp_avg.lerp_(grad, 1 − β1)
+                    v[j] = v[j] * b2 + oneMinusB2 * gj * gj             // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
+                    let denom = v[j].squareRoot() / bc2Sqrt + epsF
+                    w[j] = w[j] + (-stepSize) * (m[j] / denom)             // param.addcdiv_(m, denom, −step_size)
+                }
             }
         }
     }
@@ -165,19 +168,33 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
     for p in parameters {
         guard let g = p.grad else { continue }
         let c = g.contiguous()
-        var s: Float = 0
         let pg = c.pointer
-        for j in 0..<c.count { s += pg[j] * pg[j] }
-        perParam.append(s.squareRoot())
+        // per-chunk partial sums in Double (the chunks are fixed by the size, so the result is deterministic)
+        let chunks = Parallel.chunkCount(c.count, grain: 1 << 16)
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+        defer { partial.deallocate() }
+        Parallel.forEachChunkIndexed(c.count, grain: 1 << 16) { k, r in
+            var s: Float = 0, acc = 0.0
+            for (i, j) in r.enumerated() {
+                s += pg[j] * pg[j]
+                if i & 4095 == 4095 { acc += Double(s); s = 0 }
+            }
+            partial[k] = acc + Double(s)
+        }
+        var s = 0.0
+        for k in 0..<chunks { s += partial[k] }
+        perParam.append(Float(s.squareRoot()))
     }
     var total: Float = 0
     for x in perParam { total += x * x }
     total = total.squareRoot()
     let coef = min(maxNorm / (total + 1e-6), 1)
-    for p in parameters {
-        guard let g = p.grad else { continue }
-        let pg = g.pointer
-        for j in 0..<g.count { pg[j] *= coef }
+    if coef < 1 {
+        for p in parameters {
+            guard let g = p.grad else { continue }
+            let pg = g.pointer
+            Parallel.forEachChunk(g.count, grain: 1 << 16) { r in for j in r { pg[j] *= coef } }
+        }
     }
     return total
 }

@@ -90,12 +90,41 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
         }
     } else {
         for i in 0..<batch {
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), one,
-                        pa + i * A.batchStride, Int32(A.ld), pb + i * B.batchStride, Int32(B.ld),
-                        zero, pc + i * M * N, Int32(N))
+            splitSgemm(A, B, M: M, N: N, K: K, a: pa + i * A.batchStride, b: pb + i * B.batchStride, c: pc + i * M * N)
         }
     }
     return out
+}
+
+/// One product C[M, N] = op(A)·op(B), split into row (or column) blocks across our workers, each block a
+/// single-threaded sgemm. OpenBLAS's own threads would busy-wait (sched_yield) for a while after every
+/// call, competing on a small machine with our workers' elementwise kernels between the products.
+private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: Int,
+                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+    let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
+    let workers = Parallel.threadCount
+    let byRows = M >= N
+    let extent = byRows ? M : N
+    let parts = M * N * K < (1 << 21) ? 1 : Swift.min(workers, extent / 16)
+    BLAS.withThreads(1) {
+        Parallel.forEachChunk(Swift.max(parts, 1)) { range in
+            for p in range {
+                // block bounds on multiples of 16 (whole micro-kernel tiles)
+                let lo = p == 0 ? 0 : (extent * p / parts) & ~15
+                let hi = p == parts - 1 ? extent : (extent * (p + 1) / parts) & ~15
+                if hi <= lo { continue }
+                if byRows {
+                    // rows lo..<hi of op(A) and of C
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), 1,
+                                a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), 0, c + lo * N, Int32(N))
+                } else {
+                    // columns lo..<hi of op(B) and of C
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), 1,
+                                a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), 0, c + lo, Int32(N))
+                }
+            }
+        }
+    }
 }
 
 /// Matrix product `op(a) @ op(b)` where `op` transposes the last two dimensions when asked.

@@ -57,7 +57,8 @@ struct UncheckedBox<T>: @unchecked Sendable {
 public enum BLAS {
     /// Gives OpenBLAS the same thread count as our workers (`RLHF_NUM_THREADS`), once.
     public static let configured: Void = {
-        openblas_set_num_threads(Int32(Parallel.threadCount))
+        // our own workers split every product (see Matmul); OpenBLAS itself stays single-threaded
+        openblas_set_num_threads(1)
     }()
 
     /// Runs `body` with OpenBLAS limited to `n` threads (restored afterwards). Use around regions that
