@@ -110,4 +110,61 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.out.contains("bench"))
     }
+
+    private var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    func testTrainRMScoreAndTheirErrors() throws {
+        let dir = NSTemporaryDirectory() + "rlhf-cli-rm-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let data = dir + "/pairs.jsonl"
+        let lines = (1...6).map { "{\"prompt\": \"What is \($0) plus \($0)?\", \"chosen\": \"It is \(2 * $0).\", \"rejected\": \"No idea.\"}" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let yaml = dir + "/rm.yaml"
+        try "model: \(repoRoot)/models/minilm\ntrain_file: \(data)\nper_device_train_batch_size: 3\nlogging_steps: 1\n"
+            .write(toFile: yaml, atomically: true, encoding: .utf8)
+
+        // a typo in the file: one line naming the file, the line and the key
+        try "model: m\ntrain_file: t\nlearning_rte: 1\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        var r = try run(["train-rm", "--config", dir + "/bad.yaml"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.err, "error: \(dir)/bad.yaml:3: unknown key 'learning_rte'; did you mean 'learning_rate'?\n")
+        r = try run(["train-rm", "--config", yaml, "--max-steps", "2", "--output-dir", dir + "/out", "--warmup-stepz", "1"])
+        XCTAssertTrue(r.err.contains("unknown option '--warmup-stepz'; did you mean '--warmup-steps'?"), r.err)
+
+        r = try run(["train-rm", "--config", yaml, "--max-steps", "2", "--output-dir", dir + "/out", "--progress", "false"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("trained 2 steps"), r.out)
+        let ckpt = dir + "/out/checkpoint-2"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ckpt + "/model.safetensors"))
+
+        let texts = dir + "/texts.jsonl"
+        try "{\"text\": \"Plants use light.\"}\n{\"prompt\": \"What is 2 plus 2?\", \"completion\": \"It is 4.\"}\n"
+            .write(toFile: texts, atomically: true, encoding: .utf8)
+        r = try run(["score", "--model", ckpt, "--data", texts, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let scores = r.out.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Double] }
+        XCTAssertEqual(scores.count, 2)
+        XCTAssertTrue(scores.allSatisfy { $0?["score"] != nil }, r.out)
+        r = try run(["score", "--model", ckpt, "--text", "Plants use light.", "--json"])
+        let alone = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Double]
+        XCTAssertEqual(alone?["score"] ?? .nan, scores[0]?["score"] ?? 0, accuracy: 1e-5, "batched with padding or alone")
+
+        // a base model is not a reward model; a bad data line names file and line
+        r = try run(["score", "--model", repoRoot + "/models/minilm", "--text", "x"])
+        XCTAssertTrue(r.err.contains("not a reward model"), r.err)
+        try "{\"text\": 3}\n".write(toFile: texts, atomically: true, encoding: .utf8)
+        r = try run(["score", "--model", ckpt, "--data", texts])
+        XCTAssertEqual(r.err, "error: \(texts):1: field 'text': expected a string\n")
+    }
+
+    func testRewardDemoTrainsThreeEpochs() throws {
+        let r = try run(["demo", "reward", "--model", repoRoot + "/models/minilm"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let losses = r.out.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.compactMap { Double($0.split(separator: " ").last!) }
+        XCTAssertEqual(losses.count, 3, r.out)
+        XCTAssertLessThan(losses[2], losses[0], "the loss falls over the 3 epochs")
+        XCTAssertTrue(r.out.contains("reward(\"Photosynthesis is the process where plants convert light to energy.\") = "), r.out)
+    }
 }
