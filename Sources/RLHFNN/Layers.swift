@@ -21,6 +21,7 @@ public final class Linear: Module, @unchecked Sendable {
 
     /// Applies the map to the last axis.
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        if let bias, weight.quantized == nil { return linear(x, weight: weight.value, bias: bias.value) }
         let y = linearMap(x, weight)
         return bias.map { y + $0.value } ?? y
     }

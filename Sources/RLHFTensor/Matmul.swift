@@ -100,7 +100,7 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
 /// single-threaded sgemm. OpenBLAS's own threads would busy-wait (sched_yield) for a while after every
 /// call, competing on a small machine with our workers' elementwise kernels between the products.
 private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: Int,
-                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, beta: Float = 0) {
     let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
     let workers = Parallel.threadCount
     let byRows = M >= N
@@ -116,11 +116,11 @@ private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: I
                 if byRows {
                     // rows lo..<hi of op(A) and of C
                     cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), 1,
-                                a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), 0, c + lo * N, Int32(N))
+                                a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), beta, c + lo * N, Int32(N))
                 } else {
                     // columns lo..<hi of op(B) and of C
                     cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), 1,
-                                a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), 0, c + lo, Int32(N))
+                                a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), beta, c + lo, Int32(N))
                 }
             }
         }
@@ -159,4 +159,37 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA tA: Bool = false, transp
             ? (tB ? gemmForward(g, da, true, tA) : gemmForward(da, g, !tA, false)) : nil
         return [gA, gB]
     }
+}
+
+/// `x Wᵀ + b` as one product (`nn.Linear`, PyTorch's addmm): the output starts as the bias rows and the
+/// GEMM adds into it (β = 1), saving the separate pass over the output that `matmul(…) + b` makes.
+///
+/// Shapes: x [..., K], weight [N, K], bias [N] → [..., N]. Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g.
+public func linear(_ x: Tensor, weight w: Tensor, bias: Tensor) -> Tensor {
+    let K = x.shape.last ?? 0, N = w.shape[0]
+    precondition(w.rank == 2 && w.shape[1] == K && bias.shape == [N],
+                 "linear: x \(x.shape), weight \(w.shape), bias \(bias.shape)")
+    let lead = Array(x.shape.dropLast())
+    let M = lead.reduce(1, *)
+    if M < 64 || K == 0 { return matmul(x, w, transposeB: true) + bias }   // decoding: the gemv path
+    let x2 = x.reshaped([M, K])
+    let out = Tensor(uninitialized: [M, N])
+    let bc = bias.contiguous()
+    let pb = bc.pointer, po = out.pointer
+    Parallel.forEachChunk(M, grain: 64) { r in
+        for i in r { (po + i * N).update(from: pb, count: N) }
+    }
+    _ = BLAS.configured
+    let A = GemmOperand(x2, transpose: false), B = GemmOperand(w, transpose: true)
+    withExtendedLifetime((A, B, bc)) {
+        splitSgemm(A, B, M: M, N: N, K: K, a: A.tensor.pointer, b: B.tensor.pointer, c: po, beta: 1)
+    }
+    let dx = x2.detached(), dw = w.detached()
+    let needX = x.requiresGrad, needW = w.requiresGrad, needB = bias.requiresGrad
+    let y = Tensor.record("linear", out, [x2, w, bias]) { g in
+        [needX ? gemmForward(g, dw, false, false) : nil,
+         needW ? gemmForward(g, dx, true, false) : nil,
+         needB ? g.sum(axes: [0]) : nil]
+    }
+    return y.reshaped(lead + [N])
 }

@@ -141,3 +141,31 @@ final class MatmulTests: XCTestCase {
         }
     }
 }
+
+final class LinearOpTests: XCTestCase {
+    /// x [2, 40, 6] (80 rows: the fused bias-in-GEMM path), weight [5, 6], bias [5].
+    func testLinearMatchesReferenceAndFiniteDifferences() {
+        let (b, t, k, n) = (2, 40, 6, 5)
+        let x = randn([b, t, k], seed: 3), w = randn([n, k], seed: 4), bias = randn([n], seed: 5)
+        let out = gradCheck("linear", [x, w, bias], { linear($0[0], weight: $0[1], bias: $0[2]) }, ref: { xs in
+            var y = [Double](repeating: 0, count: b * t * n)
+            for r in 0..<(b * t) {
+                for j in 0..<n {
+                    var s = xs[2][j]
+                    for c in 0..<k { s += xs[0][r * k + c] * xs[1][j * k + c] }
+                    y[r * n + j] = s
+                }
+            }
+            return y
+        })
+        XCTAssertEqual(out.shape, [b, t, n])
+    }
+
+    func testLinearEqualsMatmulPlusBiasOnBothPaths() {
+        for rows in [3, 130] {   // below and above the fused path's row threshold
+            compareComposition("linear rows \(rows)", [randn([rows, 8], seed: 6), randn([7, 8], seed: 7), randn([7], seed: 8)],
+                               fused: { linear($0[0], weight: $0[1], bias: $0[2]) },
+                               composed: { matmul($0[0], $0[1], transposeB: true) + $0[2] })
+        }
+    }
+}
