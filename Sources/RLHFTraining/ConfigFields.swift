@@ -113,8 +113,8 @@ public protocol FieldConfig: Sendable {
 }
 
 extension FieldConfig {
-    /// The defaults, then the YAML file at `path` (if any), then `overrides` (`--flag value` pairs or
-    /// `--flag=value`), then validation.
+    /// The defaults, then the YAML file at `path` (if any), then `overrides` (`--flag value` pairs,
+    /// `--flag=value`, or a bare `--flag` for a boolean), then validation.
     ///
     /// - Throws: `ConfigError` naming the file and line, or the flag.
     public static func load(path: String?, overrides: [String] = []) throws -> Self {
@@ -136,6 +136,9 @@ extension FieldConfig {
             var value: String
             if let eq = arg.firstIndex(of: "=") {
                 value = String(arg[arg.index(after: eq)...]); arg = String(arg[..<eq])
+            } else if Self.fields.first(where: { $0.key == arg.replacingOccurrences(of: "-", with: "_") })?.kind == "boolean",
+                      i + 1 >= overrides.count || overrides[i + 1].hasPrefix("--") {
+                value = "true"   // a bare boolean flag: --skip-bad-lines
             } else {
                 guard i + 1 < overrides.count else {
                     throw ConfigError.badValue(path: "command line", line: 0, key: "--" + arg, reason: "needs a value")

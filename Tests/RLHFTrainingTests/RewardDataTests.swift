@@ -139,7 +139,9 @@ final class TrainingConfigTests: XCTestCase {
 
     func testYAMLThenFlagsOverride() throws {
         let path = try yaml("model: models/minilm\ntrain_file: t.jsonl\nlearning_rate: 2e-5\nmax_steps: 100\ncenter_rewards_coefficient: 0.01\neval_file: null\nhead: cls\n")
-        let c = try RewardConfig.load(path: path, overrides: ["--learning-rate", "3e-5", "--max-steps=7", "--truncate", "true"])
+        let c = try RewardConfig.load(path: path, overrides: ["--learning-rate", "3e-5", "--max-steps=7", "--truncate", "true", "--skip-bad-lines"])
+        XCTAssertTrue(c.skipBadLines, "a bare boolean flag means true")
+        XCTAssertFalse(try RewardConfig.load(path: path, overrides: ["--progress", "--truncate", "false"]).truncate)
         XCTAssertEqual(c.model, "models/minilm")
         XCTAssertEqual(c.learningRate, 3e-5)
         XCTAssertEqual(c.maxSteps, 7)
