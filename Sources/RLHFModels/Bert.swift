@@ -132,14 +132,16 @@ public final class BertLayer: Module, @unchecked Sendable {
         super.init()
     }
 
-    /// x [B, T, C], mask [B, T] (1 real, 0 padding) → [B, T, C].
-    func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
+    /// x [B, T, C], mask [B, T] (1 real, 0 padding) → [B, T, C], or [B, 1, C] with `firstPositionOnly`
+    /// (only position 0 queries: its output is exactly that row of the full one, for a fraction of the work).
+    func callAsFunction(_ x: Tensor, mask: Tensor?, firstPositionOnly: Bool = false) -> Tensor {
         let sa = attention.selfAttention
-        let q = splitHeads(sa.query(x), heads: heads)
+        let xq = firstPositionOnly ? x.sliced(axis: 1, 0, 1) : x
+        let q = splitHeads(sa.query(xq), heads: heads)
         let k = splitHeads(sa.key(x), heads: heads)
         let v = splitHeads(sa.value(x), heads: heads)
         let ctx = mergeHeads(scaledDotProductAttention(q, k, v, causal: false, keyPaddingMask: mask))
-        let a = attention.output(ctx, residual: x)
+        let a = attention.output(ctx, residual: xq)
         return output(gelu(intermediate.dense(a), approximate: act), residual: a)
     }
 }
@@ -235,11 +237,16 @@ public final class BertModel: Module, @unchecked Sendable {
     ///   - ids: B·T token ids, row-major.
     ///   - attentionMask: [B, T], 1 for real tokens, 0 for padding (nil: all real).
     ///   - tokenTypeIds: B·T segment ids (nil: all 0).
-    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, tokenTypeIds: [Int]? = nil) -> Tensor {
+    ///   - firstPositionOnly: return only position 0 of the last layer, [B, 1, C] (what a [CLS] head reads),
+    ///     skipping the last layer's work for every other position.
+    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, tokenTypeIds: [Int]? = nil,
+                               firstPositionOnly: Bool = false) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "BertModel: \(ids.count) ids for batch \(b)")
         let t = ids.count / b
         var x = embeddings(ids: ids, typeIds: tokenTypeIds ?? Array(repeating: 0, count: ids.count), batch: b, length: t)
-        for layer in encoder.layers { x = layer(x, mask: attentionMask) }
+        for (i, layer) in encoder.layers.enumerated() {
+            x = layer(x, mask: attentionMask, firstPositionOnly: firstPositionOnly && i == encoder.layers.count - 1)
+        }
         return x
     }
 }

@@ -134,7 +134,8 @@ public final class RewardModel: Module, @unchecked Sendable {
         let features: Tensor
         switch backbone {
         case .bert(let m):
-            let h = m(ids: ids, batch: b, attentionMask: mask, tokenTypeIds: typeIds)
+            // both heads read [CLS] only, so the last layer runs for position 0 alone
+            let h = m(ids: ids, batch: b, attentionMask: mask, tokenTypeIds: typeIds, firstPositionOnly: true)
             if let pooler { features = pooler(h) } else { features = h.sliced(axis: 1, 0, 1).squeezed(1) }
         case .llama(let m):
             features = lastRows(m.hiddenStates(ids: ids, batch: b, attentionMask: mask), lengths: lengths)

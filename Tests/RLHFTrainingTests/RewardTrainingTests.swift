@@ -215,3 +215,38 @@ final class DecoderRewardModelTests: XCTestCase {
         }
     }
 }
+
+final class EncoderRewardModelTests: XCTestCase {
+    /// The reward reads only [CLS], so the last layer runs for position 0 alone: the scores and the
+    /// gradients must equal those of the full forward pass.
+    func testFirstPositionShortcutEqualsTheFullForward() throws {
+        let pre = try loadPretrained(path: try makeTinyBertFolder())
+        guard case .bert(let bert) = pre.architecture, let tok = pre.tokenizer else { return XCTFail("not a BERT") }
+        for kind in RewardHeadKind.allCases {
+            var rng = RandomGenerator(seed: 1)
+            let rm = RewardModel(backbone: pre.architecture, tokenizer: tok, headKind: kind, rng: &rng)
+            let rows = [rm.encode(prompt: "What is 2 plus 2?", response: "It is 4."), rm.encode(prompt: nil, response: "Plants use light to grow.")]
+            let batch = RewardBatch(rows, padId: 0)
+            let t = batch.ids.count / 2
+            let mask = Tensor(batch.lengths.flatMap { n in (0..<t).map { $0 < n ? Float(1) : 0 } }, shape: [2, t])
+            func full() -> Tensor {
+                let h = bert(ids: batch.ids, batch: 2, attentionMask: mask, tokenTypeIds: batch.typeIds)
+                let f = rm.pooler.map { $0(h) } ?? h.sliced(axis: 1, 0, 1).squeezed(1)
+                return rm.head(f).reshaped([2])
+            }
+            func grads(_ f: () -> Tensor) -> ([Float], [[Float]]) {
+                rm.zeroGrad()
+                let r = f()
+                (r.sum() * 1).backward()
+                return (r.scalars, rm.parameters().map { $0.grad?.scalars ?? [] })
+            }
+            let (a, ga) = grads { rm(ids: batch.ids, typeIds: batch.typeIds, lengths: batch.lengths) }
+            let (b, gb) = grads(full)
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5, "\(kind)") }
+            for (p, q) in zip(ga, gb) {
+                XCTAssertEqual(p.count, q.count)
+                for (x, y) in zip(p, q) { XCTAssertEqual(x, y, accuracy: 1e-5 + 1e-4 * abs(y), "\(kind) gradient") }
+            }
+        }
+    }
+}
