@@ -10,6 +10,9 @@ public final class Linear: Module, @unchecked Sendable {
     public let weight: Parameter
     /// [out]
     public let bias: Parameter?
+    /// A LoRA update added to the output when present and enabled (see `Module.addLoRA`); not part of
+    /// the reflected parameters, so checkpoint keys stay those of the base layer.
+    public var adapter: LoRAAdapter?
 
     /// PyTorch's default init: weight and bias uniform in ±1/√in.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RandomGenerator) {
@@ -21,9 +24,15 @@ public final class Linear: Module, @unchecked Sendable {
 
     /// Applies the map to the last axis.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let bias, weight.quantized == nil { return linear(x, weight: weight.value, bias: bias.value) }
-        let y = linearMap(x, weight)
-        return bias.map { y + $0.value } ?? y
+        let y: Tensor
+        if let bias, weight.quantized == nil {
+            y = linear(x, weight: weight.value, bias: bias.value)
+        } else {
+            let xw = linearMap(x, weight)
+            y = bias.map { xw + $0.value } ?? xw
+        }
+        guard let adapter, adapter.enabled else { return y }
+        return y + adapter.delta(x, training: training)
     }
 }
 

@@ -1,0 +1,98 @@
+// LoRA adapters in PEFT's layout, so that `peft.PeftModel.from_pretrained(base, folder)` loads ours and we
+// load theirs: adapter_config.json (peft_type LORA, r, lora_alpha, lora_dropout, target_modules, …) and
+// adapter_model.safetensors with keys `base_model.model.<linear key>.lora_A.weight` [r, in] and
+// `….lora_B.weight` [out, r] (the adapter name "default" is not part of saved keys).
+
+import Foundation
+import RLHFFormats
+import RLHFNN
+import RLHFTensor
+
+/// The LoRA hyper-parameters (PEFT's LoraConfig names in adapter_config.json).
+public struct LoRASettings: Codable, Equatable, Sendable {
+    public var r: Int
+    public var loraAlpha: Double
+    public var loraDropout: Double
+    public var targetModules: [String]
+
+    public init(r: Int, loraAlpha: Double, loraDropout: Double = 0, targetModules: [String]) {
+        self.r = r; self.loraAlpha = loraAlpha; self.loraDropout = loraDropout; self.targetModules = targetModules
+    }
+
+    /// Llama's seven projections (what `--lora-targets all` means for a Llama).
+    public static let llamaProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+}
+
+/// PEFT's prefix of saved keys for a model wrapped by `get_peft_model`.
+let peftKeyPrefix = "base_model.model."
+
+/// Writes `adapter_config.json` and `adapter_model.safetensors` for the adapters of `model`.
+///
+/// - Parameters:
+///   - taskType: PEFT's task type ("CAUSAL_LM", "SEQ_CLS").
+///   - baseModel: recorded as `base_model_name_or_path`.
+public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: String = "CAUSAL_LM",
+                             baseModel: String, to directory: String) throws {
+    let tensors = model.loraParameters().map { (name: peftKeyPrefix + $0.key, tensor: $0.parameter.value.detached()) }
+    guard !tensors.isEmpty else {
+        throw ModelError.unsupportedConfig(source: directory, reason: "the model has no LoRA adapters to save")
+    }
+    let config: [String: Any] = [
+        "peft_type": "LORA", "task_type": taskType, "r": settings.r, "lora_alpha": settings.loraAlpha,
+        "lora_dropout": settings.loraDropout, "target_modules": settings.targetModules, "bias": "none",
+        "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "use_rslora": false,
+        "use_dora": false, "modules_to_save": NSNull(), "base_model_name_or_path": baseModel,
+        "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](), "layers_to_transform": NSNull(),
+        "layers_pattern": NSNull(), "revision": NSNull(),
+    ]
+    try writeJSONObject(config, to: directory + "/adapter_config.json")
+    try writeSafetensors(tensors, to: directory + "/adapter_model.safetensors")
+}
+
+/// Reads a PEFT LoRA folder, adds adapters of its rank and targets to `model` (freezing the rest) and
+/// loads their weights.
+///
+/// - Throws: `ModelError.notAModel` for a missing or non-LoRA config; `.weightsMismatch` naming adapter
+///   tensors that are missing, unexpected or misshapen.
+@discardableResult
+public func loadLoRAAdapters(into model: Module, from directory: String) throws -> LoRASettings {
+    let configPath = directory + "/adapter_config.json"
+    guard let data = FileManager.default.contents(atPath: configPath),
+          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw ModelError.notAModel(path: directory, reason: "adapter_config.json is missing or is not a JSON object")
+    }
+    guard (json["peft_type"] as? String) == "LORA" else {
+        throw ModelError.notAModel(path: configPath, reason: "peft_type is \(json["peft_type"] ?? "missing"), not LORA")
+    }
+    guard let r = json["r"] as? Int, r > 0 else { throw ModelError.unsupportedConfig(source: configPath, reason: "'r' must be a positive integer") }
+    guard let alpha = (json["lora_alpha"] as? NSNumber)?.doubleValue else {
+        throw ModelError.unsupportedConfig(source: configPath, reason: "'lora_alpha' must be a number")
+    }
+    let targets: [String]
+    if let list = json["target_modules"] as? [String] { targets = list }
+    else if let one = json["target_modules"] as? String { targets = [one] }
+    else { throw ModelError.unsupportedConfig(source: configPath, reason: "'target_modules' must be a list of module names") }
+    if json["use_dora"] as? Bool == true || json["use_rslora"] as? Bool == true {
+        throw ModelError.unsupportedConfig(source: configPath, reason: "DoRA and rsLoRA adapters are not supported")
+    }
+    let settings = LoRASettings(r: r, loraAlpha: alpha, loraDropout: (json["lora_dropout"] as? NSNumber)?.doubleValue ?? 0,
+                                targetModules: targets)
+    let adapted = model.addLoRA(targets: targets, rank: r, alpha: alpha, dropout: Float(settings.loraDropout), seed: 0)
+    guard !adapted.isEmpty else {
+        throw ModelError.unsupportedConfig(source: configPath, reason: "no module of the model is named \(targets.joined(separator: ", "))")
+    }
+    let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
+    let wanted = model.loraParameters()
+    let names = Set(file.tensorNames)
+    var missing: [String] = [], wrong: [String] = []
+    for (key, p) in wanted {
+        guard let info = file.info(peftKeyPrefix + key) else { missing.append(peftKeyPrefix + key); continue }
+        if info.shape != p.shape { wrong.append("\(peftKeyPrefix + key) \(info.shape) (model expects \(p.shape))") }
+    }
+    let unexpected = names.subtracting(wanted.map { peftKeyPrefix + $0.key }).sorted()
+    if !missing.isEmpty || !wrong.isEmpty || !unexpected.isEmpty {
+        throw ModelError.weightsMismatch(source: directory, missing: missing, unexpected: unexpected, wrongShape: wrong)
+    }
+    for (key, p) in wanted { p.assign(try file.tensor(peftKeyPrefix + key)) }
+    return settings
+}

@@ -1,0 +1,86 @@
+// LoRA: a new adapter changes nothing, gradients reach only adapters, merging equals base + adapters,
+// turning adapters off gives the base model, and adapters round-trip through PEFT's layout.
+
+import Foundation
+import XCTest
+import RLHFFormats
+import RLHFNN
+import RLHFTensor
+@testable import RLHFModels
+
+final class LoRATests: XCTestCase {
+    private func tinyLlama() throws -> LlamaForCausalLM {
+        let path = repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-llama"
+        guard case .llama(let m) = try loadPretrained(path: path).architecture else { throw CocoaError(.fileReadCorruptFile) }
+        return m
+    }
+    private let ids = [5, 17, 33, 2, 9, 4, 60, 61]
+    private func logits(_ m: LlamaForCausalLM) -> [Float] { withNoGrad { m(ids: ids, batch: 2) }.scalars }
+
+    /// Gives every adapter a non-zero B so that it changes the output.
+    private func perturb(_ m: Module, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        for (_, a) in m.loraAdapters() { a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.05, using: &rng)) }
+    }
+
+    func testNewAdaptersChangeNothingAndTrainAlone() throws {
+        let m = try tinyLlama()
+        let base = logits(m)
+        let adapted = m.addLoRA(targets: LoRASettings.llamaProjections, rank: 4, alpha: 8, seed: 1)
+        XCTAssertEqual(adapted.count, 7 * m.config.numHiddenLayers)
+        XCTAssertTrue(adapted.contains("model.layers.0.self_attn.q_proj"))
+        XCTAssertEqual(logits(m), base, "B = 0: the adapted model is the base model")
+        XCTAssertEqual(m.namedParameters().count, try tinyLlama().namedParameters().count, "adapters are outside the checkpoint keys")
+        XCTAssertTrue(m.trainableParameters().isEmpty, "the base is frozen")
+        perturb(m, seed: 2)
+        let y = m(ids: ids, batch: 2)
+        (y * y).mean().backward()
+        for (k, p) in m.namedParameters() { XCTAssertNil(p.grad, "base parameter \(k) got a gradient") }
+        for (k, p) in m.loraParameters() { XCTAssertNotNil(p.grad, "adapter \(k) got no gradient") }
+    }
+
+    func testMergedEqualsBasePlusAdaptersAndDisablingGivesTheBase() throws {
+        let m = try tinyLlama()
+        let base = logits(m)
+        m.addLoRA(targets: ["q_proj", "v_proj", "down_proj"], rank: 2, alpha: 16, seed: 3)
+        perturb(m, seed: 4)
+        let adapted = logits(m)
+        XCTAssertGreaterThan(zip(adapted, base).map { abs($0 - $1) }.max()!, 1e-3, "the adapters change the output")
+        let merged = try tinyLlama()
+        try merged.loadParameters(from: InMemoryWeights(Dictionary(uniqueKeysWithValues: m.mergedNamedTensors().map { ($0.key, $0.tensor) })))
+        for (a, b) in zip(logits(merged), adapted) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertEqual(m.withAdaptersDisabled { logits(m) }, base)
+        XCTAssertEqual(logits(m), adapted, "adapters are back on after the block")
+    }
+
+    func testPEFTLayoutRoundTrip() throws {
+        let m = try tinyLlama()
+        let settings = LoRASettings(r: 4, loraAlpha: 8, loraDropout: 0.05, targetModules: ["q_proj", "k_proj", "up_proj"])
+        m.addLoRA(targets: settings.targetModules, rank: 4, alpha: 8, dropout: 0.05, seed: 5)
+        perturb(m, seed: 6)
+        let dir = NSTemporaryDirectory() + "rlhf-peft-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try saveLoRAAdapters(m, settings: settings, baseModel: "tiny-llama", to: dir)
+        let file = try SafetensorsFile(path: dir + "/adapter_model.safetensors")
+        let h = m.config.hiddenSize
+        XCTAssertEqual(file.info("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight")?.shape, [4, h])
+        XCTAssertEqual(file.info("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")?.shape, [m.config.numAttentionHeads * m.config.headSize, 4])
+        XCTAssertEqual(file.info("base_model.model.model.layers.1.mlp.up_proj.lora_B.weight")?.shape, [m.config.intermediateSize, 4])
+        XCTAssertEqual(file.tensorNames.count, 2 * 3 * m.config.numHiddenLayers)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/adapter_config.json"))) as! [String: Any]
+        XCTAssertEqual(config["peft_type"] as? String, "LORA")
+        XCTAssertEqual(config["r"] as? Int, 4)
+        XCTAssertEqual(config["target_modules"] as? [String], ["q_proj", "k_proj", "up_proj"])
+
+        let fresh = try tinyLlama()
+        XCTAssertEqual(try loadLoRAAdapters(into: fresh, from: dir), settings)
+        fresh.eval(); m.eval()
+        XCTAssertEqual(logits(fresh), logits(m))
+
+        // a config naming modules the model lacks, and missing tensors, are errors naming the folder
+        try FileManager.default.removeItem(atPath: dir + "/adapter_model.safetensors")
+        try writeSafetensors([(name: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", tensor: Tensor.zeros([4, h]))],
+                             to: dir + "/adapter_model.safetensors")
+        XCTAssertThrowsError(try loadLoRAAdapters(into: try tinyLlama(), from: dir)) { XCTAssertTrue("\($0)".contains("lora_B"), "\($0)") }
+    }
+}
