@@ -133,6 +133,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var seed: Int
     /// Which trainer wrote it ("reward", "sft", "ppo").
     public var trainer: String
+    /// Tokens seen so far (SFT's `num_tokens`).
+    public var tokensSeen: Int?
+    /// Each LoRA adapter's dropout generator, by the key of the Linear it adapts.
+    public var adapterRNG: [String: RandomGenerator]?
 
     public init(globalStep: Int, totalSteps: Int, epoch: Int, batchInEpoch: Int, rng: RandomGenerator, seed: Int, trainer: String) {
         self.globalStep = globalStep; self.totalSteps = totalSteps; self.epoch = epoch

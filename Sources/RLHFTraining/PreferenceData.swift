@@ -139,13 +139,7 @@ public struct PreferenceDataset: Sendable {
     }
 
     private static func messages(_ v: JSONValue, _ key: String, _ bad: (String, String) -> DataError) throws -> [ChatMessage] {
-        guard let list = v.arrayValue else { throw bad(key, "expected a list of messages, found \(v.kindDescription)") }
-        return try list.enumerated().map { i, m in
-            guard m.objectEntries != nil else { throw bad("\(key)[\(i)]", "expected a {\"role\", \"content\"} object, found \(m.kindDescription)") }
-            guard let role = m["role"]?.stringValue else { throw bad("\(key)[\(i)].role", "missing or not a string") }
-            guard let content = m["content"]?.stringValue else { throw bad("\(key)[\(i)].content", "missing or not a string") }
-            return ChatMessage(role: role, content: content)
-        }
+        try SFTDataset.chatMessages(v, key, bad)
     }
 
     private static func describe(_ v: JSONValue) -> String {

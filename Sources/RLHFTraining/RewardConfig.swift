@@ -109,12 +109,6 @@ public struct RewardConfig: FieldConfig, Equatable {
 
     /// The schedule for `totalSteps` optimizer steps.
     public func schedule(totalSteps: Int) -> LRSchedule {
-        let warm = warmupSteps > 0 ? warmupSteps : Int((warmupRatio * Double(totalSteps)).rounded(.up))
-        switch lrSchedulerType {
-        case "constant": return .constant
-        case "constant_with_warmup": return .constantWithWarmup(warmupSteps: warm)
-        case "cosine": return .cosine(warmupSteps: warm, totalSteps: totalSteps)
-        default: return .linear(warmupSteps: warm, totalSteps: totalSteps)
-        }
+        learningRateSchedule(type: lrSchedulerType, warmupSteps: warmupSteps, warmupRatio: warmupRatio, totalSteps: totalSteps)
     }
 }

@@ -111,11 +111,7 @@ public final class RewardTrainer {
 
     /// The pair indices of micro-batch `batch` of `epoch`: a shuffle drawn from (seed, epoch) alone.
     func batchIndices(epoch: Int, batch: Int) -> [Int] {
-        var order = Array(0..<trainPairs.count)
-        var r = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed) &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(r.next() % UInt64(i + 1)))
-        }
+        let order = epochOrder(count: trainPairs.count, seed: config.seed, epoch: epoch)
         let b = config.perDeviceTrainBatchSize
         return Array(order[(batch * b)..<min(order.count, (batch + 1) * b)])
     }
@@ -200,20 +196,14 @@ public final class RewardTrainer {
     ///
     /// - Returns: the final evaluation metrics (empty without an eval file) and the last checkpoint path.
     public func train(logger: TrainingLogger? = nil) throws -> (eval: [String: Double], checkpoint: String) {
-        var window: [[String: Double]] = []
+        var window = MetricWindow()
         while state.globalStep < state.totalSteps {
             let m = step()
             window.append(m)
             let s = state.globalStep
             logger?.advance(to: s, metrics: [("loss", m["loss"] ?? 0), ("accuracy", m["accuracy"] ?? 0)])
             if s % config.loggingSteps == 0 || s == state.totalSteps {
-                var avg: [String: Double] = [:]
-                for k in window[0].keys { avg[k] = window.map { $0[k] ?? 0 }.reduce(0, +) / Double(window.count) }
-                for k in ["min_reward"] { avg[k] = window.compactMap { $0[k] }.min() }
-                for k in ["max_reward"] { avg[k] = window.compactMap { $0[k] }.max() }
-                avg["learning_rate"] = m["learning_rate"]; avg["epoch"] = m["epoch"]
-                try logger?.log(step: s, metrics: avg)
-                window.removeAll()
+                try logger?.log(step: s, metrics: window.flush())
             }
             if config.evalSteps > 0 && s % config.evalSteps == 0 && s < state.totalSteps && !evalPairs.isEmpty {
                 try logger?.log(step: s, metrics: evaluate(), prefix: "eval/")

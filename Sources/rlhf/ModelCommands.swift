@@ -27,6 +27,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Nucleus sampling threshold (with --temperature).") var topP: Float?
     @Option(help: "Sample among the k most likely tokens (with --temperature).") var topK: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "A LoRA adapter folder in PEFT's layout to apply on top of the model.") var adapter: String?
 
     func validate() throws {
         guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be ≥ 1, got \(maxNewTokens)") }
@@ -37,6 +38,9 @@ struct Generate: ParsableCommand {
     func run() throws {
         let m = try loadModelOrFail(model)
         guard let lm = m.architecture.causalLM else { throw ValidationError("\(model): a \(m.architecture.name) model cannot generate text") }
+        if let adapter {
+            do { try loadLoRAAdapters(into: lm, from: adapter) } catch { throw ValidationError("\(error)") }
+        }
         lm.freeze()   // inference only: quantised weights are then read block by block
         let tok = try requireTokenizer(m)
         var text = prompt
