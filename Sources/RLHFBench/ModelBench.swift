@@ -19,6 +19,7 @@ public func modelBenchCases(_ bench: String) -> [String] {
     case "generate": return ["b1", "b8"]
     case "rm-train": return ["train"]
     case "rm-score": return ["score"]
+    case "sft-step": return ["full", "lora"]
     default: return ["logprobs", "encode"]
     }
 }

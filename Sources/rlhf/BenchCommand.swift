@@ -7,13 +7,13 @@ import RLHFBench
 /// The benchmarks `rlhf bench` knows.
 enum BenchName: String, ExpressibleByArgument, CaseIterable {
     case gemm, ops, generate, forward
-    case rmTrain = "rm-train", rmScore = "rm-score"
+    case rmTrain = "rm-train", rmScore = "rm-score", sftStep = "sft-step"
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (compare with PyTorch: `make bench`).",
-        discussion: "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. generate: SmolLM2 greedy tokens/s at batch 1 and 8 (prompt 32, 64 new). forward: SmolLM2 log-prob tokens/s at 8×128, MiniLM sequences/s at 32×128. rm-train: seconds per MiniLM reward-model step (16 pairs × 128 tokens, AdamW). rm-score: MiniLM reward sequences/s at 32×128. Model benchmarks also report peak memory (MB). Threads: RLHF_NUM_THREADS (default: all cores).")
+        discussion: "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. generate: SmolLM2 greedy tokens/s at batch 1 and 8 (prompt 32, 64 new). forward: SmolLM2 log-prob tokens/s at 8×128, MiniLM sequences/s at 32×128. rm-train: seconds per MiniLM reward-model step (16 pairs × 128 tokens, AdamW). rm-score: MiniLM reward sequences/s at 32×128. sft-step: seconds per SmolLM2 SFT step (4 × 128 tokens, AdamW), full and LoRA r=16. Model benchmarks also report peak memory (MB). Threads: RLHF_NUM_THREADS (default: all cores).")
 
     @Argument(help: "Which benchmark: \(BenchName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: BenchName
@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Only the metrics whose name contains this text (ops).")
     var filter: String?
 
-    @Option(help: "generate / forward / rm-train / rm-score: run only this case in this process (b1, b8 / logprobs, encode / train / score).")
+    @Option(help: "generate / forward / rm-train / rm-score: run only this case in this process (b1, b8 / logprobs, encode / train / score / full, lora).")
     var `case`: String?
 
     @Option(help: "Folder holding minilm/ and smollm2/ (scripts/fetch-models).")
@@ -38,10 +38,12 @@ struct Bench: ParsableCommand {
         switch name {
         case .gemm: runGemmBench(report: report)
         case .ops: runOpsBench(filter: filter, report: report)
-        case .generate, .forward, .rmTrain, .rmScore:
+        case .generate, .forward, .rmTrain, .rmScore, .sftStep:
             if let c = `case` {
                 do {
-                    if name == .rmTrain || name == .rmScore {
+                    if name == .sftStep {
+                        try runSFTBenchCase(caseName: c, modelsDir: modelsDir, report: report)
+                    } else if name == .rmTrain || name == .rmScore {
                         try runRewardBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
                     } else {
                         try runModelBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
