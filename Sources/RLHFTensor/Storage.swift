@@ -8,8 +8,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Freed buffers kept for reuse, by exact element count. Buffers below 64 KiB go straight to malloc
-/// (which already reuses them); larger ones are kept up to `capacityBytes` in all.
+/// Freed buffers kept for reuse, by size class. Buffers below 64 KiB go straight to malloc (which already
+/// reuses them); larger ones are rounded up to a quarter-octave class (4, 5, 6 or 7 × 2^k elements, at most
+/// 25% slack) so that the varying shapes of batches of varying length reuse each other's buffers, and are
+/// kept up to `capacityBytes` in all.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
 
@@ -29,6 +31,14 @@ final class BufferPool: @unchecked Sendable {
     }
 
     static let minPooledBytes = 64 << 10
+
+    /// The element count actually allocated for a request of `count`: its size class when pooled.
+    static func sizeClass(_ count: Int) -> Int {
+        if count * 4 < minPooledBytes { return count }
+        let k = Int.bitWidth - 1 - count.leadingZeroBitCount   // 2^k ≤ count < 2^(k+1)
+        let step = 1 << (k - 2)
+        return (count + step - 1) / step * step
+    }
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
         if count * 4 < BufferPool.minPooledBytes { return nil }
@@ -60,20 +70,23 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     /// Number of Float32 values.
     public let count: Int
+    /// Floats allocated (the pool's size class of `count`).
+    let capacity: Int
 
     /// Allocates `count` floats aligned to 64 bytes, zero-filled unless `zeroed` is false (then the
     /// caller must write every element before it is read).
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         self.count = count
-        if let p = BufferPool.shared.take(count) {
+        capacity = BufferPool.sizeClass(count)
+        if let p = BufferPool.shared.take(capacity) {
             pointer = p
         } else {
             var raw: UnsafeMutableRawPointer? = nil
-            let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+            let bytes = Swift.max(capacity, 1) * MemoryLayout<Float>.stride
             let rc = posix_memalign(&raw, 64, bytes)
             precondition(rc == 0 && raw != nil, "TensorStorage: cannot allocate \(bytes) bytes")
-            pointer = raw!.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+            pointer = raw!.bindMemory(to: Float.self, capacity: Swift.max(capacity, 1))
         }
         if zeroed { memset(pointer, 0, Swift.max(count, 1) * MemoryLayout<Float>.stride) }
     }
@@ -87,7 +100,7 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if !BufferPool.shared.give(pointer, count) { free(pointer) }
+        if !BufferPool.shared.give(pointer, capacity) { free(pointer) }
     }
 
     /// The whole buffer.
