@@ -2,29 +2,32 @@
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
     python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
-        [--bench gemm,ops,generate,forward,rm-train,rm-score] [--rounds R]
+        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step] [--rounds R]
 
-For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score) it runs
+For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
 except for the benches in PEERS, whose peer is another script run once per case:
     rm-train  python3 bench/peer/rm.py --case train --threads N; ... --case trl ...
     rm-score  python3 bench/peer/rm.py --case score --threads N
+    sft-step  python3 bench/peer/sft.py --case full --threads N; ... --case lora ...
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
 joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py) is joined
 with our metric X and shown as its own row "X (vs TRL)", with TRL's figure in the pytorch column; our X
-also keeps its row against the plain PyTorch loop. The ratio column is ours vs the peer, >1 = we are
-better: ours/pytorch for throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below),
-pytorch/ours for the lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use
-twice as much). A metric missing on either side shows as "—". Installs torch with pip if it cannot be
-imported; the trl case needs `pip install trl` (it is skipped, with a note on stderr, when trl cannot be
+also keeps its row against the plain PyTorch loop. Likewise peft.X (PEFT's LoRA, case lora of sft.py)
+is joined with our X in a row "X (vs PEFT)"; our LoRA metrics have no plain-PyTorch peer, so that is
+their only row. The ratio column is ours vs the peer, >1 = we are better: ours/pytorch for throughputs
+(GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the lower-is-better units,
+times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use twice as much). A metric missing on either side
+shows as "—". Installs torch with pip if it cannot be imported; the trl case needs `pip install trl` and
+the lora case `pip install peft` (each is skipped, with a note on stderr, when its module cannot be
 imported).
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
 several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
 time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
-generate 2, forward 2, rm-train 2, rm-score 2 (the model benches are slow); --rounds R sets every bench
-to R, and --rounds generate=1,ops=3 sets only those.
+generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2 (the model benches are slow); --rounds R sets
+every bench to R, and --rounds generate=1,ops=3 sets only those.
 """
 import argparse
 import importlib.util
@@ -35,16 +38,25 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score"]
+BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step"]
 DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2,
-                  "rm-train": 2, "rm-score": 2}  # without --rounds; others: 5
+                  "rm-train": 2, "rm-score": 2, "sft-step": 2}  # without --rounds; others: 5
 # Benches whose peer is not bench/peer/NAME.py (every case): script and cases, each case run on its own
 # (`--case C`). Ours is still `rlhf bench NAME --json`.
-PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"])}
+PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"]),
+         "sft-step": ("sft.py", ["full", "lora"])}
 # Peer cases that need a module besides torch: skipped, with a note, when it cannot be imported.
-CASE_NEEDS = {("rm.py", "trl"): "trl"}
+CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft"}
 # A peer metric PREFIX + X is compared with our metric X, in a row of its own labelled "X (vs LABEL)".
-PEER_PREFIXES = {"trl.": "TRL"}
+PEER_PREFIXES = {"trl.": "TRL", "peft.": "PEFT"}
+# Prefixes whose row is our X's only comparison (no plain-PyTorch case reports X), so that row replaces our X's
+# own row; for the others (trl.X) our X keeps its own row, against the plain PyTorch loop's X.
+SOLE_PEER_PREFIXES = {"peft."}
+# What the pytorch column holds in the rows of each label (the note under the table).
+PEER_NOTES = {
+    "TRL": "the same step through TRL's RewardTrainer (transformers Trainer over PyTorch)",
+    "PEFT": "the same step with PEFT's LoRA adapters on the transformers model (plain PyTorch loop)",
+}
 # Units where a smaller value is better (times, memory); every other unit is a throughput.
 LOWER_IS_BETTER = {"ms", "s", "us", "µs", "ns", "MB"}
 DASH = "—"
@@ -128,12 +140,13 @@ def peer_commands(name, threads, python=sys.executable):
 
 
 def peer_metric(metric):
-    """A peer metric name -> (our metric name it is compared with, row label)."""
+    """A peer metric name -> (our metric name it is compared with, row label, whether that row stands for our
+    metric's own row: True for a plain metric and for SOLE_PEER_PREFIXES)."""
     for prefix, label in PEER_PREFIXES.items():
         if metric.startswith(prefix) and len(metric) > len(prefix):
             ours = metric[len(prefix):]
-            return ours, f"{ours} (vs {label})"
-    return metric, metric
+            return ours, f"{ours} (vs {label})", prefix in SOLE_PEER_PREFIXES
+    return metric, metric, True
 
 
 def best_values(objs, default_bench):
@@ -155,17 +168,18 @@ def best_values(objs, default_bench):
 
 def join_rows(ours, peer, default_bench):
     """Rows (bench, label, unit, ours, peer) from the two sides' JSON objects: the peer's metrics in their
-    order (trl.X joined with our X, labelled "X (vs TRL)"), then ours that no peer row used."""
+    order (trl.X / peft.X joined with our X, labelled "X (vs TRL)" / "X (vs PEFT)"), then ours that no peer
+    row used (a trl.X row does not use our X, which keeps its own row; a peft.X row does)."""
     ours_best, ours_order = best_values(ours, default_bench)
     peer_best, peer_order = best_values(peer, default_bench)
     rows, used = [], set()
     for key in peer_order:
         bench, metric = key
         unit, pv = peer_best[key]
-        ours_metric, label = peer_metric(metric)
+        ours_metric, label, claims = peer_metric(metric)
         okey = (bench, ours_metric)
         ov = ours_best[okey][1] if okey in ours_best else None
-        if label == ours_metric:  # a plain row; a prefixed row does not claim our metric's own row
+        if claims:  # a plain row (or a sole-peer prefixed one); a trl.X row does not claim our X's own row
             used.add(okey)
         rows.append((bench, label, unit, ov, pv))
     for key in ours_order:
@@ -235,9 +249,9 @@ def main():
     print()
     print("ratio: ours vs PyTorch, >1 = we are better: ours/pytorch for throughput, pytorch/ours for time "
           "and memory (MB = peak RSS of the case's own process, model loading included).")
-    if any(" (vs " in r[1] for r in rows):
-        print("Rows marked (vs TRL): the pytorch column is the same step through TRL's RewardTrainer "
-              "(transformers Trainer over PyTorch), compared with our same metric.")
+    for label, note in PEER_NOTES.items():
+        if any(r[1].endswith(f" (vs {label})") for r in rows):
+            print(f"Rows marked (vs {label}): the pytorch column is {note}, compared with our same metric.")
 
 
 if __name__ == "__main__":
