@@ -93,9 +93,13 @@ struct Inspect: ParsableCommand {
     @Option(help: "HF folder or .gguf file.") var model: String
     @Option(help: "Run the model on this text.") var text: String?
     @Flag(help: "With --text: print {\"input_ids\", \"last_logits\"} (decoder) or {\"input_ids\", \"cls\"} (encoder).") var json = false
+    @Option(help: "A LoRA adapter folder in PEFT's layout to apply on top of the model.") var adapter: String?
 
     func run() throws {
         let m = try loadModelOrFail(model)
+        if let adapter {
+            do { try loadLoRAAdapters(into: m.architecture.module, from: adapter) } catch { throw ValidationError("\(error)") }
+        }
         guard let text else {
             let module = m.architecture.module
             print("model:       \(m.path)")
