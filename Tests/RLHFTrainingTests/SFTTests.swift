@@ -109,4 +109,12 @@ final class SFTTests: XCTestCase {
         }
         XCTAssertLessThan(a[3], a[0])
     }
+
+    func testPackingKeepsEveryTokenAndItsMask() {
+        let examples = [SFTExample(ids: [1, 2, 3], lossMask: [0, 1, 1], line: 1), SFTExample(ids: [4, 5], lossMask: [0, 1], line: 2),
+                        SFTExample(ids: [6, 7, 8, 9], lossMask: [0, 0, 1, 1], line: 3)]
+        let packed = SFTDataset.packed(examples, length: 4)
+        XCTAssertEqual(packed.map(\.ids), [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
+        XCTAssertEqual(packed.map(\.lossMask), [[0, 1, 1, 0], [1, 0, 0, 1], [1]])
+    }
 }
