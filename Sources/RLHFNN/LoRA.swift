@@ -113,4 +113,25 @@ extension Module {
         }
         return namedParameters().map { k, p in (k, merged[ObjectIdentifier(p)] ?? p.value.detached()) }
     }
+
+    /// Runs `body` with every enabled adapter folded into its Linear's weight and switched off (so the
+    /// module's own parameters are the merged model, e.g. for an export), then puts the base weights back
+    /// exactly and switches the adapters on again.
+    public func withAdaptersMerged<T>(_ body: () throws -> T) rethrows -> T {
+        let adapted = namedLinears().compactMap { _, l -> (Linear, LoRAAdapter)? in
+            guard let a = l.adapter, a.enabled else { return nil }
+            return (l, a)
+        }
+        var originals: [(Parameter, Tensor)] = []
+        for (l, a) in adapted {
+            originals.append((l.weight, Tensor(l.weight.value.scalars, shape: l.weight.shape)))
+            l.weight.assign(a.merged(into: l.weight.value))
+            a.enabled = false
+        }
+        defer {
+            for (p, v) in originals { p.assign(v) }
+            for (_, a) in adapted { a.enabled = true }
+        }
+        return try body()
+    }
 }

@@ -49,6 +49,12 @@ public struct RewardConfig: FieldConfig, Equatable {
     public var progress = true
     /// Continue from this checkpoint folder.
     public var resumeFrom: String? = nil
+    /// LoRA rank on the backbone (0: train every weight); the head always trains.
+    public var loraR = 0
+    public var loraAlpha = 16.0
+    public var loraDropout = 0.0
+    /// Comma-separated module names to adapt (BERT: query, key, value, dense; Llama: q_proj, …).
+    public var loraTargets = "query,value"
 
     public init() {}
 
@@ -85,6 +91,10 @@ public struct RewardConfig: FieldConfig, Equatable {
         .bool("disable_dropout", \.disableDropout, "turn dropout off (the backbones here have none to turn on)"),
         .bool("progress", \.progress, "draw a progress bar"),
         .optionalString("resume_from", \.resumeFrom, "checkpoint folder to continue from"),
+        .int("lora_r", \.loraR, "LoRA rank on the backbone (0: full fine-tuning; the head always trains)"),
+        .double("lora_alpha", \.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)"),
+        .double("lora_dropout", \.loraDropout, "dropout on the adapters' input"),
+        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (query,value or q_proj,v_proj)"),
     ]
 
     public func validate() -> (key: String, reason: String)? {
@@ -104,6 +114,9 @@ public struct RewardConfig: FieldConfig, Equatable {
         if evalSteps < 0 { return ("eval_steps", "must not be negative") }
         if saveSteps < 0 { return ("save_steps", "must not be negative") }
         if !disableDropout { return ("disable_dropout", "the supported backbones have no dropout layers to enable; leave it true") }
+        if loraR < 0 { return ("lora_r", "must not be negative") }
+        if !(0..<1).contains(loraDropout) { return ("lora_dropout", "must be in [0, 1)") }
+        if loraR > 0 && resumeFrom != nil { return ("resume_from", "resuming a LoRA reward-model run is not supported yet (full fine-tuning runs resume)") }
         return nil
     }
 

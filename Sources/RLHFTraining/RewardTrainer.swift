@@ -66,7 +66,17 @@ public final class RewardTrainer {
         let stepsPerEpoch = (batchesPerEpoch + config.gradientAccumulationSteps - 1) / config.gradientAccumulationSteps
         let total = config.maxSteps > 0 ? config.maxSteps : max(1, Int((config.numTrainEpochs * Double(stepsPerEpoch)).rounded(.up)))
         schedule = config.schedule(totalSteps: total)
-        let named = model.namedParameters().filter { $0.parameter.isTrainable }
+        if config.loraR > 0 {
+            let targets = config.loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let adapted = m.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
+                                    dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
+            if adapted.contains(where: { $0.hasPrefix(m.headKey) }) || adapted.isEmpty {
+                throw CheckpointError.mismatch(path: config.model, reason: adapted.isEmpty ? "no module named \(targets.joined(separator: ", ")) to adapt"
+                                               : "LoRA targets must not include the head '\(m.headKey)'")
+            }
+            m.unfreeze(prefix: m.headKey + ".")   // the head trains in full (PEFT's modules_to_save)
+        }
+        let named = model.namedParameters().filter { $0.parameter.isTrainable } + model.loraParameters()
         parameterKeys = named.map(\.key)
         optimizer = AdamW(parameters: named.map(\.parameter), learningRate: config.learningRate,
                           betas: (config.adamBeta1, config.adamBeta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
@@ -126,6 +136,7 @@ public final class RewardTrainer {
     /// One optimizer step over `gradientAccumulationSteps` micro-batches; returns its metrics.
     public func step() -> [String: Double] {
         model.zeroGrad()
+        for p in optimizer.parameters { p.zeroGrad() }   // LoRA adapters sit outside the parameter tree
         var lossSum = 0.0, chosen: [Float] = [], rejected: [Float] = []
         let accum = config.gradientAccumulationSteps
         for _ in 0..<accum {
@@ -184,7 +195,7 @@ public final class RewardTrainer {
     public func saveCheckpoint() throws -> String {
         let path = config.outputDir + "/checkpoint-\(state.globalStep)"
         try CheckpointFolder.write(to: path) { dir in
-            try model.saveHF(to: dir, sourceDirectory: sourceDirectory)
+            try model.withAdaptersMerged { try model.saveHF(to: dir, sourceDirectory: sourceDirectory) }
             try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
             try state.save(to: dir)
         }

@@ -194,25 +194,9 @@ public final class SFTTrainer {
 
     /// The model with its adapters merged, as a transformers causal-LM folder in `directory`.
     public func exportMerged(to directory: String) throws {
-        let adapters = model.loraAdapters().filter { $0.adapter.enabled }
-        guard !adapters.isEmpty else {
+        try model.withAdaptersMerged {
             try saveCausalLM(pretrained.architecture, tokenizer: tokenizer, source: pretrained.path, to: directory)
-            return
         }
-        // fold the updates into the base weights for the export, then put the base back exactly
-        let linears = Dictionary(uniqueKeysWithValues: model.namedLinears().map { ($0.key, $0.linear) })
-        var originals: [(Parameter, Tensor)] = []
-        for (key, a) in adapters {
-            guard let l = linears[key] else { continue }
-            originals.append((l.weight, Tensor(l.weight.value.scalars, shape: l.weight.shape)))
-            l.weight.assign(a.merged(into: l.weight.value))
-        }
-        model.setAdaptersEnabled(false)
-        defer {
-            for (p, v) in originals { p.assign(v) }
-            for (_, a) in adapters { a.enabled = true }
-        }
-        try saveCausalLM(pretrained.architecture, tokenizer: tokenizer, source: pretrained.path, to: directory)
     }
 
     /// Runs to `totalSteps` with logging, evaluation and checkpoints as configured.

@@ -249,4 +249,31 @@ final class EncoderRewardModelTests: XCTestCase {
             }
         }
     }
+
+    func testLoRARewardModelTrainsAdaptersAndHeadOnlyAndExportsMerged() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-lora")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+        var c = RewardConfig()
+        c.model = backbone; c.trainFile = data; c.outputDir = work + "/out"; c.progress = false; c.saveSteps = 0
+        c.perDeviceTrainBatchSize = 3
+        c.loraR = 4; c.loraAlpha = 8; c.loraTargets = "query,value"; c.maxSteps = 3; c.learningRate = 1e-2
+        let trainer = try RewardTrainer(config: c)
+        XCTAssertEqual(trainer.model.loraAdapters().count, 2 * 2, "query and value in both layers")
+        let before = trainer.model.namedParameters().map { ($0.key, $0.parameter.value.scalars) }
+        var losses: [Double] = []
+        for _ in 0..<3 { losses.append(trainer.step()["loss"]!) }
+        for ((k, old), (_, p)) in zip(before, trainer.model.namedParameters()) {
+            if k.hasPrefix("classifier.") { XCTAssertNotEqual(p.value.scalars, old, "the head trains") }
+            else { XCTAssertEqual(p.value.scalars, old, "\(k) is frozen") }
+        }
+        XCTAssertTrue(trainer.model.loraParameters().contains { $0.key.hasSuffix("lora_B.weight") && $0.parameter.value.scalars.contains { $0 != 0 } })
+        let texts: [(prompt: String?, response: String)] = [("What is 3 plus 3?", "It is 6."), (nil, "Plants use light.")]
+        trainer.model.eval()
+        let live = trainer.model.score(texts)
+        let path = try trainer.saveCheckpoint()
+        XCTAssertEqual(trainer.model.namedParameters().map { $0.parameter.value.scalars }.dropLast(2), before.map { $0.1 }.dropLast(2), "export restores the base")
+        for (a, b) in zip(try RewardModel.load(path: path).score(texts), live) { XCTAssertEqual(a, b, accuracy: 1e-5, "merged export scores as base + adapters") }
+        XCTAssertThrowsError(try RewardConfig.load(path: nil, overrides: ["--model", "m", "--train-file", "t", "--lora-r", "4", "--resume-from", path]))
+    }
 }
