@@ -69,7 +69,7 @@ func safetensorsHeader(_ tensors: [(String, String, [Int], Int)], metadata: [Str
 }
 
 /// A JSON string literal as serde_json writes it: `"` `\` and control characters escaped, the rest as is.
-func jsonQuoted(_ s: String) -> String {
+public func jsonQuoted(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

@@ -62,9 +62,8 @@ public final class RewardTrainer {
         } else {
             evalPairs = []
         }
-        batchesPerEpoch = (trainPairs.count + config.perDeviceTrainBatchSize - 1) / config.perDeviceTrainBatchSize
-        let stepsPerEpoch = (batchesPerEpoch + config.gradientAccumulationSteps - 1) / config.gradientAccumulationSteps
-        let total = config.maxSteps > 0 ? config.maxSteps : max(1, Int((config.numTrainEpochs * Double(stepsPerEpoch)).rounded(.up)))
+        batchesPerEpoch = config.batchesPerEpoch(count: trainPairs.count)
+        let total = config.totalSteps(batchesPerEpoch: batchesPerEpoch)
         schedule = config.schedule(totalSteps: total)
         if config.loraR > 0 {
             let targets = config.loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -78,8 +77,7 @@ public final class RewardTrainer {
         }
         let named = model.namedParameters().filter { $0.parameter.isTrainable } + model.loraParameters()
         parameterKeys = named.map(\.key)
-        optimizer = AdamW(parameters: named.map(\.parameter), learningRate: config.learningRate,
-                          betas: (config.adamBeta1, config.adamBeta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        optimizer = config.makeOptimizer(named.map(\.parameter))
         if let resume = config.resumeFrom {
             let saved = try TrainerState.load(from: resume)
             guard saved.trainer == "reward" else {

@@ -65,14 +65,12 @@ public final class SFTTrainer {
         }
         trainExamples = try load(config.trainFile)
         evalExamples = try config.evalFile.map(load) ?? []
-        batchesPerEpoch = (trainExamples.count + config.perDeviceTrainBatchSize - 1) / config.perDeviceTrainBatchSize
-        let stepsPerEpoch = (batchesPerEpoch + config.gradientAccumulationSteps - 1) / config.gradientAccumulationSteps
-        let total = config.maxSteps > 0 ? config.maxSteps : max(1, Int((config.numTrainEpochs * Double(stepsPerEpoch)).rounded(.up)))
+        batchesPerEpoch = config.batchesPerEpoch(count: trainExamples.count)
+        let total = config.totalSteps(batchesPerEpoch: batchesPerEpoch)
         schedule = config.schedule(totalSteps: total)
         let named = lora ? lm.loraParameters() : lm.namedParameters().filter { $0.parameter.isTrainable }
         parameterKeys = named.map(\.key)
-        optimizer = AdamW(parameters: named.map(\.parameter), learningRate: config.learningRate,
-                          betas: (config.adamBeta1, config.adamBeta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        optimizer = config.makeOptimizer(named.map(\.parameter))
         if let resume = config.resumeFrom {
             let saved = try TrainerState.load(from: resume)
             guard saved.trainer == "sft" else {

@@ -30,6 +30,25 @@ func loadConfig<C: FieldConfig>(_ type: C.Type, path: String?, shared: SharedTra
     do { return try C.load(path: path, overrides: shared.overrides + extra) } catch { throw ValidationError("\(error)") }
 }
 
+/// Builds a trainer (its data report going to stderr), runs it with a logger in the config's output folder,
+/// and returns the final evaluation, the last checkpoint and the line that starts the summary.
+func runTraining<Trainer>(_ cfg: some TrainingRunConfig, description: String,
+                          make: (@escaping (String) -> Void) throws -> Trainer, position: (Trainer) -> TrainerState,
+                          train: (Trainer, TrainingLogger) throws -> (eval: [String: Double], checkpoint: String),
+                          before: (Trainer) -> Void = { _ in }) throws -> (trainer: Trainer, eval: [String: Double], summary: String) {
+    let trainer: Trainer
+    do { trainer = try make { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch { throw ValidationError("\(error)") }
+    before(trainer)
+    let state = position(trainer)
+    let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: state.totalSteps, description: description,
+                                    resumingAfter: cfg.resumeFrom == nil ? nil : state.globalStep, progress: cfg.progress)
+    let start = Date()
+    let (eval, path) = try train(trainer, logger)
+    try logger.close()
+    let minutes = Date().timeIntervalSince(start) / 60
+    return (trainer, eval, "trained \(position(trainer).globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)")
+}
+
 struct TrainRM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-rm",
@@ -42,18 +61,9 @@ struct TrainRM: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(RewardConfig.self, path: config, shared: shared, extra: overrides)
-        let trainer: RewardTrainer
-        do { trainer = try RewardTrainer(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch {
-            throw ValidationError("\(error)")
-        }
-        let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: trainer.state.totalSteps,
-                                        description: "reward", resumingAfter: cfg.resumeFrom == nil ? nil : trainer.state.globalStep,
-                                        progress: cfg.progress)
-        let start = Date()
-        let (eval, path) = try trainer.train(logger: logger)
-        try logger.close()
-        let minutes = Date().timeIntervalSince(start) / 60
-        var line = "trained \(trainer.state.globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)"
+        let (_, eval, summary) = try runTraining(cfg, description: "reward", make: { try RewardTrainer(config: cfg, report: $0) },
+                                                 position: \.state, train: { try $0.train(logger: $1) })
+        var line = summary
         if let acc = eval["accuracy"], let loss = eval["loss"] {
             line += String(format: "; held-out accuracy %.4f, loss %.4f", acc, loss)
         }

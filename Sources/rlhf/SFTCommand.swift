@@ -17,19 +17,11 @@ struct SFT: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(SFTConfig.self, path: config, shared: shared, extra: overrides)
-        let trainer: SFTTrainer
-        do { trainer = try SFTTrainer(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch {
-            throw ValidationError("\(error)")
-        }
-        let before = cfg.resumeFrom == nil ? trainer.evaluate() : [:]
-        let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: trainer.state.totalSteps,
-                                        description: "sft", resumingAfter: cfg.resumeFrom == nil ? nil : trainer.state.globalStep,
-                                        progress: cfg.progress)
-        let start = Date()
-        let (eval, path) = try trainer.train(logger: logger)
-        try logger.close()
-        let minutes = Date().timeIntervalSince(start) / 60
-        var line = "trained \(trainer.state.globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)"
+        var before: [String: Double] = [:]
+        let (_, eval, summary) = try runTraining(cfg, description: "sft", make: { try SFTTrainer(config: cfg, report: $0) },
+                                                 position: \.state, train: { try $0.train(logger: $1) },
+                                                 before: { if cfg.resumeFrom == nil { before = $0.evaluate() } })
+        var line = summary
         if let after = eval["loss"] {
             line += before["loss"].map { String(format: "; held-out loss %.4f → %.4f", $0, after) } ?? String(format: "; held-out loss %.4f", after)
         }

@@ -83,4 +83,24 @@ final class LoRATests: XCTestCase {
                              to: dir + "/adapter_model.safetensors")
         XCTAssertThrowsError(try loadLoRAAdapters(into: try tinyLlama(), from: dir)) { XCTAssertTrue("\($0)".contains("lora_B"), "\($0)") }
     }
+
+    func testBadAdapterConfigsAreErrorsNamingTheFile() throws {
+        let dir = NSTemporaryDirectory() + "rlhf-peft-bad-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let cases: [(String, String)] = [
+            ("not json", "adapter_config.json is missing or is not a JSON object"),
+            (#"{"peft_type": "IA3", "r": 4}"#, "not LORA"),
+            (#"{"peft_type": "LORA", "r": 0, "lora_alpha": 8, "target_modules": ["q_proj"]}"#, "'r' must be a positive integer"),
+            (#"{"peft_type": "LORA", "r": 4, "lora_alpha": "x", "target_modules": ["q_proj"]}"#, "'lora_alpha' must be a number"),
+            (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": 3}"#, "'target_modules' must be a list"),
+            (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["nope"]}"#, "no module of the model is named nope"),
+        ]
+        for (text, expected) in cases {
+            try text.write(toFile: dir + "/adapter_config.json", atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try loadLoRAAdapters(into: try tinyLlama(), from: dir)) {
+                XCTAssertTrue("\($0)".contains(dir), "\($0) should name the folder")
+                XCTAssertTrue("\($0)".contains(expected), "\($0) should contain \(expected)")
+            }
+        }
+    }
 }

@@ -117,4 +117,28 @@ final class SFTTests: XCTestCase {
         XCTAssertEqual(packed.map(\.ids), [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
         XCTAssertEqual(packed.map(\.lossMask), [[0, 1, 1, 0], [1, 0, 0, 1], [1]])
     }
+
+    func testMalformedLinesNameFileLineAndField() throws {
+        guard FileManager.default.fileExists(atPath: smolPath) else { return XCTFail("\(smolPath) missing: run scripts/fetch-models") }
+        let tok = try XCTUnwrap(try loadPretrained(path: smolPath).tokenizer)
+        let cases: [(String, String)] = [
+            (#"{"prompt": "a""#, "data.jsonl:2: not valid JSON"),
+            (#"[1, 2]"#, "data.jsonl:2: expected a JSON object"),
+            (#"{"prompt": "a"}"#, "data.jsonl:2: field 'completion': missing"),
+            (#"{"completion": "a"}"#, "data.jsonl:2: field 'text': missing"),
+            (#"{"text": 5}"#, "data.jsonl:2: field 'text': expected a string"),
+            (#"{"prompt": "a", "completion": 3}"#, "data.jsonl:2: field 'completion': expected a string like 'prompt'"),
+            (#"{"prompt": [{"role": "user", "content": "a"}], "completion": "b"}"#, "data.jsonl:2: field 'completion': expected a list of messages"),
+            (#"{"messages": [{"role": "user"}]}"#, "data.jsonl:2: field 'messages[0].content': missing or not a string"),
+            (#"{"messages": []}"#, "data.jsonl:2: field 'messages': is empty"),
+        ]
+        for (line, expected) in cases {
+            XCTAssertThrowsError(try SFTDataset(path: try data([lines[0], line]), tokenizer: tok, maxLength: 64)) {
+                XCTAssertTrue("\($0)".contains(expected), "\($0) should contain \(expected)")
+            }
+        }
+        let skipped = try SFTDataset(path: try data([lines[0], "{oops", lines[1]]), tokenizer: tok, maxLength: 64, skipBadLines: true)
+        XCTAssertEqual(skipped.examples.map(\.line), [1, 3])
+        XCTAssertEqual(skipped.skipped.count, 1)
+    }
 }
