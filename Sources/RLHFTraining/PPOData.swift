@@ -1,0 +1,75 @@
+// Prompts for PPO rollouts from JSON Lines, in TRL's prompt-only formats:
+//
+//   {"prompt": "..."}                          tokenized as the SFT stage tokenizes a standard prompt
+//   {"prompt": [{"role", "content"}, ...]}     rendered with the chat template and its generation prompt
+//
+// Each prompt keeps its text for the reward model, which may have a tokenizer of its own (the last user
+// message for conversational prompts). Prompts longer than `maxLength` tokens are dropped and counted.
+
+import RLHFFormats
+import RLHFTokenizers
+
+/// One rollout prompt.
+public struct PPOPrompt: Sendable, Equatable {
+    /// Policy token ids.
+    public var ids: [Int]
+    /// The prompt as the reward model reads it.
+    public var text: String
+    /// 1-based line in the source file.
+    public var line: Int
+
+    public init(ids: [Int], text: String, line: Int) { self.ids = ids; self.text = text; self.line = line }
+}
+
+/// The prompts of a file and what happened to the others.
+public struct PPOPromptSet: Sendable {
+    public var prompts: [PPOPrompt]
+    /// Prompts longer than the limit, dropped.
+    public var tooLong: Int
+    public var skipped: [DataError]
+
+    /// Reads and tokenizes a JSONL file of prompts.
+    ///
+    /// - Throws: `DataError.badLine` naming the file, line and field (unless `skipBadLines`), `.empty`
+    ///   when no prompt is usable.
+    public init(path: String, tokenizer: Tokenizer, maxLength: Int, skipBadLines: Bool = false) throws {
+        prompts = []; tooLong = 0; skipped = []
+        for record in try readJSONLines(path: path) {
+            do {
+                let value: JSONValue
+                switch record.value {
+                case .success(let v): value = v
+                case .failure(let e): throw DataError.badLine(path: path, line: record.line, field: "", reason: "\(e)")
+                }
+                let p = try Self.prompt(value, line: record.line, path: path, tokenizer: tokenizer)
+                if p.ids.count > maxLength { tooLong += 1 } else { prompts.append(p) }
+            } catch let e as DataError {
+                guard skipBadLines else { throw e }
+                skipped.append(e)
+            }
+        }
+        if prompts.isEmpty {
+            throw DataError.empty(path: path, reason: tooLong > 0 ? "every prompt is longer than \(maxLength) tokens"
+                                  : skipped.isEmpty ? "no prompts (the file is empty)" : "no usable prompts (\(skipped.count) bad lines skipped)")
+        }
+    }
+
+    static func prompt(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer) throws -> PPOPrompt {
+        func bad(_ field: String, _ reason: String) -> DataError { .badLine(path: path, line: line, field: field, reason: reason) }
+        guard v.objectEntries != nil else { throw bad("", "expected a JSON object, found \(v.kindDescription)") }
+        guard let p = v["prompt"] else { throw bad("prompt", "missing (prompt lines need a prompt)") }
+        if let text = p.stringValue {
+            guard !text.isEmpty else { throw bad("prompt", "is empty") }
+            return PPOPrompt(ids: tokenizer.encode(text), text: text, line: line)
+        }
+        guard p.arrayValue != nil else { throw bad("prompt", "expected a string or a list of messages, found \(p.kindDescription)") }
+        let messages = try SFTDataset.chatMessages(p, "prompt", bad)
+        guard let lastUser = messages.last(where: { $0.role == "user" }) else { throw bad("prompt", "has no user message") }
+        guard let template = tokenizer.chatTemplate else { throw bad("prompt", "conversational prompts need a model with a chat template") }
+        let rendered: String
+        do { rendered = try template.render(messages, addGenerationPrompt: true) } catch {
+            throw bad("prompt", "the chat template failed: \(error)")
+        }
+        return PPOPrompt(ids: tokenizer.encode(rendered, addSpecialTokens: false), text: lastUser.content, line: line)
+    }
+}

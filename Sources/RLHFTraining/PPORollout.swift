@@ -1,0 +1,99 @@
+// Rollouts of PPO: the policy answers prompts, the frozen reference and the value head read the answers,
+// the reward function scores them. Also the one forward pass PPO needs, over [prompt | response] rows.
+//
+// Layout of a forward batch (B rows): each prompt left-padded to the longest prompt P, each response
+// right-padded to the longest response R, as `generate` lays them out; positions follow the attention
+// mask (cumsum − 1). The hidden state at P − 1 + j predicts response token j and is where the value of
+// the state before token j is read, so the value of token j sees only tokens up to j (a causal critic).
+//
+// Shapes: N = Σ response lengths (real tokens only), C hidden size, V vocabulary.
+
+import RLHFModels
+import RLHFNN
+import RLHFTensor
+import RLHFTokenizers
+
+/// Scores whole responses (PPO's sequence-level reward).
+public protocol PPORewardFunction {
+    /// One score per response. Responses are policy tokens, ending with the stop token when one was made.
+    func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double]
+}
+
+/// A reward model reading decoded text, so that it may use a tokenizer of its own.
+public struct RewardModelScorer: PPORewardFunction {
+    public let model: RewardModel
+    /// Policy tokens → text (special tokens such as EOS dropped).
+    public let decode: ([Int]) -> String
+    public var batchSize: Int
+    public var maxLength: Int
+
+    public init(model: RewardModel, decode: @escaping ([Int]) -> String, batchSize: Int = 32, maxLength: Int = 512) {
+        self.model = model; self.decode = decode; self.batchSize = batchSize; self.maxLength = maxLength
+        model.eval()
+    }
+
+    public func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double] {
+        let items = zip(prompts, responses).map { (prompt: Optional($0.text), response: decode($1)) }
+        return model.score(items, batchSize: batchSize, maxLength: maxLength).map(Double.init)
+    }
+}
+
+/// One episode: a prompt, the response and everything PPO computes about it (per response token).
+public struct PPOEpisode: Sendable {
+    public var prompt: PPOPrompt
+    public var response: [Int]
+    /// Whether the response ended with the stop token.
+    public var stopped: Bool
+    /// log π_old(token) (of logits / temperature), at rollout.
+    public var logProbs: [Float]
+    public var refLogProbs: [Float]
+    /// Value of the state before each token, at rollout.
+    public var values: [Float]
+    /// The reward function's score (after the missing-EOS penalty).
+    public var score: Double
+    public var advantages: [Float] = []
+    public var returns: [Float] = []
+}
+
+/// The log-probs (and values) of the response tokens of a batch of [prompt | response] rows.
+///
+/// - Parameters:
+///   - temperature: log-probs are of softmax(logits / temperature).
+///   - valueHead: Linear(C, 1) on the final hidden states; nil: no values.
+///   - withEntropy: also return the mean entropy of the (tempered) distributions (no gradient).
+/// - Returns: log-probs [N] and values [N] (differentiable when gradients are on), entropy.
+func responseForward(_ model: CausalLanguageModel, prompts: [[Int]], responses: [[Int]], padTokenId: Int, temperature: Float,
+                     valueHead: Linear?, withEntropy: Bool = false) -> (logProbs: Tensor, values: Tensor?, entropy: Double) {
+    let b = prompts.count
+    let p = prompts.map(\.count).max() ?? 0, r = responses.map(\.count).max() ?? 0, t = p + r
+    var ids: [Int] = [], mask: [Float] = [], positions: [Int] = [], rows: [Int] = [], targets: [Int] = []
+    ids.reserveCapacity(b * t); mask.reserveCapacity(b * t); positions.reserveCapacity(b * t)
+    for (i, (q, a)) in zip(prompts, responses).enumerated() {
+        let left = p - q.count, right = r - a.count
+        ids += Array(repeating: padTokenId, count: left) + q + a + Array(repeating: padTokenId, count: right)
+        mask += Array(repeating: 0, count: left) + Array(repeating: 1, count: q.count + a.count) + Array(repeating: 0, count: right)
+        positions += Array(repeating: 1, count: left) + Array(0..<(q.count + a.count)) + Array(repeating: 1, count: right)
+        for j in a.indices { rows.append(i * t + p - 1 + j); targets.append(a[j]) }
+    }
+    let maskTensor = mask.contains(0) ? Tensor(mask, shape: [b, t]) : nil
+    let h = model.hiddenStates(ids: ids, batch: b, attentionMask: maskTensor, positions: positions, cache: nil)
+    let c = h.shape[2]
+    let picked = h.reshaped([b * t, c]).indexSelect(axis: 0, rows)   // [N, C]
+    let logits = model.logits(fromHidden: picked.reshaped([1, rows.count, c])).reshaped([rows.count, model.vocabularySize])
+    let tempered = temperature == 1 ? logits : logits * (1 / temperature)
+    let logProbs = selectiveLogSoftmax(tempered, ids: targets)
+    let values = valueHead.map { $0(picked).reshaped([rows.count]) }
+    var meanEntropy = 0.0
+    if withEntropy {
+        let e = withNoGrad { entropy(tempered) }.scalars
+        meanEntropy = e.reduce(0.0) { $0 + Double($1) } / Double(max(e.count, 1))
+    }
+    return (logProbs, values, meanEntropy)
+}
+
+/// Splits a flat [N] array back into rows of the given lengths.
+func splitRows(_ flat: [Float], lengths: [Int]) -> [[Float]] {
+    var out: [[Float]] = [], start = 0
+    for n in lengths { out.append(Array(flat[start..<(start + n)])); start += n }
+    return out
+}

@@ -1,0 +1,80 @@
+// A PPO run from its config: the policy (with LoRA, or a full copy plus a frozen reference), a value head
+// on the policy's trunk, the reward model, the prompts, and the export of each checkpoint (the merged
+// policy as a transformers causal-LM folder, plus the adapters in PEFT's layout).
+//
+// The value head reads the policy's own hidden states, so a value at response token t sees only tokens
+// up to t. (A value model copied from the reward model, as TRL does, would not be causal when the reward
+// model is an encoder such as MiniLM.)
+
+import Foundation
+import RLHFModels
+import RLHFNN
+import RLHFTensor
+import RLHFTokenizers
+
+/// Everything a `rlhf ppo` run loads.
+public struct PPORun {
+    public let trainer: PPOTrainer
+    public let pretrained: PretrainedModel
+    public let tokenizer: Tokenizer
+    public let rewardModel: RewardModel
+    /// Held-out prompts (empty without `eval_file`).
+    public let evalPrompts: [PPOPrompt]
+    /// Writes the merged policy (and adapters) into a checkpoint folder.
+    public let export: (String) throws -> Void
+
+    /// Loads models and data as `config` says and builds the trainer (resuming when configured).
+    public init(config: PPOConfig, report: @escaping (String) -> Void = { _ in }) throws {
+        pretrained = try loadPretrained(path: config.model)
+        guard let lm = pretrained.architecture.causalLM else {
+            throw CheckpointError.mismatch(path: config.model, reason: "a \(pretrained.architecture.name) model is not a decoder")
+        }
+        guard let tok = pretrained.tokenizer else { throw CheckpointError.mismatch(path: config.model, reason: "the model has no tokenizer") }
+        tokenizer = tok
+        var reference: CausalLanguageModel? = nil
+        if config.loraR > 0 {
+            let adapted = lm.addLoRA(targets: config.loraTargetList, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
+                                     seed: UInt64(truncatingIfNeeded: config.seed))
+            if adapted.isEmpty {
+                throw CheckpointError.mismatch(path: config.model, reason: "no module named \(config.loraTargetList.joined(separator: ", ")) to adapt")
+            }
+        } else {
+            reference = try loadPretrained(path: config.model).architecture.causalLM
+        }
+        var rng = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed) &+ 1)
+        let valueHead = makeValueHead(hiddenSize: RewardModel.hiddenSize(of: pretrained.architecture), rng: &rng)
+        rewardModel = try RewardModel.load(path: config.rewardModel)
+        let decode: ([Int]) -> String = { tok.decode($0, skipSpecialTokens: true) }
+        let scorer = RewardModelScorer(model: rewardModel, decode: decode, batchSize: config.perDeviceEvalBatchSize, maxLength: config.rewardMaxLength)
+        func load(_ file: String) throws -> [PPOPrompt] {
+            let set = try PPOPromptSet(path: file, tokenizer: tok, maxLength: config.maxPromptLength, skipBadLines: config.skipBadLines)
+            for e in set.skipped { report("skipped: \(e)") }
+            report("\(file): \(set.prompts.count) prompts" + (set.tooLong > 0 ? "; \(set.tooLong) longer than max_prompt_length dropped" : "")
+                   + (set.skipped.isEmpty ? "" : "; \(set.skipped.count) bad lines skipped"))
+            return set.prompts
+        }
+        let prompts = try load(config.trainFile)
+        var held = try config.evalFile.map(load) ?? []
+        if config.evalSamples > 0 { held = Array(held.prefix(config.evalSamples)) }
+        evalPrompts = held
+        trainer = try PPOTrainer(config: config, policy: lm, reference: reference, valueHead: valueHead, reward: scorer, prompts: prompts,
+                                 eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
+        let (architecture, source) = (pretrained.architecture, pretrained.path)
+        export = { dir in
+            try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: source, to: dir) }
+            if config.loraR > 0 {
+                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
+                try saveLoRAAdapters(lm, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, targetModules: config.loraTargetList),
+                                     baseModel: config.model, to: dir + "/adapter")
+            }
+        }
+    }
+}
+
+/// A value head Linear(C, 1): weight N(0, 1/√(C + 1)), bias 0 (the reward-model head's initialisation).
+public func makeValueHead(hiddenSize c: Int, rng: inout RandomGenerator) -> Linear {
+    let head = Linear(c, 1, rng: &rng)
+    head.weight.assign(Tensor.normal([1, c], std: 1 / Float(c + 1).squareRoot(), using: &rng))
+    head.bias?.assign(Tensor.zeros([1]))
+    return head
+}

@@ -1,0 +1,83 @@
+// The PPO run around `step()`: logging (TRL's metric names), sample tables, evaluation on held-out prompts
+// and checkpoints.
+
+import Foundation
+import RLHFNN
+import RLHFTensor
+
+/// Score and KL of the policy on a set of prompts.
+public struct PPOEvaluation: Sendable {
+    /// Mean reward-model score (after the missing-EOS penalty).
+    public var meanScore: Double
+    /// Mean over responses of Σₜ (log π − log π_ref) (TRL's `objective/kl`).
+    public var meanKL: Double
+    /// Mean response length in tokens.
+    public var meanLength: Double
+    /// Share of responses that ended with the stop token.
+    public var stoppedFraction: Double
+    public var episodes: [PPOEpisode]
+
+    /// The figures as metrics (`score`, `kl`, `response_length`, `eos_fraction`).
+    public var metrics: [String: Double] {
+        ["score": meanScore, "kl": meanKL, "response_length": meanLength, "eos_fraction": stoppedFraction]
+    }
+}
+
+extension PPOTrainer {
+    /// Samples one response per prompt (the rollout temperature, a generator of its own seeded with
+    /// `seed`, so two evaluations with the same seed and policy agree) and measures score and KL.
+    public func evaluate(_ prompts: [PPOPrompt], seed: UInt64) -> PPOEvaluation {
+        var rng = RandomGenerator(seed: seed)
+        let episodes = rollout(prompts, rng: &rng).episodes
+        let n = Double(max(episodes.count, 1))
+        let kl = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
+        return PPOEvaluation(meanScore: episodes.map(\.score).reduce(0, +) / n, meanKL: kl.reduce(0, +) / n,
+                             meanLength: Double(episodes.map(\.response.count).reduce(0, +)) / n,
+                             stoppedFraction: Double(episodes.filter(\.stopped).count) / n, episodes: episodes)
+    }
+
+    /// A markdown table of prompt / response / score for the first `limit` episodes.
+    public func sampleTable(_ episodes: [PPOEpisode], limit: Int = 4) -> String {
+        func cell(_ s: String) -> String {
+            s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        }
+        var lines = ["| prompt | response | score |", "|---|---|---|"]
+        for e in episodes.prefix(limit) {
+            lines.append("| \(cell(e.prompt.text)) | \(cell(decode(e.response))) | \(String(format: "%.3f", e.score)) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Runs to the last step with logging, sample tables, evaluation and checkpoints as configured.
+    ///
+    /// - Parameters:
+    ///   - evalPrompts: held-out prompts evaluated every `eval_steps` (under `eval/`).
+    ///   - export: adds user-facing files (the merged policy) to each checkpoint folder.
+    /// - Returns: the final checkpoint's path.
+    @discardableResult
+    public func train(logger: TrainingLogger? = nil, evalPrompts: [PPOPrompt] = [], export: ((String) throws -> Void)? = nil) throws -> String {
+        var window = MetricWindow()
+        window.latest = ["lr", "episode", "objective/kl_coef"]
+        let total = state.totalSteps
+        let sampleEvery = config.numSampleGenerations > 0 ? max(1, total / config.numSampleGenerations) : 0
+        while state.globalStep < total {
+            let m = step()
+            window.append(m)
+            let s = state.globalStep
+            logger?.advance(to: s, metrics: [("score", m["objective/scores"] ?? 0), ("kl", m["objective/kl"] ?? 0)])
+            if s % config.loggingSteps == 0 || s == total { try logger?.log(step: s, metrics: window.flush()) }
+            if sampleEvery > 0 && (s % sampleEvery == 0 || s == total) {
+                try logger?.text(tag: "samples", step: s, markdown: sampleTable(lastEpisodes))
+            }
+            if config.evalSteps > 0 && s % config.evalSteps == 0 && s < total && !evalPrompts.isEmpty {
+                try logger?.log(step: s, metrics: evaluate(evalPrompts, seed: UInt64(truncatingIfNeeded: config.seed)).metrics, prefix: "eval/")
+            }
+            if config.saveSteps > 0 && s % config.saveSteps == 0 && s < total {
+                logger?.message("saved \(try saveCheckpoint(export: export))")
+            }
+        }
+        let path = try saveCheckpoint(export: export)
+        logger?.message("saved \(path)")
+        return path
+    }
+}

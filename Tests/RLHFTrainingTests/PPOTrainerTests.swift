@@ -1,0 +1,174 @@
+// PPO end to end on tiny random decoders: a programmatic reward (the share of one chosen token in the
+// response) is learnt, a stopped run resumes bit for bit, the reference is the base with adapters off,
+// and bad configs are errors naming the key.
+
+import Foundation
+import XCTest
+import RLHFModels
+import RLHFNN
+import RLHFTensor
+@testable import RLHFTraining
+
+/// Reward: the share of `token` among the response's tokens.
+struct TokenShareReward: PPORewardFunction {
+    let token: Int
+    func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double] {
+        responses.map { r in Double(r.filter { $0 == token }.count) / Double(max(r.count, 1)) }
+    }
+}
+
+final class PPOTrainerTests: XCTestCase {
+    private func tinyDecoder(seed: UInt64, vocab: Int = 16) throws -> LlamaForCausalLM {
+        var rng = RandomGenerator(seed: seed)
+        let c = LlamaConfig(vocabSize: vocab, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2)
+        let m = try LlamaForCausalLM(c, rng: &rng)
+        // transformers' initialisation scale (std 0.02) rather than N(0, 1) embeddings, so that the tied
+        // output layer starts near uniform and sampling explores
+        m.model.embedTokens.weight.assign(Tensor.normal([vocab, 32], std: 0.02, using: &rng))
+        return m
+    }
+
+    private func prompts(_ n: Int, vocab: Int = 16, seed: UInt64 = 9) -> [PPOPrompt] {
+        var rng = RandomGenerator(seed: seed)
+        return (0..<n).map { i in
+            let len = 2 + Int(rng.next() % 4)
+            return PPOPrompt(ids: (0..<len).map { _ in 1 + Int(rng.next() % UInt64(vocab - 1)) }, text: "prompt \(i)", line: i + 1)
+        }
+    }
+
+    private func config(_ dir: String) -> PPOConfig {
+        var c = PPOConfig()
+        c.outputDir = dir
+        c.responseLength = 8
+        c.temperature = 1.0
+        c.stopToken = "none"
+        c.perDeviceTrainBatchSize = 16
+        c.learningRate = 3e-3
+        c.lrSchedulerType = "constant"
+        c.klCoef = 0.01
+        c.progress = false
+        c.seed = 5
+        return c
+    }
+
+    private func tempDir() -> String { NSTemporaryDirectory() + "rlhf-ppo-\(UUID().uuidString)" }
+
+    /// A full fine-tuned tiny decoder learns to emit token 3: the mean share rises from chance (1/16) to
+    /// above 0.8 within a few hundred steps, while the KL to the reference stays finite.
+    func testTinyDecoderLearnsAProgrammaticReward() throws {
+        var c = config(tempDir())
+        c.maxSteps = 300
+        var rng = RandomGenerator(seed: 77)
+        let policy = try tinyDecoder(seed: 1), reference = try tinyDecoder(seed: 1)
+        let trainer = try PPOTrainer(config: c, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+                                     reward: TokenShareReward(token: 3), prompts: prompts(64), eosTokenId: nil, padTokenId: 0)
+        let held = prompts(32, seed: 123)
+        let before = trainer.evaluate(held, seed: 1)
+        XCTAssertLessThan(before.meanScore, 0.2, "a random decoder emits token 3 about 1/16 of the time")
+        XCTAssertEqual(before.meanKL, 0, accuracy: 1e-6, "the policy starts as the reference")
+        var last: [String: Double] = [:]
+        var reached: Int? = nil
+        while trainer.state.globalStep < c.maxSteps {
+            last = trainer.step()
+            for k in ["objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "policy/approxkl_avg", "val/ratio"] {
+                XCTAssertTrue(last[k]?.isFinite == true, "\(k) at step \(trainer.state.globalStep): \(String(describing: last[k]))")
+            }
+            if reached == nil, trainer.evaluate(held, seed: 2).meanScore > 0.8 { reached = trainer.state.globalStep; break }
+        }
+        let after = trainer.evaluate(held, seed: 1)
+        XCTAssertNotNil(reached, "the held-out score never passed 0.8 (last \(after.meanScore))")
+        XCTAssertGreaterThan(after.meanScore, 0.8)
+        XCTAssertGreaterThan(after.meanKL, 0.1, "the policy moved away from the reference")
+        XCTAssertEqual(last["val/num_eos_tokens"], 0)
+        XCTAssertEqual(last["val/response_length"], 8)
+        print("tiny PPO: held-out score \(before.meanScore) → \(after.meanScore) at step \(reached ?? -1), KL \(after.meanKL)")
+    }
+
+    /// The metrics that depend only on the run (not on the clock).
+    private func deterministic(_ m: [String: Double]) -> [String: Double] {
+        m.filter { !$0.key.hasPrefix("time/") && $0.key != "eps" }
+    }
+
+    private func loraTrainer(_ c: PPOConfig) throws -> PPOTrainer {
+        let policy = try tinyDecoder(seed: 2)
+        policy.addLoRA(targets: ["q_proj", "v_proj", "up_proj"], rank: 4, alpha: 8, seed: 3)
+        var rng = RandomGenerator(seed: 4)
+        return try PPOTrainer(config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+                              reward: TokenShareReward(token: 5), prompts: prompts(24), eosTokenId: nil, padTokenId: 0)
+    }
+
+    /// Two steps, a checkpoint, a new process's worth of objects resuming from it, two more steps: the same
+    /// metrics and weights, bit for bit, as four uninterrupted steps (LoRA policy, adaptive β, minibatches).
+    func testResumedRunMatchesAnUninterruptedOneBitForBit() throws {
+        var c = config(tempDir())
+        c.perDeviceTrainBatchSize = 4
+        c.gradientAccumulationSteps = 2
+        c.numMiniBatches = 2
+        c.numPPOEpochs = 2
+        c.adaptiveKL = true
+        c.klTarget = 0.01
+        c.klHorizon = 100
+        c.maxSteps = 4
+        c.whitenRewards = true
+        let straight = try loraTrainer(c)
+        let straightMetrics = (0..<4).map { _ in deterministic(straight.step()) }
+
+        var first = c
+        first.outputDir = tempDir()
+        let a = try loraTrainer(first)
+        _ = a.step(); _ = a.step()
+        let path = try a.saveCheckpoint()
+        var resumed = first
+        resumed.resumeFrom = path
+        let b = try loraTrainer(resumed)
+        XCTAssertEqual(b.state.globalStep, 2)
+        XCTAssertEqual(b.klController, a.klController)
+        let resumedMetrics = (0..<2).map { _ in deterministic(b.step()) }
+        XCTAssertEqual(resumedMetrics, Array(straightMetrics[2...]))
+        XCTAssertNotEqual(straightMetrics[3]["objective/kl_coef"], straightMetrics[0]["objective/kl_coef"], "β adapted")
+        for ((k, p), (_, q)) in zip(straight.policy.loraParameters(), b.policy.loraParameters()) {
+            XCTAssertEqual(p.value.scalars, q.value.scalars, k)
+        }
+        XCTAssertEqual(straight.valueHead.weight.value.scalars, b.valueHead.weight.value.scalars)
+        XCTAssertEqual(straight.episode, b.episode)
+
+        // a checkpoint of another trainer is refused, naming the folder
+        var wrong = c
+        wrong.resumeFrom = NSTemporaryDirectory()
+        XCTAssertThrowsError(try loraTrainer(wrong)) { XCTAssertTrue("\($0)".contains("trainer_state.json"), "\($0)") }
+    }
+
+    /// With adapters, the reference log-probs are the base model's; a new adapter gives KL exactly 0.
+    func testReferenceIsTheBaseWithAdaptersOff() throws {
+        var c = config(tempDir())
+        c.maxSteps = 1
+        let t = try loraTrainer(c)
+        var rng = RandomGenerator(seed: 1)
+        let episodes = t.rollout(prompts(6), rng: &rng).episodes
+        for e in episodes { XCTAssertEqual(e.logProbs, e.refLogProbs, "B = 0: policy == reference") }
+        _ = t.step()
+        let moved = t.rollout(prompts(6), rng: &rng).episodes
+        XCTAssertTrue(moved.contains { $0.logProbs != $0.refLogProbs }, "after a step the policy differs from the reference")
+        let base = try tinyDecoder(seed: 2)
+        base.eval()
+        let e = moved[0]
+        let baseLogProbs = withNoGrad {
+            responseForward(base, prompts: [e.prompt.ids], responses: [e.response], padTokenId: 0, temperature: 1, valueHead: nil).logProbs.scalars
+        }
+        for (x, y) in zip(baseLogProbs, e.refLogProbs) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+    }
+
+    func testBadConfigValuesNameTheKey() throws {
+        let cases: [(String, String)] = [("--temperature", "0"), ("--num-ppo-epochs", "0"), ("--kl-estimator", "k2"),
+                                         ("--cliprange", "-1"), ("--total-episodes", "0"), ("--missing-eos-penalty", "-1")]
+        for (flag, value) in cases {
+            let key = String(flag.dropFirst(2)).replacingOccurrences(of: "-", with: "_")
+            do {
+                let c = try PPOConfig.load(path: nil, overrides: ["--model", "m", "--reward-model", "r", "--train-file", "t", flag, value])
+                if let problem = c.validate() { XCTAssertEqual(problem.key, key) } else { XCTFail("\(flag) \(value) was accepted") }
+            } catch {
+                XCTAssertTrue("\(error)".contains(key) || "\(error)".contains(flag), "\(error) should name \(key)")
+            }
+        }
+    }
+}
