@@ -68,6 +68,14 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    public static func optionalInt(_ key: String, _ path: WritableKeyPath<C, Int?> & Sendable, _ help: String) -> ConfigField {
+        ConfigField(key: key, help: help, kind: "integer or null") { c, s in
+            if isNull(s) { c[keyPath: path] = nil; return nil }
+            guard let v = Int(s) else { return "expected an integer or null, found '\(s)'" }
+            c[keyPath: path] = v; return nil
+        }
+    }
+
     public static func bool(_ key: String, _ path: WritableKeyPath<C, Bool> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "boolean") { c, s in
             switch s.lowercased() {
