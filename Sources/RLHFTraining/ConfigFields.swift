@@ -126,14 +126,19 @@ extension FieldConfig {
     ///
     /// - Throws: `ConfigError` naming the file and line, or the flag.
     public static func load(path: String?, overrides: [String] = []) throws -> Self {
+        try load(entries: path.map { try readYAMLMapping(path: $0) } ?? [], source: path, overrides: overrides)
+    }
+
+    /// The defaults, then `entries` (YAML `key: value` lines read from `source`), then `overrides`, then
+    /// validation (as `load(path:overrides:)`).
+    public static func load(entries: [(key: String, value: String, line: Int)], source: String?, overrides: [String] = []) throws -> Self {
         var config = Self()
         var seen = Set<String>()
-        if let path {
-            for (key, value, line) in try readYAMLMapping(path: path) {
-                try config.apply(key: key, value: value, line: line, source: path)
-                seen.insert(key)
-            }
+        for (key, value, line) in entries {
+            try config.apply(key: key, value: value, line: line, source: source ?? "config")
+            seen.insert(key)
         }
+        let path = source
         var i = 0
         while i < overrides.count {
             var arg = overrides[i]
@@ -194,6 +199,17 @@ extension FieldConfig {
 
 /// The top-level `key: scalar` entries of a YAML file, with their lines.
 func readYAMLMapping(path: String) throws -> [(key: String, value: String, line: Int)] {
+    let (scalars, sections) = try readYAMLSections(path: path)
+    if let (name, line) = sections.first.map({ ($0.name, $0.line) }) {
+        throw ConfigError.badValue(path: path, line: line, key: name, reason: "expected a single value, found a list or mapping")
+    }
+    return scalars
+}
+
+/// A YAML file of `key: scalar` lines and `section:` mappings of `key: scalar` lines (one level deep), each
+/// with its line (1-based).
+public func readYAMLSections(path: String) throws
+    -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]) {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw ConfigError.unreadable(path: path, reason: "cannot read the file (missing or unreadable)")
     }
@@ -204,28 +220,38 @@ func readYAMLMapping(path: String) throws -> [(key: String, value: String, line:
     do { root = try Yams.compose(yaml: text) } catch {
         throw ConfigError.unreadable(path: path, reason: "invalid YAML: \(error)")
     }
-    guard let root else { return [] }
+    guard let root else { return ([], []) }
     guard case .mapping(let mapping) = root else {
         throw ConfigError.unreadable(path: path, reason: "expected a mapping of `key: value` lines at the top level")
     }
-    var out: [(String, String, Int)] = []
-    var seen: [String: Int] = [:]
-    for (k, v) in mapping {
-        let line = k.mark?.line ?? 0
-        guard case .scalar(let ks) = k else {
-            throw ConfigError.badValue(path: path, line: line, key: "?", reason: "keys must be plain strings")
+    /// The `key: scalar` entries of a mapping; nested mappings are returned apart when `nested` allows.
+    func entries(_ mapping: Node.Mapping, nested: Bool) throws
+        -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]) {
+        var out: [(key: String, value: String, line: Int)] = []
+        var sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])] = []
+        var seen: [String: Int] = [:]
+        for (k, v) in mapping {
+            let line = k.mark?.line ?? 0
+            guard case .scalar(let ks) = k else {
+                throw ConfigError.badValue(path: path, line: line, key: "?", reason: "keys must be plain strings")
+            }
+            if let first = seen[ks.string] {
+                throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "given twice (first at line \(first))")
+            }
+            seen[ks.string] = line
+            switch v {
+            case .scalar(let vs):
+                let isNullTag = vs.style == .plain && ["", "~", "null", "Null", "NULL"].contains(vs.string)
+                out.append((ks.string, isNullTag ? "null" : vs.string, line))
+            case .mapping(let inner) where nested:
+                sections.append((ks.string, line, try entries(inner, nested: false).scalars))
+            default:
+                throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "expected a single value, found a list or mapping")
+            }
         }
-        if let first = seen[ks.string] {
-            throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "given twice (first at line \(first))")
-        }
-        seen[ks.string] = line
-        guard case .scalar(let vs) = v else {
-            throw ConfigError.badValue(path: path, line: line, key: ks.string, reason: "expected a single value, found a list or mapping")
-        }
-        let isNullTag = vs.style == .plain && ["", "~", "null", "Null", "NULL"].contains(vs.string)
-        out.append((ks.string, isNullTag ? "null" : vs.string, line))
+        return (out, sections)
     }
-    return out
+    return try entries(mapping, nested: true)
 }
 
 /// Levenshtein distance (for "did you mean").

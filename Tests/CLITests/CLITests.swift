@@ -159,6 +159,80 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.err, "error: \(texts):1: field 'text': expected a string\n")
     }
 
+    /// SFT → reward model → PPO on the real models with a few steps each: every stage leaves a checkpoint,
+    /// PPO reports held-out figures before and after with three responses and writes plots; a second run
+    /// skips the finished stages.
+    func testPipelineRunsThreeStagesAndSkipsFinishedOnes() throws {
+        let dir = NSTemporaryDirectory() + "rlhf-cli-pipeline-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pairs = try String(contentsOfFile: repoRoot + "/examples/preferences/test.jsonl", encoding: .utf8).split(separator: "\n").prefix(8)
+        try (pairs.joined(separator: "\n") + "\n").write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
+        let ex = repoRoot + "/examples"
+        let yaml = """
+        output_dir: \(dir)/out
+        seed: 3
+        sft:
+          model: \(repoRoot)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+          train_file: \(ex)/sft/train.jsonl
+          max_length: 48
+          per_device_train_batch_size: 2
+          max_steps: 2
+          progress: false
+          lora_r: 4
+        reward:
+          model: \(repoRoot)/models/minilm
+          train_file: \(ex)/preferences/train.jsonl
+          eval_file: \(dir)/pairs.jsonl
+          max_length: 64
+          per_device_train_batch_size: 4
+          max_steps: 2
+          progress: false
+        ppo:
+          train_file: \(ex)/prompts/train.jsonl
+          eval_file: \(ex)/prompts/test.jsonl
+          eval_samples: 3
+          response_length: 6
+          per_device_train_batch_size: 2
+          num_ppo_epochs: 1
+          max_steps: 2
+          progress: false
+          lora_r: 4
+          lora_targets: q_proj,v_proj
+        """
+        try yaml.write(toFile: dir + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        var r = try run(["pipeline", "--config", dir + "/pipeline.yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for expected in ["== SFT", "== reward model", "reward-model held-out accuracy", "== PPO", "PPO: trained 2 steps (4 episodes)",
+                         "mean score", "KL to reference   0.000 →", "three held-out responses", "before (score", "after  (score"] {
+            XCTAssertTrue(r.out.contains(expected), "missing '\(expected)' in:\n\(r.out)")
+        }
+        let fm = FileManager.default
+        for path in ["sft/checkpoint-2/config.json", "reward/checkpoint-2/config.json", "ppo/checkpoint-2/config.json",
+                     "ppo/checkpoint-2/adapter/adapter_model.safetensors", "ppo/checkpoint-2/value_head.safetensors",
+                     "ppo/plots.svg", "ppo/metrics.jsonl", "ppo/completed.json"] {
+            XCTAssertTrue(fm.fileExists(atPath: dir + "/out/" + path), path)
+        }
+        let metrics = try String(contentsOfFile: dir + "/out/ppo/metrics.jsonl", encoding: .utf8)
+        for key in ["objective/kl", "objective/entropy", "objective/non_score_reward", "objective/rlhf_reward", "objective/scores",
+                    "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
+                    "val/ratio", "val/num_eos_tokens", "\"lr\"", "\"episode\"", "\"eps\""] {
+            XCTAssertTrue(metrics.contains(key), "metrics.jsonl lacks \(key)")
+        }
+        XCTAssertTrue(try String(contentsOfFile: dir + "/out/ppo/plots.svg", encoding: .utf8).contains("<polyline"))
+
+        r = try run(["pipeline", "--config", dir + "/pipeline.yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out.components(separatedBy: "done earlier, skipped").count - 1, 3, r.out)
+        XCTAssertTrue(r.out.contains("three held-out responses"), "the PPO report is printed again")
+
+        // a bad section is one line naming the file
+        try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  modle: m\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        r = try run(["pipeline", "--config", dir + "/bad.yaml"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.hasPrefix("error: section sft:") || r.err.contains("bad.yaml"), r.err)
+    }
+
     func testRewardDemoTrainsThreeEpochs() throws {
         let r = try run(["demo", "reward", "--model", repoRoot + "/models/minilm"])
         XCTAssertEqual(r.status, 0, r.err)
