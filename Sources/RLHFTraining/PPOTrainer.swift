@@ -175,9 +175,9 @@ public final class PPOTrainer {
         let klPerResponse = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
         let meanKL = klPerResponse.reduce(0, +) / Double(episodes.count)
         klController.update(currentKL: meanKL, episodes: episodes.count)
-        if meanKL < 0 {
-            report("warning: the mean KL of step \(state.globalStep + 1) is negative (\(String(format: "%.4f", meanKL))): "
-                   + "the policy samples tokens the reference finds likelier; check temperature and generation settings")
+        if meanKL < -1 {   // TRL's threshold: small negative means are sampling noise of the k1 estimate
+            report("warning: the mean KL of step \(state.globalStep + 1) is negative (\(String(format: "%.3f", meanKL))), often a sign of failing "
+                   + "training: the policy samples tokens the reference finds likelier; check temperature and generation settings")
         }
         episode += episodes.count
         state.globalStep += 1

@@ -105,19 +105,26 @@ private func runStage(_ name: String, outputDir: String, _ body: (_ resumeFrom: 
     let fm = FileManager.default
     if let data = fm.contents(atPath: marker), let record = try? JSONDecoder().decode(StageRecord.self, from: data),
        fm.fileExists(atPath: record.checkpoint + "/config.json") {
-        print("== \(name): done earlier, skipped (\(marker))")
-        record.lines.forEach { print($0) }
+        say("== \(name): done earlier, skipped (\(marker))")
+        record.lines.forEach { say($0) }
         return (record.checkpoint, record.lines)
     }
     let latest = ((try? fm.contentsOfDirectory(atPath: outputDir)) ?? [])
         .compactMap { $0.hasPrefix("checkpoint-") ? Int($0.dropFirst("checkpoint-".count)) : nil }.max()
     let resume = latest.map { outputDir + "/checkpoint-\($0)" }
-    print("== \(name)" + (resume.map { " (resuming from \($0))" } ?? ""))
+    say("== \(name)" + (resume.map { " (resuming from \($0))" } ?? ""))
     let result = try body(resume)
-    result.lines.forEach { print($0) }
+    result.lines.forEach { say($0) }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
     let data = try encoder.encode(StageRecord(checkpoint: result.checkpoint, lines: result.lines))
     try AtomicFileWriter.write(to: marker) { try $0.write(Array(data)) }
     return result
+}
+
+/// Prints a line and flushes standard output, so that a stage's report shows before the next stage starts
+/// (also when the output goes to a pipe or a file).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
 }
