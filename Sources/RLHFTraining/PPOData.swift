@@ -39,7 +39,7 @@ public struct PPOPromptSet: Sendable {
                 let value: JSONValue
                 switch record.value {
                 case .success(let v): value = v
-                case .failure(let e): throw DataError.badLine(path: path, line: record.line, field: "", reason: "\(e)")
+                case .failure(let e): throw DataError.notJSON(path: path, line: record.line, e)
                 }
                 let p = try Self.prompt(value, line: record.line, path: path, tokenizer: tokenizer)
                 if p.ids.count > maxLength { tooLong += 1 } else { prompts.append(p) }

@@ -36,6 +36,13 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file has no usable example.
     case empty(path: String, reason: String)
 
+    /// A line that does not parse, with the column and reason when the parser gave them.
+    static func notJSON(path: String, line: Int, _ error: FormatError) -> DataError {
+        var reason = "not valid JSON"
+        if case let .invalidJSON(_, _, _, column, why) = error { reason += " at column \(column): \(why)" }
+        return .badLine(path: path, line: line, field: "", reason: reason)
+    }
+
     public var description: String {
         switch self {
         case let .badLine(path, line, field, reason):
@@ -67,9 +74,7 @@ public struct PreferenceDataset: Sendable {
             do {
                 switch record.value {
                 case .failure(let e):
-                    var reason = "not valid JSON"
-                    if case let .invalidJSON(_, _, _, column, why) = e { reason += " at column \(column): \(why)" }
-                    throw DataError.badLine(path: path, line: record.line, field: "", reason: reason)
+                    throw DataError.notJSON(path: path, line: record.line, e)
                 case .success(let v):
                     pairs.append(try PreferenceDataset.pair(v, line: record.line, path: path, chatTemplate: chatTemplate))
                 }

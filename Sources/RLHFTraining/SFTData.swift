@@ -40,10 +40,10 @@ public struct SFTDataset: Sendable {
         examples = []; truncated = 0; skipped = []
         for record in try readJSONLines(path: path) {
             do {
-                guard case .success(let v) = record.value else {
-                    var reason = "not valid JSON"
-                    if case .failure(let e) = record.value, case let .invalidJSON(_, _, _, column, why) = e { reason += " at column \(column): \(why)" }
-                    throw DataError.badLine(path: path, line: record.line, field: "", reason: reason)
+                let v: JSONValue
+                switch record.value {
+                case .success(let value): v = value
+                case .failure(let e): throw DataError.notJSON(path: path, line: record.line, e)
                 }
                 var e = try SFTDataset.example(v, line: record.line, path: path, tokenizer: tokenizer,
                                                completionOnly: completionOnlyLoss, assistantOnly: assistantOnlyLoss)
