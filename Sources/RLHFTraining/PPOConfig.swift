@@ -41,6 +41,8 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
     public var cliprange = 0.2
     public var cliprangeValue = 0.2
     public var vfCoef = 0.1
+    /// Let the value loss train the policy's trunk too (old TRL's shared trunk); default: the head alone.
+    public var valueTrunkGradient = false
     public var numPPOEpochs = 4
     public var numMiniBatches = 1
     public var whitenRewards = false
@@ -106,6 +108,7 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         .double("cliprange", \.cliprange, "policy ratio clip ε"),
         .double("cliprange_value", \.cliprangeValue, "value clip around the rollout values"),
         .double("vf_coef", \.vfCoef, "weight of the value loss"),
+        .bool("value_trunk_gradient", \.valueTrunkGradient, "let the value loss train the policy's trunk too (default: the head alone)"),
         .int("num_ppo_epochs", \.numPPOEpochs, "passes over each rollout batch"),
         .int("num_mini_batches", \.numMiniBatches, "minibatches (AdamW steps) per pass"),
         .bool("whiten_rewards", \.whitenRewards, "whiten the token rewards (scale only) before GAE"),

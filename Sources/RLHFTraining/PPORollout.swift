@@ -60,10 +60,12 @@ public struct PPOEpisode: Sendable {
 /// - Parameters:
 ///   - temperature: log-probs are of softmax(logits / temperature).
 ///   - valueHead: Linear(C, 1) on the final hidden states; nil: no values.
+///   - valueThroughTrunk: let the values' gradient reach the trunk (else the head reads detached states).
 ///   - withEntropy: also return the mean entropy of the (tempered) distributions (no gradient).
 /// - Returns: log-probs [N] and values [N] (differentiable when gradients are on), entropy.
 func responseForward(_ model: CausalLanguageModel, prompts: [[Int]], responses: [[Int]], padTokenId: Int, temperature: Float,
-                     valueHead: Linear?, withEntropy: Bool = false) -> (logProbs: Tensor, values: Tensor?, entropy: Double) {
+                     valueHead: Linear?, valueThroughTrunk: Bool = false, withEntropy: Bool = false)
+    -> (logProbs: Tensor, values: Tensor?, entropy: Double) {
     let b = prompts.count
     let p = prompts.map(\.count).max() ?? 0, r = responses.map(\.count).max() ?? 0, t = p + r
     var ids: [Int] = [], mask: [Float] = [], positions: [Int] = [], rows: [Int] = [], targets: [Int] = []
@@ -82,7 +84,7 @@ func responseForward(_ model: CausalLanguageModel, prompts: [[Int]], responses: 
     let logits = model.logits(fromHidden: picked.reshaped([1, rows.count, c])).reshaped([rows.count, model.vocabularySize])
     let tempered = temperature == 1 ? logits : logits * (1 / temperature)
     let logProbs = selectiveLogSoftmax(tempered, ids: targets)
-    let values = valueHead.map { $0(picked).reshaped([rows.count]) }
+    let values = valueHead.map { $0(valueThroughTrunk ? picked : picked.detached()).reshaped([rows.count]) }
     var meanEntropy = 0.0
     if withEntropy {
         let e = withNoGrad { entropy(tempered) }.scalars

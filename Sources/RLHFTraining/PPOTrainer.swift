@@ -12,7 +12,10 @@
 //   7. the KL controller moves β (adaptive) or keeps it (fixed).
 //
 // The policy may carry LoRA adapters; the reference is then the same model with adapters off. The value
-// head is a Linear on the policy's final hidden states (one forward gives log-probs and values).
+// head is a Linear on the policy's final hidden states (one forward gives log-probs and values). By
+// default the value loss trains the head alone (it reads the hidden states detached), so the critic's
+// early, noisy errors do not push the policy's weights; `value_trunk_gradient` shares the trunk as old
+// TRL's AutoModelForCausalLMWithValueHead did.
 
 import Foundation
 import RLHFModels
@@ -220,7 +223,8 @@ public final class PPOTrainer {
                 for s in stride(from: 0, to: minibatch.count, by: micro) {
                     let items = minibatch[s..<min(minibatch.count, s + micro)].map { episodes[$0] }
                     let f = responseForward(policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
-                                            temperature: temperature, valueHead: valueHead, withEntropy: true)
+                                            temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,
+                                            withEntropy: true)
                     let pg = ppoPolicyLoss(logProbs: f.logProbs, oldLogProbs: items.flatMap(\.logProbs), advantages: items.flatMap(\.advantages),
                                            clipRange: Float(config.cliprange))
                     let vf = ppoValueLoss(values: f.values!, oldValues: items.flatMap(\.values), returns: items.flatMap(\.returns),
