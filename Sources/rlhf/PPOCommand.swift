@@ -68,7 +68,8 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
     }
     var lines = [
         "held-out prompts (\(n), never trained on), sampled at the rollout temperature with one seed:",
-        "  mean score        \(f(before.meanScore)) → \(f(after.meanScore))",
+        "  mean score        \(f(before.meanScore)) → \(f(after.meanScore)) (change \(signed(after.meanScore - before.meanScore)) ± "
+            + "\(f(pairedStandardError(before.episodes.map(\.score), after.episodes.map(\.score)))) standard error, paired by prompt)",
         "  KL to reference   \(f(before.meanKL)) → \(f(after.meanKL)) nats per response",
         "  response length   \(String(format: "%.1f", before.meanLength)) → \(String(format: "%.1f", after.meanLength)) tokens; "
             + "ended with EOS \(Int((100 * before.stoppedFraction).rounded()))% → \(Int((100 * after.stoppedFraction).rounded()))%",
@@ -83,3 +84,14 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
     }
     return lines
 }
+
+/// The standard error of the mean of the paired differences `after[i] − before[i]`.
+func pairedStandardError(_ before: [Double], _ after: [Double]) -> Double {
+    let d = zip(after, before).map { $0 - $1 }
+    guard d.count > 1 else { return .nan }
+    let mean = d.reduce(0, +) / Double(d.count)
+    let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(d.count - 1)
+    return (variance / Double(d.count)).squareRoot()
+}
+
+private func signed(_ x: Double) -> String { (x >= 0 ? "+" : "") + String(format: "%.3f", x) }
