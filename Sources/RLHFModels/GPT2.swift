@@ -37,16 +37,30 @@ public struct GPT2Config: Codable, Sendable, Equatable {
     }
 }
 
-/// transformers' Conv1D: a linear map with its weight stored [in, out].
-public final class Conv1D: Module, @unchecked Sendable {
+/// transformers' Conv1D: a linear map with its weight stored [in, out], `y = x W + b` (+ its LoRA update).
+public final class Conv1D: Module, LoRAAdaptable, @unchecked Sendable {
+    /// [in, out]
     public let weight: Parameter
+    /// [out]
     public let bias: Parameter
+    /// A LoRA update added to the output when present and enabled (PEFT's `fan_in_fan_out`: A [r, in],
+    /// B [out, r] as for a Linear); outside the reflected parameters.
+    public var adapter: LoRAAdapter?
+    /// true: the weight is [in, out].
+    public var weightIsTransposed: Bool { true }
+
     init(_ inDim: Int, _ outDim: Int, rng: inout RandomGenerator) {
         weight = Parameter(Tensor.normal([inDim, outDim], std: 0.02, using: &rng))
         bias = Parameter(Tensor.zeros([outDim]))
         super.init()
     }
-    func callAsFunction(_ x: Tensor) -> Tensor { matmul(x, weight.value) + bias.value }
+
+    /// x [..., in] → [..., out].
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = matmul(x, weight.value) + bias.value
+        guard let adapter, adapter.enabled else { return y }
+        return y + adapter.delta(x, training: training)
+    }
 }
 
 public final class GPT2Attention: Module, @unchecked Sendable {

@@ -1,7 +1,10 @@
 // LoRA adapters in PEFT's layout, so that `peft.PeftModel.from_pretrained(base, folder)` loads ours and we
 // load theirs: adapter_config.json (peft_type LORA, r, lora_alpha, lora_dropout, target_modules, …) and
-// adapter_model.safetensors with keys `base_model.model.<linear key>.lora_A.weight` [r, in] and
-// `….lora_B.weight` [out, r] (the adapter name "default" is not part of saved keys).
+// adapter_model.safetensors with keys `base_model.model.<layer key>.lora_A.weight` [r, in] and
+// `….lora_B.weight` [out, r] (the adapter name "default" is not part of saved keys). GPT-2's Conv1D layers
+// (weight [in, out]) are written with `fan_in_fan_out: true`; A and B keep the same shapes. Modules that
+// train in full beside the adapters (a reward model's head: PEFT's `modules_to_save`) are saved under
+// `base_model.model.<parameter key>`, as PEFT saves them.
 
 import Foundation
 import RLHFFormats
@@ -21,27 +24,63 @@ public struct LoRASettings: Codable, Equatable, Sendable {
 
     /// Llama's seven projections (what `--lora-targets all` means for a Llama).
     public static let llamaProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    /// GPT-2's Conv1D layers: attention's c_attn and c_proj, the MLP's c_fc and c_proj (matched by last name).
+    public static let gpt2Projections = ["c_attn", "c_proj", "c_fc"]
+    /// BERT's linear maps: query, key, value and every `dense` (attention output, MLP, pooler).
+    public static let bertProjections = ["query", "key", "value", "dense"]
+
+    /// The modules `all` names in an architecture: every linear map of its blocks.
+    public static func allTargets(for architecture: Architecture) -> [String] {
+        switch architecture {
+        case .llama: return llamaProjections
+        case .gpt2: return gpt2Projections
+        case .bert: return bertProjections
+        }
+    }
+
+    /// The module names of a `lora_targets` value: a comma-separated list, or `all` (`allTargets(for:)`).
+    public static func targets(_ spec: String, for architecture: Architecture) -> [String] {
+        spec.trimmingCharacters(in: .whitespaces) == "all" ? allTargets(for: architecture) : targetList(spec)
+    }
+
+    /// The names of a comma-separated list (empty entries dropped).
+    public static func targetList(_ spec: String) -> [String] {
+        spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 }
 
 /// PEFT's prefix of saved keys for a model wrapped by `get_peft_model`.
 let peftKeyPrefix = "base_model.model."
+
+/// The parameters of `model` inside the modules named in `modules` (a module key such as `classifier` or
+/// `bert.pooler`, or its last components, as PEFT matches `modules_to_save`).
+func moduleParameters(of model: Module, inModules modules: [String]) -> [(key: String, parameter: Parameter)] {
+    model.namedParameters().filter { k, _ in
+        let module = k.split(separator: ".").dropLast().joined(separator: ".")
+        return modules.contains { module == $0 || module.hasSuffix("." + $0) }
+    }
+}
 
 /// Writes `adapter_config.json` and `adapter_model.safetensors` for the adapters of `model`.
 ///
 /// - Parameters:
 ///   - taskType: PEFT's task type ("CAUSAL_LM", "SEQ_CLS").
 ///   - baseModel: recorded as `base_model_name_or_path`.
+///   - modulesToSave: modules saved whole beside the adapters (PEFT's `modules_to_save`, e.g. a reward
+///     model's `score` head).
 public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: String = "CAUSAL_LM",
-                             baseModel: String, to directory: String) throws {
-    let tensors = model.loraParameters().map { (name: peftKeyPrefix + $0.key, tensor: $0.parameter.value.detached()) }
-    guard !tensors.isEmpty else {
+                             baseModel: String, modulesToSave: [String] = [], to directory: String) throws {
+    let adapters = model.loraParameters()
+    guard !adapters.isEmpty else {
         throw ModelError.unsupportedConfig(source: directory, reason: "the model has no LoRA adapters to save")
     }
+    let tensors = (adapters + moduleParameters(of: model, inModules: modulesToSave))
+        .map { (name: peftKeyPrefix + $0.key, tensor: $0.parameter.value.detached()) }
     let config: [String: Any] = [
         "peft_type": "LORA", "task_type": taskType, "r": settings.r, "lora_alpha": settings.loraAlpha,
         "lora_dropout": settings.loraDropout, "target_modules": settings.targetModules, "bias": "none",
-        "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "use_rslora": false,
-        "use_dora": false, "modules_to_save": NSNull(), "base_model_name_or_path": baseModel,
+        "fan_in_fan_out": model.adaptersAreFanInFanOut, "inference_mode": true, "init_lora_weights": true, "use_rslora": false,
+        "use_dora": false, "modules_to_save": modulesToSave.isEmpty ? NSNull() as Any : modulesToSave, "base_model_name_or_path": baseModel,
         "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](), "layers_to_transform": NSNull(),
         "layers_pattern": NSNull(), "revision": NSNull(),
     ]
@@ -50,7 +89,9 @@ public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: 
 }
 
 /// Reads a PEFT LoRA folder, adds adapters of its rank and targets to `model` (freezing the rest) and
-/// loads their weights.
+/// loads their weights, and those of its `modules_to_save` that the model has. `fan_in_fan_out` needs no
+/// reading: each layer knows how its weight is stored, and A and B have the same shapes either way (PEFT
+/// also corrects the flag per layer).
 ///
 /// - Throws: `ModelError.notAModel` for a missing or non-LoRA config; `.weightsMismatch` naming adapter
 ///   tensors that are missing, unexpected or misshapen.
@@ -82,7 +123,11 @@ public func loadLoRAAdapters(into model: Module, from directory: String) throws 
         throw ModelError.unsupportedConfig(source: configPath, reason: "no module of the model is named \(targets.joined(separator: ", "))")
     }
     let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
-    let wanted = model.loraParameters()
+    let saved: [String]
+    if let list = json["modules_to_save"] as? [String] { saved = list }
+    else if let one = json["modules_to_save"] as? String { saved = [one] }
+    else { saved = [] }
+    let wanted = model.loraParameters() + moduleParameters(of: model, inModules: saved)
     let names = Set(file.tensorNames)
     var missing: [String] = [], wrong: [String] = []
     for (key, p) in wanted {

@@ -15,6 +15,13 @@ extension RewardModel {
         }
     }
 
+    /// What a LoRA run saves whole beside the adapters (PEFT's `modules_to_save`): the head, and a pooler
+    /// the backbone did not have (drawn at random, so not part of the base model).
+    public var loraModulesToSave: [String] {
+        if case .bert(let bert) = backbone, pooler != nil, bert.pooler == nil { return [headKey, "bert.pooler"] }
+        return [headKey]
+    }
+
     /// The pad id written to an exported decoder's config.json. transformers scores the last token that is
     /// not the pad token, so it must differ from EOS (which ends every scored text): the tokenizer's pad
     /// token when that is not EOS, else its unknown token, else id 0.

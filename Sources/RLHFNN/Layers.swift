@@ -5,7 +5,7 @@ import Foundation
 import RLHFTensor
 
 /// `y = x Wᵀ + b` (as `nn.Linear`). Shapes: weight [out, in], bias [out]; x [..., in] → [..., out].
-public final class Linear: Module, @unchecked Sendable {
+public final class Linear: Module, LoRAAdaptable, @unchecked Sendable {
     /// [out, in]
     public let weight: Parameter
     /// [out]
@@ -13,6 +13,8 @@ public final class Linear: Module, @unchecked Sendable {
     /// A LoRA update added to the output when present and enabled (see `Module.addLoRA`); not part of
     /// the reflected parameters, so checkpoint keys stay those of the base layer.
     public var adapter: LoRAAdapter?
+    /// false: the weight is [out, in].
+    public var weightIsTransposed: Bool { false }
 
     /// PyTorch's default init: weight and bias uniform in ±1/√in.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RandomGenerator) {

@@ -1,16 +1,41 @@
-// LoRA (Hu et al. 2021, as PEFT implements it): a frozen Linear plus a low-rank update,
+// LoRA (Hu et al. 2021, as PEFT implements it): a frozen linear map plus a low-rank update,
 //
-//   y = x Wᵀ + b + s · (dropout(x) Aᵀ) Bᵀ,   A [r, in] ~ U(±1/√in) (kaiming-uniform, a = √5),  B [out, r] = 0,
+//   y = base(x) + s · (dropout(x) Aᵀ) Bᵀ,   A [r, in] ~ U(±1/√in) (kaiming-uniform, a = √5),  B [out, r] = 0,
 //   s = alpha / r.
 //
-// Adapters hang off `Linear.adapter`, outside the reflected parameter tree: `namedParameters()` keeps the
-// checkpoint's own keys (so loading and exporting the base are unchanged) and `loraAdapters()` lists the
-// adapters by the key of the Linear they adapt. Turning adapters off gives the base model back, which is
-// how RLHF gets its frozen reference without a second copy of the weights.
+// Any `LoRAAdaptable` layer carries one: `Linear` (weight [out, in]) and transformers' `Conv1D` (GPT-2,
+// weight [in, out]: PEFT's fan_in_fan_out, where A and B keep their shapes and merging adds (B A)ᵀ).
+// Adapters hang off the layer's `adapter`, outside the reflected parameter tree: `namedParameters()` keeps
+// the checkpoint's own keys (so loading and exporting the base are unchanged) and `loraAdapters()` lists
+// the adapters by the key of the layer they adapt. Turning adapters off gives the base model back, which
+// is how RLHF gets its frozen reference without a second copy of the weights.
 
 import RLHFTensor
 
-/// The low-rank update of one Linear.
+/// A linear layer that can carry a LoRA update (`Linear`, transformers' `Conv1D`).
+public protocol LoRAAdaptable: Module {
+    /// The base weight: [out, in], or [in, out] when `weightIsTransposed`.
+    var weight: Parameter { get }
+    /// The update added to the layer's output when present and enabled.
+    var adapter: LoRAAdapter? { get set }
+    /// Whether `weight` is stored [in, out] (transformers' Conv1D; PEFT's `fan_in_fan_out`).
+    var weightIsTransposed: Bool { get }
+}
+
+extension LoRAAdaptable {
+    /// The width of the layer's input.
+    public var inFeatures: Int { weight.shape[weightIsTransposed ? 0 : 1] }
+    /// The width of the layer's output.
+    public var outFeatures: Int { weight.shape[weightIsTransposed ? 1 : 0] }
+
+    /// The base weight with the adapter folded in (the weight itself without an adapter), no autodiff.
+    public func mergedWeight() -> Tensor {
+        guard let adapter else { return weight.value.detached() }
+        return adapter.merged(into: weight.value, transposed: weightIsTransposed)
+    }
+}
+
+/// The low-rank update of one linear layer.
 public final class LoRAAdapter: @unchecked Sendable {
     /// [r, in]
     public let loraA: Parameter
@@ -46,47 +71,58 @@ public final class LoRAAdapter: @unchecked Sendable {
         return matmul(matmul(xd, loraA.value, transposeB: true), loraB.value, transposeB: true) * scaling
     }
 
-    /// W + s · B A: the base weight [out, in] with the update folded in (no autodiff).
-    public func merged(into weight: Tensor) -> Tensor {
-        withNoGrad { weight.detached() + matmul(loraB.value.detached(), loraA.value.detached()) * scaling }
+    /// W + s · B A for a weight [out, in]; W + s · (B A)ᵀ = W + s · Aᵀ Bᵀ for a transposed one [in, out]
+    /// (no autodiff).
+    public func merged(into weight: Tensor, transposed: Bool = false) -> Tensor {
+        withNoGrad {
+            let (a, b) = (loraA.value.detached(), loraB.value.detached())
+            let update = transposed ? matmul(a, b, transposeA: true, transposeB: true) : matmul(b, a)
+            return weight.detached() + update * scaling
+        }
     }
 }
 
 extension Module {
-    /// Every Linear in the tree with its key (e.g. `model.layers.0.self_attn.q_proj`).
-    public func namedLinears(prefix: String = "") -> [(key: String, linear: Linear)] {
-        var out: [(key: String, linear: Linear)] = []
+    /// Every LoRA-adaptable layer in the tree with its key (e.g. `model.layers.0.self_attn.q_proj`,
+    /// `transformer.h.0.attn.c_attn`).
+    public func namedLoRALayers(prefix: String = "") -> [(key: String, layer: any LoRAAdaptable)] {
+        var out: [(key: String, layer: any LoRAAdaptable)] = []
         for (name, child) in namedChildren() {
             let key = prefix.isEmpty ? name : prefix + "." + name
-            if let l = child as? Linear { out.append((key, l)) }
-            out += child.namedLinears(prefix: key)
+            if let l = child as? any LoRAAdaptable { out.append((key, l)) }
+            out += child.namedLoRALayers(prefix: key)
         }
         return out
     }
 
-    /// Adds a fresh adapter to every Linear whose last key component is in `targets` (`q_proj`, `v_proj`, …)
-    /// and freezes everything else; returns the adapted keys.
+    /// Adds a fresh adapter to every adaptable layer whose last key component is in `targets` (`q_proj`,
+    /// `c_attn`, …; PEFT's matching) and freezes everything else.
     ///
-    /// - Returns: the keys of the adapted Linears, in tree order (empty when no name matched).
+    /// - Returns: the keys of the adapted layers, in tree order (empty when no name matched).
     @discardableResult
     public func addLoRA(targets: [String], rank: Int, alpha: Double, dropout: Float = 0, seed: UInt64) -> [String] {
         var rng = RandomGenerator(seed: seed)
         freeze()
         var adapted: [String] = []
-        for (key, linear) in namedLinears() where targets.contains(String(key.split(separator: ".").last ?? "")) {
-            let (out, inF) = (linear.weight.shape[0], linear.weight.shape[1])
-            linear.adapter = LoRAAdapter(inFeatures: inF, outFeatures: out, rank: rank, alpha: alpha, dropout: dropout, rng: &rng)
+        for (key, layer) in namedLoRALayers() where targets.contains(String(key.split(separator: ".").last ?? "")) {
+            layer.adapter = LoRAAdapter(inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, rank: rank, alpha: alpha,
+                                        dropout: dropout, rng: &rng)
             adapted.append(key)
         }
         return adapted
     }
 
-    /// The adapters in the tree, by the key of the Linear each adapts.
+    /// The adapters in the tree, by the key of the layer each adapts.
     public func loraAdapters() -> [(key: String, adapter: LoRAAdapter)] {
-        namedLinears().compactMap { k, l in l.adapter.map { (k, $0) } }
+        namedLoRALayers().compactMap { k, l in l.adapter.map { (k, $0) } }
     }
 
-    /// The adapters' parameters under PEFT-style keys (`<linear>.lora_A.weight`, `<linear>.lora_B.weight`).
+    /// Whether any adapted layer stores its weight [in, out] (PEFT's `fan_in_fan_out`).
+    public var adaptersAreFanInFanOut: Bool {
+        namedLoRALayers().contains { $0.layer.adapter != nil && $0.layer.weightIsTransposed }
+    }
+
+    /// The adapters' parameters under PEFT-style keys (`<layer>.lora_A.weight`, `<layer>.lora_B.weight`).
     public func loraParameters() -> [(key: String, parameter: Parameter)] {
         loraAdapters().flatMap { k, a in [(k + ".lora_A.weight", a.loraA), (k + ".lora_B.weight", a.loraB)] }
     }
@@ -105,27 +141,30 @@ extension Module {
         return try body()
     }
 
-    /// Every parameter under its key with enabled adapters merged into their Linear's weight (for export).
-    public func mergedNamedTensors() -> [(key: String, tensor: Tensor)] {
-        var merged: [ObjectIdentifier: Tensor] = [:]
-        for (_, l) in namedLinears() {
-            if let a = l.adapter, a.enabled { merged[ObjectIdentifier(l.weight)] = a.merged(into: l.weight.value) }
-        }
-        return namedParameters().map { k, p in (k, merged[ObjectIdentifier(p)] ?? p.value.detached()) }
-    }
-
-    /// Runs `body` with every enabled adapter folded into its Linear's weight and switched off (so the
-    /// module's own parameters are the merged model, e.g. for an export), then puts the base weights back
-    /// exactly and switches the adapters on again.
-    public func withAdaptersMerged<T>(_ body: () throws -> T) rethrows -> T {
-        let adapted = namedLinears().compactMap { _, l -> (Linear, LoRAAdapter)? in
+    /// The adaptable layers whose adapter is on.
+    private func enabledAdaptedLayers() -> [(layer: any LoRAAdaptable, adapter: LoRAAdapter)] {
+        namedLoRALayers().compactMap { _, l in
             guard let a = l.adapter, a.enabled else { return nil }
             return (l, a)
         }
+    }
+
+    /// Every parameter under its key with enabled adapters merged into their layer's weight (for export).
+    public func mergedNamedTensors() -> [(key: String, tensor: Tensor)] {
+        var merged: [ObjectIdentifier: Tensor] = [:]
+        for (l, _) in enabledAdaptedLayers() { merged[ObjectIdentifier(l.weight)] = l.mergedWeight() }
+        return namedParameters().map { k, p in (k, merged[ObjectIdentifier(p)] ?? p.value.detached()) }
+    }
+
+    /// Runs `body` with every enabled adapter folded into its layer's weight and switched off (so the
+    /// module's own parameters are the merged model, e.g. for an export), then puts the base weights back
+    /// exactly and switches the adapters on again.
+    public func withAdaptersMerged<T>(_ body: () throws -> T) rethrows -> T {
+        let adapted = enabledAdaptedLayers()
         var originals: [(Parameter, Tensor)] = []
         for (l, a) in adapted {
             originals.append((l.weight, Tensor(l.weight.value.scalars, shape: l.weight.shape)))
-            l.weight.assign(a.merged(into: l.weight.value))
+            l.weight.assign(l.mergedWeight())
             a.enabled = false
         }
         defer {

@@ -1,6 +1,7 @@
 // The reward-model trainer's settings, named as TRL's RewardConfig / transformers' TrainingArguments.
 
 import Foundation
+import RLHFModels
 import RLHFOptim
 
 /// Settings of `RewardTrainer` (YAML keys and flags as in TRL; defaults as TRL's where they suit a CPU).
@@ -53,7 +54,8 @@ public struct RewardConfig: TrainingRunConfig, Equatable {
     public var loraR = 0
     public var loraAlpha = 16.0
     public var loraDropout = 0.0
-    /// Comma-separated module names to adapt (BERT: query, key, value, dense; Llama: q_proj, …).
+    /// Comma-separated module names to adapt (BERT: query, key, value, dense; Llama: q_proj, …; GPT-2:
+    /// c_attn, c_proj, c_fc), or "all" for every projection of the architecture.
     public var loraTargets = "query,value"
 
     public init() {}
@@ -72,7 +74,7 @@ public struct RewardConfig: TrainingRunConfig, Equatable {
         .int("lora_r", \.loraR, "LoRA rank on the backbone (0: full fine-tuning; the head always trains)"),
         .double("lora_alpha", \.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)"),
         .double("lora_dropout", \.loraDropout, "dropout on the adapters' input"),
-        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (query,value or q_proj,v_proj)"),
+        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (query,value or q_proj,v_proj) or all"),
     ] + runFields
 
     public func validate() -> (key: String, reason: String)? {
@@ -81,7 +83,7 @@ public struct RewardConfig: TrainingRunConfig, Equatable {
         if !disableDropout { return ("disable_dropout", "the supported backbones have no dropout layers to enable; leave it true") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
         if !(0..<1).contains(loraDropout) { return ("lora_dropout", "must be in [0, 1)") }
-        if loraR > 0 && resumeFrom != nil { return ("resume_from", "resuming a LoRA reward-model run is not supported yet (full fine-tuning runs resume)") }
+        if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil
     }
 

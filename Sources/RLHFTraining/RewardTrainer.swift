@@ -5,6 +5,10 @@
 // Determinism (what bit-exact resume rests on): the data order of epoch e is a shuffle drawn from
 // (seed, e) alone; a checkpoint holds the weights, AdamW's moments and step counts, the data cursor and the
 // RNG state; so a resumed run computes exactly what the uninterrupted one did.
+//
+// With LoRA, a checkpoint also holds `adapter/`: the adapters in PEFT's layout (task_type SEQ_CLS) with the
+// head (and a pooler the backbone lacked) as `modules_to_save`. Resume rebuilds the model from the base
+// (`model`), loads the adapters and the head from there, and restores each adapter's dropout generator.
 
 import Foundation
 import RLHFModels
@@ -29,6 +33,8 @@ public final class RewardTrainer {
     let evalPairs: [EncodedPair]
     let optimizer: Adam
     let parameterKeys: [String]
+    /// The adapters' settings (nil: full fine-tuning).
+    let loraSettings: LoRASettings?
     let schedule: LRSchedule
     /// Micro-batches per epoch.
     let batchesPerEpoch: Int
@@ -41,7 +47,8 @@ public final class RewardTrainer {
         self.config = config
         self.report = report
         var rng = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed))
-        if let resume = config.resumeFrom {
+        // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus the saved adapters
+        if let resume = config.resumeFrom, config.loraR == 0 {
             model = try RewardModel.load(path: resume)
             sourceDirectory = resume
         } else {
@@ -66,14 +73,29 @@ public final class RewardTrainer {
         let total = config.totalSteps(batchesPerEpoch: batchesPerEpoch)
         schedule = config.schedule(totalSteps: total)
         if config.loraR > 0 {
-            let targets = config.loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let adapted = m.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
-                                    dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
-            if adapted.contains(where: { $0.hasPrefix(m.headKey) }) || adapted.isEmpty {
-                throw CheckpointError.mismatch(path: config.model, reason: adapted.isEmpty ? "no module named \(targets.joined(separator: ", ")) to adapt"
-                                               : "LoRA targets must not include the head '\(m.headKey)'")
+            let targets = LoRASettings.targets(config.loraTargets, for: m.backbone)
+            let wanted = LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, loraDropout: config.loraDropout, targetModules: targets)
+            if let resume = config.resumeFrom {
+                // the adapters and the trained head (modules_to_save) from the checkpoint, onto the base
+                let saved = try loadLoRAAdapters(into: m, from: resume + "/adapter")
+                guard saved.r == wanted.r, saved.loraAlpha == wanted.loraAlpha, saved.loraDropout == wanted.loraDropout,
+                      Set(saved.targetModules) == Set(targets) else {
+                    throw CheckpointError.mismatch(path: resume + "/adapter", reason: "its adapters (r \(saved.r), alpha \(saved.loraAlpha), dropout "
+                        + "\(saved.loraDropout), targets \(saved.targetModules.joined(separator: ","))) differ from the config's (r \(wanted.r), alpha "
+                        + "\(wanted.loraAlpha), dropout \(wanted.loraDropout), targets \(targets.joined(separator: ",")))")
+                }
+            } else {
+                let adapted = m.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
+                                        dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
+                if adapted.contains(where: { $0.hasPrefix(m.headKey) }) || adapted.isEmpty {
+                    throw CheckpointError.mismatch(path: config.model, reason: adapted.isEmpty ? "no module named \(targets.joined(separator: ", ")) to adapt"
+                                                   : "LoRA targets must not include the head '\(m.headKey)'")
+                }
             }
             m.unfreeze(prefix: m.headKey + ".")   // the head trains in full (PEFT's modules_to_save)
+            loraSettings = wanted
+        } else {
+            loraSettings = nil
         }
         let named = model.namedParameters().filter { $0.parameter.isTrainable } + model.loraParameters()
         parameterKeys = named.map(\.key)
@@ -86,6 +108,7 @@ public final class RewardTrainer {
             try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
             state = saved
             state.totalSteps = total
+            for (k, a) in m.loraAdapters() { if let r = saved.adapterRNG?[k] { a.rng = r } }
         } else {
             state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0, rng: rng, seed: config.seed, trainer: "reward")
         }
@@ -166,9 +189,11 @@ public final class RewardTrainer {
         return m
     }
 
-    /// Loss and metrics over the evaluation pairs (no gradient); empty without an eval file.
+    /// Loss and metrics over the evaluation pairs (no gradient, no adapter dropout); empty without an eval file.
     public func evaluate() -> [String: Double] {
         guard !evalPairs.isEmpty else { return [:] }
+        model.eval()
+        defer { model.train() }
         var lossSum = 0.0, chosen: [Float] = [], rejected: [Float] = []
         let b = config.perDeviceEvalBatchSize
         withNoGrad {
@@ -188,14 +213,24 @@ public final class RewardTrainer {
         return m
     }
 
-    /// Writes `<output_dir>/checkpoint-<step>`: the HF folder plus the training state, atomically.
+    /// Writes `<output_dir>/checkpoint-<step>`: the HF folder (adapters merged), the adapters and head in
+    /// PEFT's layout under `adapter/` (LoRA), and the training state, atomically.
     @discardableResult
     public func saveCheckpoint() throws -> String {
         let path = config.outputDir + "/checkpoint-\(state.globalStep)"
+        var saved = state
+        if loraSettings != nil {
+            saved.adapterRNG = Dictionary(uniqueKeysWithValues: model.loraAdapters().map { ($0.key, $0.adapter.rng) })
+        }
         try CheckpointFolder.write(to: path) { dir in
             try model.withAdaptersMerged { try model.saveHF(to: dir, sourceDirectory: sourceDirectory) }
+            if let loraSettings {
+                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
+                try saveLoRAAdapters(model, settings: loraSettings, taskType: "SEQ_CLS", baseModel: config.model,
+                                     modulesToSave: model.loraModulesToSave, to: dir + "/adapter")
+            }
             try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
-            try state.save(to: dir)
+            try saved.save(to: dir)
         }
         return path
     }

@@ -62,7 +62,7 @@ public struct SFTConfig: TrainingRunConfig, Equatable {
         .int("lora_r", \.loraR, "LoRA rank (0: full fine-tuning)"),
         .double("lora_alpha", \.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)"),
         .double("lora_dropout", \.loraDropout, "dropout on the adapters' input"),
-        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (q_proj,v_proj) or all"),
+        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)"),
     ] + runFields
 
     public func validate() -> (key: String, reason: String)? {
@@ -70,14 +70,14 @@ public struct SFTConfig: TrainingRunConfig, Equatable {
         if maxLength < 2 { return ("max_length", "must be at least 2, is \(maxLength)") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
         if !(0..<1).contains(loraDropout) { return ("lora_dropout", "must be in [0, 1)") }
-        if loraR > 0 && loraTargetList.isEmpty { return ("lora_targets", "names no module") }
+        if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil
     }
 
-    /// The target names (`all`: Llama's seven projections).
-    public var loraTargetList: [String] {
-        if loraTargets == "all" { return LoRASettings.llamaProjections }
-        return loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// The target names for a model (`all`: every projection of its architecture, e.g. Llama's seven,
+    /// GPT-2's c_attn, c_proj, c_fc).
+    public func loraTargetList(for architecture: Architecture) -> [String] {
+        LoRASettings.targets(loraTargets, for: architecture)
     }
 
 }

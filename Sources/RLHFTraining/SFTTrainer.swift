@@ -48,10 +48,11 @@ public final class SFTTrainer {
             if let resume = config.resumeFrom {
                 try loadLoRAAdapters(into: lm, from: resume + "/adapter")
             } else {
-                let adapted = lm.addLoRA(targets: config.loraTargetList, rank: config.loraR, alpha: config.loraAlpha,
+                let targets = config.loraTargetList(for: pretrained.architecture)
+                let adapted = lm.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
                                          dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
                 if adapted.isEmpty {
-                    throw CheckpointError.mismatch(path: config.model, reason: "no module named \(config.loraTargetList.joined(separator: ", ")) to adapt")
+                    throw CheckpointError.mismatch(path: config.model, reason: "no module named \(targets.joined(separator: ", ")) to adapt")
                 }
             }
         }
@@ -181,7 +182,7 @@ public final class SFTTrainer {
             if config.loraR > 0 {
                 try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
                 try saveLoRAAdapters(model, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, loraDropout: config.loraDropout,
-                                                                   targetModules: config.loraTargetList),
+                                                                   targetModules: config.loraTargetList(for: pretrained.architecture)),
                                      baseModel: config.model, to: dir + "/adapter")
             }
             try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)

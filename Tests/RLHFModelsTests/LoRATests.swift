@@ -8,6 +8,12 @@ import RLHFNN
 import RLHFTensor
 @testable import RLHFModels
 
+/// Gives every adapter a non-zero B so that it changes the output.
+func perturbAdapters(_ m: Module, seed: UInt64) {
+    var rng = RandomGenerator(seed: seed)
+    for (_, a) in m.loraAdapters() { a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.05, using: &rng)) }
+}
+
 final class LoRATests: XCTestCase {
     private func tinyLlama() throws -> LlamaForCausalLM {
         let path = repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-llama"
@@ -17,11 +23,6 @@ final class LoRATests: XCTestCase {
     private let ids = [5, 17, 33, 2, 9, 4, 60, 61]
     private func logits(_ m: LlamaForCausalLM) -> [Float] { withNoGrad { m(ids: ids, batch: 2) }.scalars }
 
-    /// Gives every adapter a non-zero B so that it changes the output.
-    private func perturb(_ m: Module, seed: UInt64) {
-        var rng = RandomGenerator(seed: seed)
-        for (_, a) in m.loraAdapters() { a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.05, using: &rng)) }
-    }
 
     func testNewAdaptersChangeNothingAndTrainAlone() throws {
         let m = try tinyLlama()
@@ -32,7 +33,7 @@ final class LoRATests: XCTestCase {
         XCTAssertEqual(logits(m), base, "B = 0: the adapted model is the base model")
         XCTAssertEqual(m.namedParameters().count, try tinyLlama().namedParameters().count, "adapters are outside the checkpoint keys")
         XCTAssertTrue(m.trainableParameters().isEmpty, "the base is frozen")
-        perturb(m, seed: 2)
+        perturbAdapters(m, seed: 2)
         let y = m(ids: ids, batch: 2)
         (y * y).mean().backward()
         for (k, p) in m.namedParameters() { XCTAssertNil(p.grad, "base parameter \(k) got a gradient") }
@@ -43,7 +44,7 @@ final class LoRATests: XCTestCase {
         let m = try tinyLlama()
         let base = logits(m)
         m.addLoRA(targets: ["q_proj", "v_proj", "down_proj"], rank: 2, alpha: 16, seed: 3)
-        perturb(m, seed: 4)
+        perturbAdapters(m, seed: 4)
         let adapted = logits(m)
         XCTAssertGreaterThan(zip(adapted, base).map { abs($0 - $1) }.max()!, 1e-3, "the adapters change the output")
         let merged = try tinyLlama()
@@ -57,7 +58,7 @@ final class LoRATests: XCTestCase {
         let m = try tinyLlama()
         let settings = LoRASettings(r: 4, loraAlpha: 8, loraDropout: 0.05, targetModules: ["q_proj", "k_proj", "up_proj"])
         m.addLoRA(targets: settings.targetModules, rank: 4, alpha: 8, dropout: 0.05, seed: 5)
-        perturb(m, seed: 6)
+        perturbAdapters(m, seed: 6)
         let dir = NSTemporaryDirectory() + "rlhf-peft-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try saveLoRAAdapters(m, settings: settings, baseModel: "tiny-llama", to: dir)
@@ -71,6 +72,7 @@ final class LoRATests: XCTestCase {
         XCTAssertEqual(config["peft_type"] as? String, "LORA")
         XCTAssertEqual(config["r"] as? Int, 4)
         XCTAssertEqual(config["target_modules"] as? [String], ["q_proj", "k_proj", "up_proj"])
+        XCTAssertEqual(config["fan_in_fan_out"] as? Bool, false, "Linear weights are [out, in]")
 
         let fresh = try tinyLlama()
         XCTAssertEqual(try loadLoRAAdapters(into: fresh, from: dir), settings)

@@ -274,6 +274,60 @@ final class EncoderRewardModelTests: XCTestCase {
         let path = try trainer.saveCheckpoint()
         XCTAssertEqual(trainer.model.namedParameters().map { $0.parameter.value.scalars }.dropLast(2), before.map { $0.1 }.dropLast(2), "export restores the base")
         for (a, b) in zip(try RewardModel.load(path: path).score(texts), live) { XCTAssertEqual(a, b, accuracy: 1e-5, "merged export scores as base + adapters") }
-        XCTAssertThrowsError(try RewardConfig.load(path: nil, overrides: ["--model", "m", "--train-file", "t", "--lora-r", "4", "--resume-from", path]))
+        // the adapters and the head in PEFT's layout, as PEFT saves a SEQ_CLS model (head in modules_to_save)
+        let adapterConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/adapter/adapter_config.json"))) as! [String: Any]
+        XCTAssertEqual(adapterConfig["task_type"] as? String, "SEQ_CLS")
+        XCTAssertEqual(adapterConfig["modules_to_save"] as? [String], ["classifier"], "the tiny BERT has its own pooler")
+        XCTAssertEqual(adapterConfig["fan_in_fan_out"] as? Bool, false)
+        let st = try SafetensorsFile(path: path + "/adapter/adapter_model.safetensors")
+        XCTAssertEqual(st.info("base_model.model.classifier.weight")?.shape, [1, 32])
+        XCTAssertEqual(st.info("base_model.model.classifier.bias")?.shape, [1])
+        XCTAssertEqual(st.info("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight")?.shape, [4, 32])
+        XCTAssertEqual(st.tensorNames.count, 2 + 2 * 2 * 2)
+    }
+
+    func testLoRAResumedRunReproducesTheUninterruptedOneBitForBit() throws {
+        let backbone = try makeTinyBertFolder()
+        let work = try temporaryFolder("rm-lora-resume")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+        func loraConfig(_ out: String) -> RewardConfig {
+            var c = RewardConfig()
+            c.model = backbone; c.trainFile = data; c.evalFile = data; c.outputDir = work + out
+            c.perDeviceTrainBatchSize = 3; c.gradientAccumulationSteps = 2
+            c.warmupSteps = 2; c.maxSteps = 6; c.saveSteps = 0; c.progress = false; c.seed = 5
+            c.loraR = 4; c.loraAlpha = 8; c.loraDropout = 0.1; c.loraTargets = "query,value,dense"; c.learningRate = 1e-2
+            return c
+        }
+        // uninterrupted: 6 steps; interrupted after 3 (mid-epoch), evaluated, checkpointed, resumed in a new trainer
+        let straight = try RewardTrainer(config: loraConfig("/a"))
+        let metricsA = (0..<6).map { _ in straight.step() }
+        let first = try RewardTrainer(config: loraConfig("/b"))
+        var metricsB = (0..<3).map { _ in first.step() }
+        XCTAssertNotNil(first.evaluate()["loss"], "evaluation draws no adapter dropout, so it leaves the run unchanged")
+        let ckpt = try first.saveCheckpoint()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ckpt + "/adapter/adapter_model.safetensors"))
+        var resumedConfig = loraConfig("/b")
+        resumedConfig.resumeFrom = ckpt
+        XCTAssertNil(resumedConfig.validate(), "a LoRA run resumes")
+        let resumed = try RewardTrainer(config: resumedConfig)
+        XCTAssertEqual(resumed.state.globalStep, 3)
+        XCTAssertEqual(resumed.state.batchInEpoch, first.state.batchInEpoch)
+        XCTAssertEqual(resumed.parameterKeys, straight.parameterKeys, "the optimizer's parameters in the same order")
+        while resumed.state.globalStep < 6 { metricsB.append(resumed.step()) }
+
+        for (i, (a, b)) in zip(metricsA, metricsB).enumerated() {
+            XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
+            for (k, v) in a { XCTAssertEqual(v.bitPattern, b[k]?.bitPattern, "step \(i + 1) \(k): \(v) vs \(b[k] ?? .nan)") }
+        }
+        for ((k, p), (_, q)) in zip(straight.model.loraParameters() + straight.model.namedParameters(),
+                                    resumed.model.loraParameters() + resumed.model.namedParameters()) {
+            XCTAssertEqual(p.value.scalars, q.value.scalars, "parameter \(k)")
+        }
+        XCTAssertLessThan(metricsA[5]["loss"]!, metricsA[0]["loss"]!, "training should lower the loss")
+
+        // a checkpoint whose adapters differ from the config is refused, naming the adapter folder
+        var other = resumedConfig
+        other.loraR = 8
+        XCTAssertThrowsError(try RewardTrainer(config: other)) { XCTAssertTrue("\($0)".contains("adapter"), "\($0)") }
     }
 }
