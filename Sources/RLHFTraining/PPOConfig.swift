@@ -120,7 +120,7 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         .int("eval_samples", \.evalSamples, "held-out prompts evaluated before and after (0: all)"),
         .int("lora_r", \.loraR, "LoRA rank of the policy (0: full fine-tuning with a frozen copy as reference)"),
         .double("lora_alpha", \.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)"),
-        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (q_proj,v_proj) or all"),
+        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)"),
     ] + runFields
 
     public func validate() -> (key: String, reason: String)? {
@@ -146,7 +146,7 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         if rewardMaxLength < 2 { return ("reward_max_length", "must be at least 2") }
         if evalSamples < 0 { return ("eval_samples", "must not be negative") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
-        if loraR > 0 && loraTargetList.isEmpty { return ("lora_targets", "names no module") }
+        if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil
     }
 
@@ -160,10 +160,9 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         return max(1, (episodes + batchSize - 1) / batchSize)
     }
 
-    /// The target names (`all`: Llama's seven projections).
-    public var loraTargetList: [String] {
-        if loraTargets == "all" { return LoRASettings.llamaProjections }
-        return loraTargets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// The target names for `architecture` (`all`: every projection of its blocks).
+    public func loraTargetList(for architecture: Architecture) -> [String] {
+        LoRASettings.targets(loraTargets, for: architecture)
     }
 
     /// The KL controller this config starts with.

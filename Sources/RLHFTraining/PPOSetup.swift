@@ -32,11 +32,12 @@ public struct PPORun {
         guard let tok = pretrained.tokenizer else { throw CheckpointError.mismatch(path: config.model, reason: "the model has no tokenizer") }
         tokenizer = tok
         var reference: CausalLanguageModel? = nil
+        let targets = config.loraTargetList(for: pretrained.architecture)
         if config.loraR > 0 {
-            let adapted = lm.addLoRA(targets: config.loraTargetList, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
+            let adapted = lm.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
                                      seed: UInt64(truncatingIfNeeded: config.seed))
             if adapted.isEmpty {
-                throw CheckpointError.mismatch(path: config.model, reason: "no module named \(config.loraTargetList.joined(separator: ", ")) to adapt")
+                throw CheckpointError.mismatch(path: config.model, reason: "no module named \(targets.joined(separator: ", ")) to adapt")
             }
         } else {
             reference = try loadPretrained(path: config.model).architecture.causalLM
@@ -64,7 +65,7 @@ public struct PPORun {
             try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: source, to: dir) }
             if config.loraR > 0 {
                 try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(lm, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, targetModules: config.loraTargetList),
+                try saveLoRAAdapters(lm, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, targetModules: targets),
                                      baseModel: config.model, to: dir + "/adapter")
             }
         }
