@@ -2,15 +2,16 @@
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
     python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
-        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step] [--rounds R]
+        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step,ppo-step] [--rounds R]
 
-For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step) it runs
+For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step, ppo-step) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
 except for the benches in PEERS, whose peer is another script run once per case:
     rm-train  python3 bench/peer/rm.py --case train --threads N; ... --case trl ...
     rm-score  python3 bench/peer/rm.py --case score --threads N
     sft-step  python3 bench/peer/sft.py --case full --threads N; ... --case lora ...
+    ppo-step  python3 bench/peer/ppo.py --case step --threads N
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
 joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py) is joined
 with our metric X and shown as its own row "X (vs TRL)", with TRL's figure in the pytorch column; our X
@@ -19,15 +20,15 @@ is joined with our X in a row "X (vs PEFT)"; our LoRA metrics have no plain-PyTo
 their only row. The ratio column is ours vs the peer, >1 = we are better: ours/pytorch for throughputs
 (GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the lower-is-better units,
 times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use twice as much). A metric missing on either side
-shows as "—". Installs torch with pip if it cannot be imported; the trl case needs `pip install trl` and
-the lora case `pip install peft` (each is skipped, with a note on stderr, when its module cannot be
-imported).
+shows as "—". Installs torch with pip if it cannot be imported; the trl case needs `pip install trl`, and
+the lora case of sft.py and the step of ppo.py `pip install peft` (each is skipped, with a note on stderr,
+when its module cannot be imported).
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
 several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
 time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
-generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2 (the model benches are slow); --rounds R sets
-every bench to R, and --rounds generate=1,ops=3 sets only those.
+generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2, ppo-step 2 (the model benches are slow); --rounds R
+sets every bench to R, and --rounds generate=1,ops=3 sets only those.
 """
 import argparse
 import importlib.util
@@ -38,15 +39,15 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step"]
+BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step", "ppo-step"]
 DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2,
-                  "rm-train": 2, "rm-score": 2, "sft-step": 2}  # without --rounds; others: 5
+                  "rm-train": 2, "rm-score": 2, "sft-step": 2, "ppo-step": 2}  # without --rounds; others: 5
 # Benches whose peer is not bench/peer/NAME.py (every case): script and cases, each case run on its own
 # (`--case C`). Ours is still `rlhf bench NAME --json`.
 PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"]),
-         "sft-step": ("sft.py", ["full", "lora"])}
+         "sft-step": ("sft.py", ["full", "lora"]), "ppo-step": ("ppo.py", ["step"])}
 # Peer cases that need a module besides torch: skipped, with a note, when it cannot be imported.
-CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft"}
+CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft", ("ppo.py", "step"): "peft"}
 # A peer metric PREFIX + X is compared with our metric X, in a row of its own labelled "X (vs LABEL)".
 PEER_PREFIXES = {"trl.": "TRL", "peft.": "PEFT"}
 # Prefixes whose row is our X's only comparison (no plain-PyTorch case reports X), so that row replaces our X's
