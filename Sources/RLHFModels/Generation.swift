@@ -66,9 +66,13 @@ public struct GenerationOutput: Sendable {
 ///   - padTokenId: fills the left padding (masked out; its value does not matter).
 ///   - decode: turns tokens into text, for `stopStrings`.
 ///   - onToken: called after each step with the new token of every still-running sequence (streaming).
+///   - onHidden: called at each step, before the token is picked, with the final hidden states [B, C] of
+///     the position that predicts it (every row; rows already finished are padding). PPO reads its values
+///     there instead of running the model again.
 public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int = 0,
                      rng: inout RandomGenerator, decode: (([Int]) -> String)? = nil,
-                     onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil) -> GenerationOutput {
+                     onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil,
+                     onHidden: ((_ hidden: Tensor) -> Void)? = nil) -> GenerationOutput {
     precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
     let b = prompts.count, p = prompts.map(\.count).max()!
     var ids: [Int] = [], mask: [Float] = [], positions: [Int] = []
@@ -88,7 +92,9 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
         for _ in 0..<max(config.maxNewTokens, 0) {
             let maskTensor = needsMask ? Tensor(mask, shape: [b, mask.count / b]) : nil
             let h = model.hiddenStates(ids: stepIds, batch: b, attentionMask: maskTensor, positions: stepPositions, cache: cache)
-            let last = model.logits(fromHidden: h.sliced(axis: 1, t - 1, t)).reshaped([b, model.vocabularySize])
+            let lastHidden = h.sliced(axis: 1, t - 1, t)
+            onHidden?(lastHidden.reshaped([b, h.shape[2]]))
+            let last = model.logits(fromHidden: lastHidden).reshaped([b, model.vocabularySize])
             let (tokens, logProbs) = pickTokens(last, config: config, rng: &rng)
             var newIds: [Int] = []
             for i in 0..<b {

@@ -2,7 +2,8 @@
 // One `step()` is one rollout batch:
 //
 //   1. rollout: the policy samples `response_length` tokens per prompt at `temperature`, stopping at EOS;
-//   2. the policy's log-probs and values, and the frozen reference's log-probs (logits / temperature);
+//   2. the policy's log-probs and values (from the decoding pass), and the frozen reference's log-probs
+//      (logits / temperature);
 //   3. the reward function scores each prompt + response, minus `missing_eos_penalty` without EOS;
 //   4. token rewards: −β·KL per token (k1 or k3), plus the score on the last real token; optional
 //      reward whitening;
@@ -109,14 +110,15 @@ public final class PPOTrainer {
         for start in stride(from: 0, to: batch.count, by: config.localRolloutForwardBatchSize) {
             let chunk = Array(batch[start..<min(batch.count, start + config.localRolloutForwardBatchSize)])
             let t0 = Date()
-            let out = generate(policy, prompts: chunk.map(\.ids), config: generation, padTokenId: padTokenId, rng: &rng)
+            // the decoding pass gives the old log-probs (of logits / temperature, as TRL takes them from the
+            // generation logits) and, through the value head on its hidden states, the values
+            var stepValues: [[Float]] = []
+            let out = generate(policy, prompts: chunk.map(\.ids), config: generation, padTokenId: padTokenId, rng: &rng,
+                               onHidden: { h in stepValues.append(self.valueHead(h).scalars) })
             let t1 = Date()
             let queries = chunk.map(\.ids), responses = out.tokens, lengths = responses.map(\.count)
-            let (logProbs, values) = withNoGrad { () -> ([Float], [Float]) in
-                let f = responseForward(policy, prompts: queries, responses: responses, padTokenId: padTokenId,
-                                        temperature: temperature, valueHead: valueHead)
-                return (f.logProbs.scalars, f.values!.scalars)
-            }
+            let logProbs = out.logProbs.flatMap { $0 }
+            let values = responses.indices.flatMap { i in responses[i].indices.map { stepValues[$0][i] } }
             let refLogProbs = withNoGrad { () -> [Float] in
                 if let reference {
                     return responseForward(reference, prompts: queries, responses: responses, padTokenId: padTokenId,

@@ -145,7 +145,9 @@ final class PPOTrainerTests: XCTestCase {
         let t = try loraTrainer(c)
         var rng = RandomGenerator(seed: 1)
         let episodes = t.rollout(prompts(6), rng: &rng).episodes
-        for e in episodes { XCTAssertEqual(e.logProbs, e.refLogProbs, "B = 0: policy == reference") }
+        for e in episodes {   // the policy's come from the decoding pass, the reference's from a full forward
+            for (a, b) in zip(e.logProbs, e.refLogProbs) { XCTAssertEqual(a, b, accuracy: 1e-5, "B = 0: policy == reference") }
+        }
         _ = t.step()
         let moved = t.rollout(prompts(6), rng: &rng).episodes
         XCTAssertTrue(moved.contains { $0.logProbs != $0.refLogProbs }, "after a step the policy differs from the reference")
@@ -156,6 +158,31 @@ final class PPOTrainerTests: XCTestCase {
             responseForward(base, prompts: [e.prompt.ids], responses: [e.response], padTokenId: 0, temperature: 1, valueHead: nil).logProbs.scalars
         }
         for (x, y) in zip(baseLogProbs, e.refLogProbs) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+    }
+
+    /// The old log-probs and values read from the decoding pass (KV cache, left-padded prompts of several
+    /// lengths, responses stopping at different points) equal those of a full forward over prompt + response.
+    func testRolloutLogProbsAndValuesEqualAFullForward() throws {
+        var c = config(tempDir())
+        c.stopToken = "eos"
+        c.responseLength = 10
+        let policy = try tinyDecoder(seed: 2)
+        policy.addLoRA(targets: ["q_proj", "down_proj"], rank: 4, alpha: 8, seed: 3)
+        for (_, a) in policy.loraAdapters() { var r = RandomGenerator(seed: 8); a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.1, using: &r)) }
+        var rng = RandomGenerator(seed: 4)
+        let t = try PPOTrainer(config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+                               reward: TokenShareReward(token: 5), prompts: prompts(8), eosTokenId: 7, padTokenId: 0)
+        var sample = RandomGenerator(seed: 11)
+        let episodes = t.rollout(prompts(8), rng: &sample).episodes
+        XCTAssertTrue(episodes.contains { $0.stopped } && episodes.contains { !$0.stopped }, "some responses stop at EOS, some run out")
+        XCTAssertGreaterThan(Set(episodes.map(\.prompt.ids.count)).count, 1, "prompts of several lengths (left padding)")
+        let f = withNoGrad {
+            responseForward(policy, prompts: episodes.map(\.prompt.ids), responses: episodes.map(\.response), padTokenId: 0,
+                            temperature: 1, valueHead: t.valueHead)
+        }
+        for (a, b) in zip(episodes.flatMap(\.logProbs), f.logProbs.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        for (a, b) in zip(episodes.flatMap(\.values), f.values!.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertEqual(episodes.flatMap(\.values).count, f.values!.count)
     }
 
     func testBadConfigValuesNameTheKey() throws {
