@@ -100,7 +100,8 @@ public final class PPOTrainer {
 
     /// Generates and scores responses to `batch` with `rng`, in chunks of `local_rollout_forward_batch_size`.
     ///
-    /// - Returns: the episodes and the seconds spent generating and scoring (reference, values, reward).
+    /// - Returns: the episodes, the seconds spent generating (which also gives the policy's log-probs and
+    ///   values) and the seconds spent scoring (reference log-probs, reward).
     public func rollout(_ batch: [PPOPrompt], rng: inout RandomGenerator) -> (episodes: [PPOEpisode], generation: Double, scoring: Double) {
         var episodes: [PPOEpisode] = []
         var generationTime = 0.0, scoringTime = 0.0
