@@ -151,6 +151,17 @@ public struct TrainerState: Codable, Equatable, Sendable {
         try AtomicFileWriter.write(to: directory + "/trainer_state.json") { try $0.write(Array(data) + [0x0A]) }
     }
 
+    /// Reads `trainer_state.json` from a checkpoint folder and checks that `trainer` wrote it.
+    ///
+    /// - Parameter name: the trainer as the error names it ("an SFT", "a PPO").
+    public static func load(from directory: String, trainer: String, name: String) throws -> TrainerState {
+        let saved = try load(from: directory)
+        guard saved.trainer == trainer else {
+            throw CheckpointError.mismatch(path: directory, reason: "it is a '\(saved.trainer)' checkpoint, not \(name) one")
+        }
+        return saved
+    }
+
     /// Reads `trainer_state.json` from a checkpoint folder.
     public static func load(from directory: String) throws -> TrainerState {
         let path = directory + "/trainer_state.json"

@@ -42,10 +42,7 @@ extension PPOTrainer {
 
     /// Loads what `saveCheckpoint` wrote into this trainer (same policy layout, value head and optimizer).
     func restore(from dir: String) throws {
-        let saved = try TrainerState.load(from: dir)
-        guard saved.trainer == "ppo" else {
-            throw CheckpointError.mismatch(path: dir, reason: "it is a '\(saved.trainer)' checkpoint, not a PPO one")
-        }
+        let saved = try TrainerState.load(from: dir, trainer: "ppo", name: "a PPO")
         try assign(policyParameters.map { ($0.key, $0.parameter) }, from: dir + "/policy.safetensors")
         try assign([("v_head.summary.weight", valueHead.weight)] + (valueHead.bias.map { [("v_head.summary.bias", $0)] } ?? []),
                    from: dir + "/value_head.safetensors")

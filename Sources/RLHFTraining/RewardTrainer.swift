@@ -101,10 +101,7 @@ public final class RewardTrainer {
         parameterKeys = named.map(\.key)
         optimizer = config.makeOptimizer(named.map(\.parameter))
         if let resume = config.resumeFrom {
-            let saved = try TrainerState.load(from: resume)
-            guard saved.trainer == "reward" else {
-                throw CheckpointError.mismatch(path: resume, reason: "it is a '\(saved.trainer)' checkpoint, not a reward-model one")
-            }
+            let saved = try TrainerState.load(from: resume, trainer: "reward", name: "a reward-model")
             try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
             state = saved
             state.totalSteps = total

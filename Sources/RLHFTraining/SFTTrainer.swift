@@ -73,10 +73,7 @@ public final class SFTTrainer {
         parameterKeys = named.map(\.key)
         optimizer = config.makeOptimizer(named.map(\.parameter))
         if let resume = config.resumeFrom {
-            let saved = try TrainerState.load(from: resume)
-            guard saved.trainer == "sft" else {
-                throw CheckpointError.mismatch(path: resume, reason: "it is a '\(saved.trainer)' checkpoint, not an SFT one")
-            }
+            let saved = try TrainerState.load(from: resume, trainer: "sft", name: "an SFT")
             try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
             state = saved
             state.totalSteps = total

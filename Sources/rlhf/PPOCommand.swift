@@ -19,12 +19,13 @@ struct PPO: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(PPOConfig.self, path: config, shared: shared, extra: overrides)
-        print(try runPPO(cfg).joined(separator: "\n"))
+        print(try runPPO(cfg).lines.joined(separator: "\n"))
     }
 }
 
-/// Runs PPO as configured; returns the report lines (summary, before/after figures, samples, plots).
-func runPPO(_ cfg: PPOConfig) throws -> [String] {
+/// Runs PPO as configured; returns the last checkpoint and the report lines (summary, before/after figures,
+/// samples, plots).
+func runPPO(_ cfg: PPOConfig) throws -> (checkpoint: String, lines: [String]) {
     let run: PPORun
     do { run = try PPORun(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch { throw ValidationError("\(error)") }
     let trainer = run.trainer
@@ -55,7 +56,7 @@ func runPPO(_ cfg: PPOConfig) throws -> [String] {
         PlotPanel("response length (tokens)", ["val/response_length"]),
     ], title: "PPO: \(cfg.outputDir)", to: plots)
     lines.append("plots: \(plots)")
-    return lines
+    return (path, lines)
 }
 
 /// Lines comparing held-out figures before and after, with three responses.

@@ -61,34 +61,28 @@ struct Pipeline: ParsableCommand {
         let sftResult = try runStage("SFT", outputDir: sft.outputDir) { resume in
             sft.resumeFrom = resume
             var before: [String: Double] = [:]
-            let (_, eval, summary) = try runTraining(sft, description: "sft", make: { try SFTTrainer(config: sft, report: $0) }, position: \.state,
+            let (_, eval, checkpoint, summary) = try runTraining(sft, description: "sft", make: { try SFTTrainer(config: sft, report: $0) }, position: \.state,
                                                      train: { try $0.train(logger: $1) }, before: { if resume == nil { before = $0.evaluate() } })
             var line = summary
             if let b = before["loss"], let a = eval["loss"] { line += String(format: "; held-out loss %.4f → %.4f", b, a) }
-            return (checkpoint: summaryCheckpoint(summary), lines: [line])
+            return (checkpoint: checkpoint, lines: [line])
         }
         var reward = try load(RewardConfig.self, "reward", [("output_dir", root + "/reward"), ("seed", seedValue)])
         let rewardResult = try runStage("reward model", outputDir: reward.outputDir) { resume in
             reward.resumeFrom = resume
-            let (_, eval, summary) = try runTraining(reward, description: "reward", make: { try RewardTrainer(config: reward, report: $0) },
+            let (_, eval, checkpoint, summary) = try runTraining(reward, description: "reward", make: { try RewardTrainer(config: reward, report: $0) },
                                                      position: \.state, train: { try $0.train(logger: $1) })
             var line = summary
             if let acc = eval["accuracy"] { line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")" }
-            return (checkpoint: summaryCheckpoint(summary), lines: [line])
+            return (checkpoint: checkpoint, lines: [line])
         }
         var ppo = try load(PPOConfig.self, "ppo", [("output_dir", root + "/ppo"), ("seed", seedValue),
                                                     ("model", sftResult.checkpoint), ("reward_model", rewardResult.checkpoint)])
         _ = try runStage("PPO", outputDir: ppo.outputDir) { resume in
             ppo.resumeFrom = resume
-            let lines = try runPPO(ppo)
-            return (checkpoint: summaryCheckpoint(lines[0]), lines: lines)
+            return try runPPO(ppo)
         }
     }
-}
-
-/// The checkpoint path at the end of a "…; checkpoint PATH" summary line.
-private func summaryCheckpoint(_ line: String) -> String {
-    line.components(separatedBy: "checkpoint ").last.map { String($0.prefix { $0 != ";" }) } ?? ""
 }
 
 /// What a finished stage leaves in its folder (completed.json).

@@ -35,7 +35,7 @@ func loadConfig<C: FieldConfig>(_ type: C.Type, path: String?, shared: SharedTra
 func runTraining<Trainer>(_ cfg: some TrainingRunConfig, description: String,
                           make: (@escaping (String) -> Void) throws -> Trainer, position: (Trainer) -> TrainerState,
                           train: (Trainer, TrainingLogger) throws -> (eval: [String: Double], checkpoint: String),
-                          before: (Trainer) -> Void = { _ in }) throws -> (trainer: Trainer, eval: [String: Double], summary: String) {
+                          before: (Trainer) -> Void = { _ in }) throws -> (trainer: Trainer, eval: [String: Double], checkpoint: String, summary: String) {
     let trainer: Trainer
     do { trainer = try make { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch { throw ValidationError("\(error)") }
     before(trainer)
@@ -46,7 +46,7 @@ func runTraining<Trainer>(_ cfg: some TrainingRunConfig, description: String,
     let (eval, path) = try train(trainer, logger)
     try logger.close()
     let minutes = Date().timeIntervalSince(start) / 60
-    return (trainer, eval, "trained \(position(trainer).globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)")
+    return (trainer, eval, path, "trained \(position(trainer).globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)")
 }
 
 struct TrainRM: ParsableCommand {
@@ -61,7 +61,7 @@ struct TrainRM: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(RewardConfig.self, path: config, shared: shared, extra: overrides)
-        let (_, eval, summary) = try runTraining(cfg, description: "reward", make: { try RewardTrainer(config: cfg, report: $0) },
+        let (_, eval, _, summary) = try runTraining(cfg, description: "reward", make: { try RewardTrainer(config: cfg, report: $0) },
                                                  position: \.state, train: { try $0.train(logger: $1) })
         var line = summary
         if let acc = eval["accuracy"], let loss = eval["loss"] {

@@ -18,7 +18,7 @@ struct SFT: ParsableCommand {
     func run() throws {
         let cfg = try loadConfig(SFTConfig.self, path: config, shared: shared, extra: overrides)
         var before: [String: Double] = [:]
-        let (_, eval, summary) = try runTraining(cfg, description: "sft", make: { try SFTTrainer(config: cfg, report: $0) },
+        let (_, eval, _, summary) = try runTraining(cfg, description: "sft", make: { try SFTTrainer(config: cfg, report: $0) },
                                                  position: \.state, train: { try $0.train(logger: $1) },
                                                  before: { if cfg.resumeFrom == nil { before = $0.evaluate() } })
         var line = summary
