@@ -187,7 +187,8 @@ final class PPOTrainerTests: XCTestCase {
 
     func testBadConfigValuesNameTheKey() throws {
         let cases: [(String, String)] = [("--temperature", "0"), ("--num-ppo-epochs", "0"), ("--kl-estimator", "k2"),
-                                         ("--cliprange", "-1"), ("--total-episodes", "0"), ("--missing-eos-penalty", "-1")]
+                                         ("--cliprange", "-1"), ("--total-episodes", "0"), ("--total-episodes", "many"),
+                                         ("--missing-eos-penalty", "-1")]
         for (flag, value) in cases {
             let key = String(flag.dropFirst(2)).replacingOccurrences(of: "-", with: "_")
             do {
