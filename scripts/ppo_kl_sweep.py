@@ -34,6 +34,20 @@ def stage_checkpoint(pipeline_dir, stage):
         sys.exit(f"error: {path}: {e} (run `rlhf pipeline --config examples/pipeline.yaml` first)")
 
 
+def training_tail(path):
+    """Mean training-batch score and KL over the last quarter of the run's steps (more episodes than the
+    held-out set, so a second, less noisy view of where each run ends)."""
+    rows = []
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if "objective/scores" in r and "objective/kl" in r:
+                rows.append(r)
+    tail = rows[-max(1, len(rows) // 4):]
+    return {"tail_steps": len(tail), "tail_score": sum(r["objective/scores"] for r in tail) / len(tail),
+            "tail_kl": sum(r["objective/kl"] for r in tail) / len(tail)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rlhf", default=".build/release/rlhf")
@@ -72,16 +86,20 @@ def main():
         row = {"kl_coef": beta, "score_before": float(score.group(1)), "score_after": float(score.group(2)),
                "score_gain": float(score.group(2)) - float(score.group(1)), "kl_after": float(kl.group(2)),
                "minutes": (time.time() - start) / 60}
+        row.update(training_tail(os.path.join(out, "metrics.jsonl")))
         results.append(row)
         print(f"  score {row['score_before']:.3f} → {row['score_after']:.3f} (gain {row['score_gain']:+.3f}), "
-              f"KL {row['kl_after']:.3f} nats, {row['minutes']:.1f} min", flush=True)
+              f"KL {row['kl_after']:.3f} nats; last {row['tail_steps']} training steps: score "
+              f"{row['tail_score']:.3f}, KL {row['tail_kl']:.3f}; {row['minutes']:.1f} min", flush=True)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "sweep.json"), "w") as f:
         json.dump(results, f, indent=2)
-    print("\n| kl_coef | held-out score before → after | gain | final KL (nats/response) |")
-    print("|---|---|---|---|")
+    print("\n| kl_coef | held-out score before → after | gain | final KL (nats/response) "
+          "| training score, last quarter | training KL, last quarter |")
+    print("|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['kl_coef']:g} | {r['score_before']:.3f} → {r['score_after']:.3f} | {r['score_gain']:+.3f} | {r['kl_after']:.3f} |")
+        print(f"| {r['kl_coef']:g} | {r['score_before']:.3f} → {r['score_after']:.3f} | {r['score_gain']:+.3f} "
+              f"| {r['kl_after']:.3f} | {r['tail_score']:.3f} | {r['tail_kl']:.3f} |")
     kls, gains = [r["kl_after"] for r in results], [r["score_gain"] for r in results]
     monotone = all(a >= b for a, b in zip(kls, kls[1:])) and all(a >= b for a, b in zip(gains, gains[1:]))
     print(f"\nKL and score gain {'both decrease' if monotone else 'do NOT both decrease'} as kl_coef grows.")

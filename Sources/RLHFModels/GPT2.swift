@@ -59,7 +59,7 @@ public final class Conv1D: Module, LoRAAdaptable, @unchecked Sendable {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let y = matmul(x, weight.value) + bias.value
         guard let adapter, adapter.enabled else { return y }
-        return y + adapter.delta(x, training: training)
+        return adapter.added(to: y, input: x, training: training)
     }
 }
 

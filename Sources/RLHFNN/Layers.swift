@@ -34,7 +34,7 @@ public final class Linear: Module, LoRAAdaptable, @unchecked Sendable {
             y = bias.map { xw + $0.value } ?? xw
         }
         guard let adapter, adapter.enabled else { return y }
-        return y + adapter.delta(x, training: training)
+        return adapter.added(to: y, input: x, training: training)
     }
 }
 

@@ -65,10 +65,25 @@ public final class LoRAAdapter: @unchecked Sendable {
     /// alpha / r.
     public var scaling: Float { Float(alpha / Double(rank)) }
 
-    /// s · (dropout(x) Aᵀ) Bᵀ: x [..., in] → [..., out].
+    /// s · (dropout(x) Aᵀ) Bᵀ: x [..., in] → [..., out]. The scaling multiplies the small [..., r] product,
+    /// not the [..., out] one (the same map; one pass over r columns instead of out).
     public func delta(_ x: Tensor, training: Bool) -> Tensor {
         let xd = dropout > 0 && training ? RLHFTensor.dropout(x, p: dropout, training: true, using: &rng) : x
-        return matmul(matmul(xd, loraA.value, transposeB: true), loraB.value, transposeB: true) * scaling
+        return matmul(matmul(xd, loraA.value, transposeB: true) * scaling, loraB.value, transposeB: true)
+    }
+
+    /// y + s · (dropout(x) Aᵀ) Bᵀ for a layer's output y [..., out] of input x [..., in]. When nothing needs
+    /// a gradient and dropout is off (decoding, scoring), the update is added into y in place by one GEMM
+    /// with β = 1, so y must be the layer's own fresh output.
+    public func added(to y: Tensor, input x: Tensor, training: Bool) -> Tensor {
+        let recording = GradMode.isEnabled && (x.requiresGrad || y.requiresGrad || loraA.value.requiresGrad || loraB.value.requiresGrad)
+        guard !recording, !(dropout > 0 && training), y.isContiguous, let out = y.shape.last, out > 0 else {
+            return y + delta(x, training: training)
+        }
+        let rows = y.count / out
+        let xa = matmul(x.reshaped([rows, x.shape.last ?? 0]), loraA.value, transposeB: true)   // [rows, r]
+        addMatmul(into: y.reshaped([rows, out]), xa, loraB.value, transposeB: true, alpha: scaling)
+        return y
     }
 
     /// W + s · B A for a weight [out, in]; W + s · (B A)ᵀ = W + s · Aᵀ Bᵀ for a transposed one [in, out]

@@ -100,7 +100,8 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
 /// single-threaded sgemm. OpenBLAS's own threads would busy-wait (sched_yield) for a while after every
 /// call, competing on a small machine with our workers' elementwise kernels between the products.
 private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: Int,
-                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, beta: Float = 0) {
+                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                        alpha: Float = 1, beta: Float = 0) {
     let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
     let workers = Parallel.threadCount
     let byRows = M >= N
@@ -115,11 +116,11 @@ private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: I
                 if hi <= lo { continue }
                 if byRows {
                     // rows lo..<hi of op(A) and of C
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), 1,
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), alpha,
                                 a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), beta, c + lo * N, Int32(N))
                 } else {
                     // columns lo..<hi of op(B) and of C
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), 1,
+                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), alpha,
                                 a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), beta, c + lo, Int32(N))
                 }
             }
@@ -158,6 +159,32 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA tA: Bool = false, transp
         let gB: Tensor? = needB
             ? (tB ? gemmForward(g, da, true, tA) : gemmForward(da, g, !tA, false)) : nil
         return [gA, gB]
+    }
+}
+
+/// `y += alpha · a @ op(b)` in place, with no autodiff (inference: adding a LoRA update to a layer's
+/// fresh output without the two extra [M, N] tensors of `y + matmul(a, b) * alpha`).
+///
+/// Shapes: y [M, N] contiguous and outside any graph, a [M, K], b [K, N] (or [N, K] with `transposeB`).
+public func addMatmul(into y: Tensor, _ a: Tensor, _ b: Tensor, transposeB tB: Bool = false, alpha: Float = 1) {
+    precondition(y.rank == 2 && a.rank == 2 && b.rank == 2 && y.isContiguous && !y.requiresGrad,
+                 "addMatmul: y \(y.shape) must be a contiguous rank-2 tensor outside any graph; a \(a.shape), b \(b.shape)")
+    let M = a.shape[0], K = a.shape[1], N = tB ? b.shape[0] : b.shape[1]
+    precondition(y.shape == [M, N] && (tB ? b.shape[1] : b.shape[0]) == K,
+                 "addMatmul: y \(y.shape) += a \(a.shape) @ b \(b.shape)\(tB ? "ᵀ" : "")")
+    if M == 0 || N == 0 || K == 0 { return }
+    _ = BLAS.configured
+    let A = GemmOperand(a, transpose: false), B = GemmOperand(b, transpose: tB)
+    let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
+    withExtendedLifetime((A, B)) {
+        if M * N * K < (1 << 21) {
+            BLAS.withThreads(1) {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), alpha, A.tensor.pointer, Int32(A.ld),
+                            B.tensor.pointer, Int32(B.ld), 1, y.pointer, Int32(N))
+            }
+        } else {
+            splitSgemm(A, B, M: M, N: N, K: K, a: A.tensor.pointer, b: B.tensor.pointer, c: y.pointer, alpha: alpha, beta: 1)
+        }
     }
 }
 

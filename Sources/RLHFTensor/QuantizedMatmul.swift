@@ -87,17 +87,17 @@ extension QuantizedFormat {
         switch self {
         case .q4_1:
             let d = SIMD16<Float>(repeating: half(p, 0)), m = SIMD16<Float>(repeating: half(p, 2))
-            let qs = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
+            let qs = widenBytes(p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
             return (d * (magic(qs & 0xF) - twoPow23) + m, d * (magic(qs &>> 4) - twoPow23) + m)
         case .q8_0:
             // int8 as (u8 ^ 0x80) − 128
             let d = SIMD16<Float>(repeating: half(p, 0))
-            let a = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self))
-            let c = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 18, as: SIMD16<UInt8>.self))
+            let a = widenBytes(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self))
+            let c = widenBytes(p.loadUnaligned(fromByteOffset: 18, as: SIMD16<UInt8>.self))
             return ((magic(a ^ 0x80) - (twoPow23 + 128)) * d, (magic(c ^ 0x80) - (twoPow23 + 128)) * d)
         case .q4_0:
             let d = SIMD16<Float>(repeating: half(p, 0))
-            let qs = SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self))
+            let qs = widenBytes(p.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self))
             return (d * (magic(qs & 0xF) - (twoPow23 + 8)), d * (magic(qs &>> 4) - (twoPow23 + 8)))
         }
     }
@@ -111,6 +111,15 @@ public func dequantizeBlocks(_ format: QuantizedFormat, _ src: UnsafeRawPointer,
         UnsafeMutableRawPointer(dst + 32 * b).storeBytes(of: lo, as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(dst + 32 * b + 16).storeBytes(of: hi, as: SIMD16<Float>.self)
     }
+}
+
+/// The 16 bytes as 32-bit lanes. Written lane by lane, which LLVM turns into one zero-extension;
+/// `SIMD16<UInt32>(truncatingIfNeeded:)` stays a call per block here (2.6× slower dequantisation).
+@inline(__always)
+func widenBytes(_ b: SIMD16<UInt8>) -> SIMD16<UInt32> {
+    var r = SIMD16<UInt32>()
+    for i in 0..<16 { r[i] = UInt32(b[i]) }
+    return r
 }
 
 /// `2^23 + x` as a float for 0 ≤ x < 2^23, so that subtracting 2^23 (plus a bias) gives `x − bias` exactly.
@@ -127,7 +136,7 @@ private func half(_ p: UnsafeRawPointer, _ at: Int) -> Float {
 /// `x Wᵀ` for block-quantised `w`, with no autodiff (inference only: the result records no graph).
 ///
 /// Shapes: x [..., K] (any strides), w [N, K] → [..., N]. Work is split over the N rows of `w`; each block
-/// is dequantised once and used for every row of x.
+/// is decoded once per group of up to 8 rows of x.
 public func quantizedMatmul(_ x: Tensor, _ w: QuantizedMatrix) -> Tensor {
     let K = w.cols, N = w.rows
     precondition(x.rank >= 1 && x.shape[x.rank - 1] == K, "quantizedMatmul: x \(x.shape) for weights [\(N), \(K)]")
@@ -153,24 +162,75 @@ public func quantizedMatmul(_ x: Tensor, _ w: QuantizedMatrix) -> Tensor {
                 }
                 return
             }
-            // several rows of x: dequantise a weight row once into L1, then one dot product per x row
-            let buf = UnsafeMutablePointer<Float>.allocate(capacity: K)
-            defer { buf.deallocate() }
-            for n in range {
-                w.dequantizeRow(n, into: buf)
-                for m in 0..<M {
-                    let xr = UnsafeRawPointer(px + m * K), br = UnsafeRawPointer(buf)
-                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-                    for b in 0..<blocks {
-                        a0 = vfma(br.loadUnaligned(fromByteOffset: 128 * b, as: SIMD16<Float>.self),
-                             xr.loadUnaligned(fromByteOffset: 128 * b, as: SIMD16<Float>.self), a0)
-                        a1 = vfma(br.loadUnaligned(fromByteOffset: 128 * b + 64, as: SIMD16<Float>.self),
-                             xr.loadUnaligned(fromByteOffset: 128 * b + 64, as: SIMD16<Float>.self), a1)
+            // several rows of x, 8 (then 4) at a time: each block is decoded once into registers and
+            // multiplied into one accumulator per x row (x is read as FMA memory operands, so 8 rows keep 12
+            // of AVX2's 16 vector registers busy); the rows of a short last group repeat the last x row and
+            // their sums are dropped
+            var m = 0
+            while m < M {
+                let group = M - m > 4 ? 8 : 4, rows = min(group, M - m)
+                func x(_ j: Int) -> UnsafeRawPointer { UnsafeRawPointer(px + (m + min(j, rows - 1)) * K) }
+                let (x0, x1, x2, x3, x4, x5, x6, x7) = (x(0), x(1), x(2), x(3), x(4), x(5), x(6), x(7))
+                for n in range {
+                    let row = UnsafeRawPointer(w.data + n * w.rowBytes), y = py + m * N + n
+                    if group == 8 {
+                        let s = w.dotRows8(row, blocks: blocks, x0, x1, x2, x3, x4, x5, x6, x7)
+                        for j in 0..<rows { y[j * N] = s[j] }
+                    } else {
+                        let s = w.dotRows4(row, blocks: blocks, x0, x1, x2, x3)
+                        for j in 0..<rows { y[j * N] = s[j] }
                     }
-                    py[m * N + n] = hsum(a0 + a1)
                 }
+                m += rows
             }
         }
     }
     return out
+}
+
+extension QuantizedMatrix {
+    /// The dot products of the weight row at `row` (`blocks` blocks) with the x rows x0…x7.
+    @inline(__always)
+    fileprivate func dotRows8(_ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
+                              _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer, _ x4: UnsafeRawPointer, _ x5: UnsafeRawPointer,
+                              _ x6: UnsafeRawPointer, _ x7: UnsafeRawPointer) -> SIMD8<Float> {
+        var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8(), a4 = V8(), a5 = V8(), a6 = V8(), a7 = V8()
+        for b in 0..<blocks {
+            let (lo, hi) = block(row, b), o = 128 * b
+            let w = (lo.lowHalf, lo.highHalf, hi.lowHalf, hi.highHalf)
+            accumulate(&a0, w, x0 + o); accumulate(&a1, w, x1 + o); accumulate(&a2, w, x2 + o); accumulate(&a3, w, x3 + o)
+            accumulate(&a4, w, x4 + o); accumulate(&a5, w, x5 + o); accumulate(&a6, w, x6 + o); accumulate(&a7, w, x7 + o)
+        }
+        return SIMD8(hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3), hsum8(a4), hsum8(a5), hsum8(a6), hsum8(a7))
+    }
+
+    /// The dot products of the weight row at `row` (`blocks` blocks) with the x rows x0…x3.
+    @inline(__always)
+    fileprivate func dotRows4(_ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
+                              _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer) -> SIMD4<Float> {
+        var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8()
+        for b in 0..<blocks {
+            let (lo, hi) = block(row, b), o = 128 * b
+            let w = (lo.lowHalf, lo.highHalf, hi.lowHalf, hi.highHalf)
+            accumulate(&a0, w, x0 + o); accumulate(&a1, w, x1 + o); accumulate(&a2, w, x2 + o); accumulate(&a3, w, x3 + o)
+        }
+        return SIMD4(hsum8(a0), hsum8(a1), hsum8(a2), hsum8(a3))
+    }
+}
+
+private typealias V8 = SIMD8<Float>
+
+/// a += the 32 weights w · the 32 floats at x.
+@inline(__always)
+private func accumulate(_ a: inout V8, _ w: (V8, V8, V8, V8), _ x: UnsafeRawPointer) {
+    a = a.addingProduct(w.0, x.loadUnaligned(as: V8.self))
+    a = a.addingProduct(w.1, x.loadUnaligned(fromByteOffset: 32, as: V8.self))
+    a = a.addingProduct(w.2, x.loadUnaligned(fromByteOffset: 64, as: V8.self))
+    a = a.addingProduct(w.3, x.loadUnaligned(fromByteOffset: 96, as: V8.self))
+}
+
+@inline(__always)
+private func hsum8(_ v: V8) -> Float {
+    let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf
+    return b[0] + b[1]
 }

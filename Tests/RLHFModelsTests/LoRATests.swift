@@ -54,6 +54,19 @@ final class LoRATests: XCTestCase {
         XCTAssertEqual(logits(m), adapted, "adapters are back on after the block")
     }
 
+    /// Without gradients the update is added into the layer's output in place (one GEMM); with them it
+    /// goes through the recorded graph. Both give the same logits.
+    func testInPlaceUpdateWithoutGradientsEqualsTheRecordedOne() throws {
+        let m = try tinyLlama()
+        m.addLoRA(targets: LoRASettings.llamaProjections, rank: 3, alpha: 6, seed: 7)
+        perturbAdapters(m, seed: 8)
+        let recorded = m(ids: ids, batch: 2)
+        XCTAssertTrue(recorded.requiresGrad, "the adapters' parameters put the forward on the graph")
+        let inPlace = logits(m)
+        XCTAssertGreaterThan(zip(inPlace, m.withAdaptersDisabled { logits(m) }).map { abs($0 - $1) }.max()!, 1e-3)
+        for (a, b) in zip(inPlace, recorded.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
     func testPEFTLayoutRoundTrip() throws {
         let m = try tinyLlama()
         let settings = LoRASettings(r: 4, loraAlpha: 8, loraDropout: 0.05, targetModules: ["q_proj", "k_proj", "up_proj"])

@@ -168,4 +168,16 @@ final class LinearOpTests: XCTestCase {
                                composed: { matmul($0[0], $0[1], transposeB: true) + $0[2] })
         }
     }
+
+    func testAddMatmulAddsIntoItsTarget() {
+        for (m, k, n) in [(3, 4, 5), (70, 33, 40), (300, 128, 96)] {   // below and above the split-GEMM size
+            for tB in [false, true] {
+                let a = randn([m, k], seed: 9), b = randn(tB ? [n, k] : [k, n], seed: 10), y0 = randn([m, n], seed: 11)
+                let y = Tensor(y0.scalars, shape: [m, n])
+                addMatmul(into: y, a, b, transposeB: tB, alpha: 0.5)
+                let want = y0 + matmul(a, b, transposeB: tB) * 0.5
+                for (g, w) in zip(y.scalars, want.scalars) { XCTAssertEqual(g, w, accuracy: 1e-4, "m \(m) k \(k) n \(n) tB \(tB)") }
+            }
+        }
+    }
 }
