@@ -64,7 +64,7 @@ private func half(_ p: UnsafeRawPointer, _ at: Int) -> Float {
 
 @inline(__always)
 private func bytes16(_ p: UnsafeRawPointer, _ at: Int) -> SIMD16<UInt32> {
-    SIMD16<UInt32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: at, as: SIMD16<UInt8>.self))
+    widenBytes(p.loadUnaligned(fromByteOffset: at, as: SIMD16<UInt8>.self))
 }
 
 @inline(__always)

@@ -175,16 +175,8 @@ public func addMatmul(into y: Tensor, _ a: Tensor, _ b: Tensor, transposeB tB: B
     if M == 0 || N == 0 || K == 0 { return }
     _ = BLAS.configured
     let A = GemmOperand(a, transpose: false), B = GemmOperand(b, transpose: tB)
-    let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
-    withExtendedLifetime((A, B)) {
-        if M * N * K < (1 << 21) {
-            BLAS.withThreads(1) {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), alpha, A.tensor.pointer, Int32(A.ld),
-                            B.tensor.pointer, Int32(B.ld), 1, y.pointer, Int32(N))
-            }
-        } else {
-            splitSgemm(A, B, M: M, N: N, K: K, a: A.tensor.pointer, b: B.tensor.pointer, c: y.pointer, alpha: alpha, beta: 1)
-        }
+    withExtendedLifetime((A, B)) {   // small products stay one single-threaded sgemm inside splitSgemm
+        splitSgemm(A, B, M: M, N: N, K: K, a: A.tensor.pointer, b: B.tensor.pointer, c: y.pointer, alpha: alpha, beta: 1)
     }
 }
 

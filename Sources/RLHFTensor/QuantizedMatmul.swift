@@ -115,8 +115,8 @@ public func dequantizeBlocks(_ format: QuantizedFormat, _ src: UnsafeRawPointer,
 
 /// The 16 bytes as 32-bit lanes. Written lane by lane, which LLVM turns into one zero-extension;
 /// `SIMD16<UInt32>(truncatingIfNeeded:)` stays a call per block here (2.6× slower dequantisation).
-@inline(__always)
-func widenBytes(_ b: SIMD16<UInt8>) -> SIMD16<UInt32> {
+@inlinable @inline(__always)
+public func widenBytes(_ b: SIMD16<UInt8>) -> SIMD16<UInt32> {
     var r = SIMD16<UInt32>()
     for i in 0..<16 { r[i] = UInt32(b[i]) }
     return r
