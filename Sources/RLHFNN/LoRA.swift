@@ -173,17 +173,20 @@ extension Module {
 
     /// Runs `body` with every enabled adapter folded into its layer's weight and switched off (so the
     /// module's own parameters are the merged model, e.g. for an export), then puts the base weights back
-    /// exactly and switches the adapters on again.
+    /// exactly, with the quantised blocks a frozen base weight decodes from, and switches the adapters
+    /// on again. (Dropping those blocks would switch later decoding from the quantised kernel to the
+    /// Float32 GEMM, whose rounding differs: a run that saved a checkpoint would then compute otherwise
+    /// than one resumed from it.)
     public func withAdaptersMerged<T>(_ body: () throws -> T) rethrows -> T {
         let adapted = enabledAdaptedLayers()
-        var originals: [(Parameter, Tensor)] = []
+        var originals: [(Parameter, Tensor, QuantizedMatrix?)] = []
         for (l, a) in adapted {
-            originals.append((l.weight, Tensor(l.weight.value.scalars, shape: l.weight.shape)))
+            originals.append((l.weight, Tensor(l.weight.value.scalars, shape: l.weight.shape), l.weight.quantized))
             l.weight.assign(l.mergedWeight())
             a.enabled = false
         }
         defer {
-            for (p, v) in originals { p.assign(v) }
+            for (p, v, q) in originals { p.assign(v); p.quantized = q }
             for (_, a) in adapted { a.enabled = true }
         }
         return try body()

@@ -14,6 +14,12 @@ func perturbAdapters(_ m: Module, seed: UInt64) {
     for (_, a) in m.loraAdapters() { a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.05, using: &rng)) }
 }
 
+/// A module with one adaptable projection.
+final class OneProjection: Module, @unchecked Sendable {
+    let proj: Linear
+    init(_ proj: Linear) { self.proj = proj; super.init() }
+}
+
 final class LoRATests: XCTestCase {
     private func tinyLlama() throws -> LlamaForCausalLM {
         let path = repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-llama"
@@ -65,6 +71,31 @@ final class LoRATests: XCTestCase {
         let inPlace = logits(m)
         XCTAssertGreaterThan(zip(inPlace, m.withAdaptersDisabled { logits(m) }).map { abs($0 - $1) }.max()!, 1e-3)
         for (a, b) in zip(inPlace, recorded.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
+    /// A frozen base weight loaded from GGUF blocks decodes from them; an export (`withAdaptersMerged`)
+    /// must leave them in place. When it dropped them, decoding after the first checkpoint ran through the
+    /// Float32 GEMM instead, so a PPO run that saved differed in rounding from one resumed from its save.
+    func testMergingForAnExportKeepsTheQuantisedBlocksOfTheBase() throws {
+        var rng = RandomGenerator(seed: 11)
+        let (rows, cols) = (6, 64)
+        var bytes: [UInt8] = []
+        for _ in 0..<(rows * cols / 32) {   // Q8_0 blocks: an f16 scale, then 32 signed bytes
+            let scale = Float16(Float.random(in: 0.01...0.1, using: &rng)).bitPattern
+            bytes += [UInt8(scale & 0xFF), UInt8(scale >> 8)] + (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        }
+        let q = bytes.withUnsafeBytes { QuantizedMatrix(format: .q8_0, rows: rows, cols: cols, bytes: $0) }
+        let model = OneProjection(Linear(cols, rows, bias: false, rng: &rng))
+        model.proj.weight.assign(q.dequantized())
+        XCTAssertEqual(model.addLoRA(targets: ["proj"], rank: 2, alpha: 4, seed: 12), ["proj"])
+        model.proj.weight.quantized = q
+        perturbAdapters(model, seed: 13)
+        let x = Tensor.normal([2, cols], using: &rng)   // two rows: the decoding path
+        let before = withNoGrad { model.proj(x) }.scalars
+        let merged = model.withAdaptersMerged { withNoGrad { model.proj(x) }.scalars }
+        for (a, b) in zip(merged, before) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "merged weights give the adapted output") }
+        XCTAssertNotNil(model.proj.weight.quantized, "the base keeps its quantised blocks after the export")
+        XCTAssertEqual(withNoGrad { model.proj(x) }.scalars, before, "decoding after an export is bit for bit the same")
     }
 
     func testPEFTLayoutRoundTrip() throws {
