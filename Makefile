@@ -1,7 +1,7 @@
 # swift-rlhf — common tasks.
 #   make setup   install what is missing (OpenBLAS, the two models) via scripts/setup
 #   make build   release build (with -enable-testing so tests reuse the same build)
-#   make test    release build + swift test
+#   make test    release build + swift test + the short kill-and-resume check (scripts/kill_resume.py --short)
 #   make demo    the whole pipeline on the real models: SFT → reward model → PPO (examples/pipeline.yaml)
 #   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
 
@@ -22,6 +22,7 @@ build: setup
 
 test: setup
 	$(SWIFT) test $(SWIFTFLAGS)
+	$(PYTHON) scripts/kill_resume.py --short
 
 demo: build
 	$(RLHF) pipeline --config examples/pipeline.yaml

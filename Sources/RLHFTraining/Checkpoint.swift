@@ -40,6 +40,7 @@ public enum CheckpointFolder {
         } catch {
             throw CheckpointError.io(path: tmp, reason: "cannot create the temporary checkpoint folder: \(error.localizedDescription)")
         }
+        recover(in: parent.isEmpty ? "." : parent)
         do { try body(tmp) } catch {
             try? fm.removeItem(atPath: tmp)
             throw error
@@ -63,6 +64,57 @@ public enum CheckpointFolder {
         if let old { try? fm.removeItem(atPath: old) }
     }
 
+    /// Cleans up after writers that died in `directory`: a `.NAME.tmp-PID` folder of a dead process is
+    /// removed (its body may be incomplete) unless the previous `NAME` had already been moved aside as
+    /// `.NAME.old-PID`, which happens only once the new folder is complete: then the new folder is renamed
+    /// into place. A lone `.NAME.old-PID` is renamed back when `NAME` is missing (it is the last good
+    /// checkpoint), else removed. Folders of live processes are left alone.
+    ///
+    /// - Returns: one line per folder acted on, for the user.
+    @discardableResult
+    public static func recover(in directory: String) -> [String] {
+        let fm = FileManager.default
+        guard let entries = try? fm.contentsOfDirectory(atPath: directory) else { return [] }
+        let me = ProcessInfo.processInfo.processIdentifier
+        var lines: [String] = []
+        // (name, pid) → which leftovers exist
+        var found: [String: (tmp: Bool, old: Bool)] = [:]
+        for e in entries where e.hasPrefix(".") {
+            for kind in [".tmp-", ".old-"] {
+                guard let r = e.range(of: kind, options: .backwards), let pid = Int32(e[r.upperBound...]), pid != me,
+                      !(kill(pid, 0) == 0 || errno == EPERM) else { continue }
+                let key = String(e.dropFirst().prefix(upTo: r.lowerBound)) + "\u{0}" + String(pid)
+                var f = found[key] ?? (false, false)
+                if kind == ".tmp-" { f.tmp = true } else { f.old = true }
+                found[key] = f
+            }
+        }
+        for (key, f) in found.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
+            let (name, pid) = (String(parts[0]), String(parts[1]))
+            let path = directory + "/" + name, tmp = directory + "/.\(name).tmp-\(pid)", old = directory + "/.\(name).old-\(pid)"
+            let present = fm.fileExists(atPath: path)
+            if f.tmp {
+                if !present && f.old && rename(tmp, path) == 0 {
+                    lines.append("\(path): completed the save that process \(pid) was renaming into place")
+                } else {
+                    try? fm.removeItem(atPath: tmp)
+                    lines.append("\(tmp): removed the unfinished save of process \(pid)")
+                }
+            }
+            if f.old {
+                if !fm.fileExists(atPath: path) && rename(old, path) == 0 {
+                    lines.append("\(path): restored from \(old), where process \(pid) had moved it")
+                } else {
+                    try? fm.removeItem(atPath: old)
+                    lines.append("\(old): removed (process \(pid) had replaced it)")
+                }
+            }
+        }
+        syncDirectory(directory)
+        return lines
+    }
+
     /// fsync a directory so that renames inside it are durable.
     private static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY)
@@ -82,7 +134,9 @@ public enum OptimizerState {
         }
         try writeSafetensors(tensors, to: directory + "/optimizer.safetensors")
         let meta = OptimizerMeta(keys: keys, steps: optimizer.steps)
-        let data = try JSONEncoder().encode(meta)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]   // the same bytes from every process
+        let data = try encoder.encode(meta)
         try AtomicFileWriter.write(to: directory + "/optimizer.json") { try $0.write(Array(data)) }
     }
 
@@ -137,6 +191,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var tokensSeen: Int?
     /// Each LoRA adapter's dropout generator, by the key of the Linear it adapts.
     public var adapterRNG: [String: RandomGenerator]?
+    /// Examples (PPO: prompts) one step consumes, and training examples (prompts) in all, of the run that
+    /// wrote it; a resume must use the same (nil in checkpoints written before they were saved).
+    public var stepBatchSize: Int?
+    public var trainExamples: Int?
 
     public init(globalStep: Int, totalSteps: Int, epoch: Int, batchInEpoch: Int, rng: RandomGenerator, seed: Int, trainer: String) {
         self.globalStep = globalStep; self.totalSteps = totalSteps; self.epoch = epoch
@@ -160,6 +218,36 @@ public struct TrainerState: Codable, Equatable, Sendable {
             throw CheckpointError.mismatch(path: directory, reason: "it is a '\(saved.trainer)' checkpoint, not \(name) one")
         }
         return saved
+    }
+
+    /// Checks that a run can continue from this state: the same seed, step batch and training set, a
+    /// cursor inside the data, and a step not past the run's end.
+    ///
+    /// - Parameters:
+    ///   - stepBatchSize: examples (PPO: prompts) one step of the resuming run consumes.
+    ///   - cursorLimit: micro-batches per epoch (PPO: prompts), the bound of `batchInEpoch`.
+    ///   - totalSteps: the resuming run's last step.
+    /// - Throws: `CheckpointError.mismatch` naming `directory` and the setting to change.
+    public func checkResume(seed: Int, stepBatchSize: Int, trainExamples: Int, cursorLimit: Int, totalSteps: Int,
+                            directory: String) throws {
+        func fail(_ reason: String) -> CheckpointError { .mismatch(path: directory, reason: reason) }
+        guard globalStep >= 0, epoch >= 0, (0..<max(cursorLimit, 1)).contains(batchInEpoch) else {
+            throw fail("trainer_state.json holds an impossible position (step \(globalStep), epoch \(epoch), batch \(batchInEpoch) "
+                       + "of \(cursorLimit))")
+        }
+        guard self.seed == seed else {
+            throw fail("it was trained with seed \(self.seed), the config says \(seed) (the data order derives from it): use --seed \(self.seed)")
+        }
+        if let saved = self.stepBatchSize, saved != stepBatchSize {
+            throw fail("it took \(saved) examples per step, the config takes \(stepBatchSize) (per_device_train_batch_size × "
+                       + "gradient_accumulation_steps): use the checkpoint's batch settings")
+        }
+        if let saved = self.trainExamples, saved != trainExamples {
+            throw fail("it was trained on \(saved) examples, the training data now has \(trainExamples): resume on the same data")
+        }
+        guard globalStep <= totalSteps else {
+            throw fail("it is at step \(globalStep), past the run's last step \(totalSteps) (max_steps / num_train_epochs)")
+        }
     }
 
     /// Reads `trainer_state.json` from a checkpoint folder.

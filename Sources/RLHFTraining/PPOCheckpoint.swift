@@ -24,6 +24,7 @@ extension PPOTrainer {
     @discardableResult
     public func saveCheckpoint(export: ((String) throws -> Void)? = nil) throws -> String {
         let path = config.outputDir + "/checkpoint-\(state.globalStep)"
+        try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
         try CheckpointFolder.write(to: path) { dir in
             try writeSafetensors(policyParameters.map { (name: $0.key, tensor: $0.parameter.value.detached()) }, to: dir + "/policy.safetensors")
             var head: [(name: String, tensor: Tensor)] = [(name: "v_head.summary.weight", tensor: valueHead.weight.value.detached())]
@@ -43,6 +44,8 @@ extension PPOTrainer {
     /// Loads what `saveCheckpoint` wrote into this trainer (same policy layout, value head and optimizer).
     func restore(from dir: String) throws {
         let saved = try TrainerState.load(from: dir, trainer: "ppo", name: "a PPO")
+        try saved.checkResume(seed: config.seed, stepBatchSize: config.batchSize, trainExamples: prompts.count, cursorLimit: prompts.count,
+                              totalSteps: state.totalSteps, directory: dir)
         try assign(policyParameters.map { ($0.key, $0.parameter) }, from: dir + "/policy.safetensors")
         try assign([("v_head.summary.weight", valueHead.weight)] + (valueHead.bias.map { [("v_head.summary.bias", $0)] } ?? []),
                    from: dir + "/value_head.safetensors")

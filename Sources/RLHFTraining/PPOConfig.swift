@@ -83,6 +83,8 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
     public var loraTargets = "all"
     public var progress = true
     public var resumeFrom: String? = nil
+    /// Non-finite steps in a row (each skipped) that stop the run.
+    public var maxNonfiniteSteps = 3
 
     public init() {}
 
@@ -126,26 +128,27 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
     public func validate() -> (key: String, reason: String)? {
         if let problem = validateRun() { return problem }
         if maxPromptLength < 1 { return ("max_prompt_length", "must be at least 1") }
-        if responseLength < 1 { return ("response_length", "must be at least 1") }
-        if !(temperature > 0) { return ("temperature", "must be positive") }
-        if let p = missingEOSPenalty, p < 0 { return ("missing_eos_penalty", "must not be negative (it is subtracted)") }
-        if klCoef < 0 { return ("kl_coef", "must not be negative") }
-        if klTarget <= 0 { return ("kl_target", "must be positive") }
-        if klHorizon <= 0 { return ("kl_horizon", "must be positive") }
+        if !(1...1_000_000).contains(responseLength) { return ("response_length", "must be in 1...1000000") }
+        if !(temperature > 0 && temperature.isFinite) { return ("temperature", "must be a finite number > 0") }
+        if let p = missingEOSPenalty, !(p >= 0 && p.isFinite) { return ("missing_eos_penalty", "must not be negative (it is subtracted)") }
+        if !(klCoef >= 0 && klCoef.isFinite) { return ("kl_coef", "must be a finite number ≥ 0") }
+        if !(klTarget > 0 && klTarget.isFinite) { return ("kl_target", "must be a finite number > 0") }
+        if !(klHorizon > 0 && klHorizon.isFinite) { return ("kl_horizon", "must be a finite number > 0") }
         if !(0...1).contains(gamma) { return ("gamma", "must be in [0, 1]") }
         if !(0...1).contains(lam) { return ("lam", "must be in [0, 1]") }
-        if cliprange <= 0 { return ("cliprange", "must be positive") }
-        if cliprangeValue <= 0 { return ("cliprange_value", "must be positive") }
-        if vfCoef < 0 { return ("vf_coef", "must not be negative") }
-        if numPPOEpochs < 1 { return ("num_ppo_epochs", "must be at least 1") }
-        if numMiniBatches < 1 { return ("num_mini_batches", "must be at least 1") }
-        if ratioThreshold <= 0 { return ("ratio_threshold", "must be positive") }
+        if !(cliprange > 0 && cliprange.isFinite) { return ("cliprange", "must be a finite number > 0") }
+        if !(cliprangeValue > 0 && cliprangeValue.isFinite) { return ("cliprange_value", "must be a finite number > 0") }
+        if !(vfCoef >= 0 && vfCoef.isFinite) { return ("vf_coef", "must be a finite number ≥ 0") }
+        if !(1...10_000).contains(numPPOEpochs) { return ("num_ppo_epochs", "must be in 1...10000") }
+        if !(1...RunLimits.accumulationSteps).contains(numMiniBatches) { return ("num_mini_batches", "must be in 1...\(RunLimits.accumulationSteps)") }
+        if !(ratioThreshold > 0) { return ("ratio_threshold", "must be positive") }
         if let e = totalEpisodes, e < 1 { return ("total_episodes", "must be at least 1") }
         if localRolloutForwardBatchSize < 1 { return ("local_rollout_forward_batch_size", "must be at least 1") }
         if numSampleGenerations < 0 { return ("num_sample_generations", "must not be negative") }
         if rewardMaxLength < 2 { return ("reward_max_length", "must be at least 2") }
         if evalSamples < 0 { return ("eval_samples", "must not be negative") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
+        if !(loraAlpha > 0 && loraAlpha.isFinite) { return ("lora_alpha", "must be a finite number > 0") }
         if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil
     }

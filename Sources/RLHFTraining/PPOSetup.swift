@@ -27,18 +27,18 @@ public struct PPORun {
     public init(config: PPOConfig, report: @escaping (String) -> Void = { _ in }) throws {
         pretrained = try loadPretrained(path: config.model)
         guard let lm = pretrained.architecture.causalLM else {
-            throw CheckpointError.mismatch(path: config.model, reason: "a \(pretrained.architecture.name) model is not a decoder")
+            throw TrainingError.unsuitableModel(path: config.model, reason: "a \(pretrained.architecture.name) model is not a decoder (the "
+                                                + "policy must be a Llama or GPT-2 causal LM)")
         }
-        guard let tok = pretrained.tokenizer else { throw CheckpointError.mismatch(path: config.model, reason: "the model has no tokenizer") }
+        guard let tok = pretrained.tokenizer else {
+            throw TrainingError.unsuitableModel(path: config.model, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
+        }
         tokenizer = tok
         var reference: CausalLanguageModel? = nil
         let targets = config.loraTargetList(for: pretrained.architecture)
         if config.loraR > 0 {
-            let adapted = lm.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
-                                     seed: UInt64(truncatingIfNeeded: config.seed))
-            if adapted.isEmpty {
-                throw CheckpointError.mismatch(path: config.model, reason: "no module named \(targets.joined(separator: ", ")) to adapt")
-            }
+            try addTrainingAdapters(to: lm, targets: targets, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
+                                    seed: UInt64(truncatingIfNeeded: config.seed), modelPath: config.model)
         } else {
             reference = try loadPretrained(path: config.model).architecture.causalLM
         }

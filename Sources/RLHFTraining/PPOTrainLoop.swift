@@ -62,6 +62,7 @@ extension PPOTrainer {
         let sampleEvery = config.numSampleGenerations > 0 ? max(1, total / config.numSampleGenerations) : 0
         while state.globalStep < total {
             let m = step()
+            try nonFinite.check()
             window.append(m)
             let s = state.globalStep
             logger?.advance(to: s, metrics: [("score", m["objective/scores"] ?? 0), ("kl", m["objective/kl"] ?? 0)])

@@ -48,6 +48,8 @@ public final class PPOTrainer {
     public internal(set) var klController: KLController
     /// Episodes (responses) trained on so far.
     public internal(set) var episode = 0
+    /// Skips non-finite optimizer steps and says when the run must stop.
+    public internal(set) var nonFinite: NonFiniteGuard
     let report: (String) -> Void
     /// Called after each step with the batch's episodes (sample tables).
     var lastEpisodes: [PPOEpisode] = []
@@ -68,6 +70,7 @@ public final class PPOTrainer {
         self.config = config; self.policy = policy; self.reference = reference; self.valueHead = valueHead
         self.reward = reward; self.prompts = prompts; self.eosTokenId = eosTokenId; self.padTokenId = padTokenId
         self.decode = decode; self.report = report
+        nonFinite = NonFiniteGuard(limit: config.maxNonfiniteSteps)
         // dropout off everywhere, as TRL does for policy, reference, value and reward models
         policy.eval(); reference?.eval(); valueHead.eval()
         reference?.freeze()
@@ -81,7 +84,10 @@ public final class PPOTrainer {
         state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0,
                              rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), seed: config.seed, trainer: "ppo")
         klController = config.initialKLController
+        for line in CheckpointFolder.recover(in: config.outputDir) { report(line) }
         if let resume = config.resumeFrom { try restore(from: resume) }
+        state.stepBatchSize = config.batchSize
+        state.trainExamples = prompts.count
     }
 
     // MARK: Rollout (steps 1–3)
@@ -216,13 +222,15 @@ public final class PPOTrainer {
         let micro = config.perDeviceTrainBatchSize, perMinibatch = micro * config.gradientAccumulationSteps
         let temperature = Float(config.temperature)
         var sums: [String: Double] = [:], count = 0, skipped = 0
-        for _ in 0..<config.numPPOEpochs {
+        let stepNumber = state.globalStep + 1
+        epochs: for _ in 0..<config.numPPOEpochs {
             var order = Array(episodes.indices)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(state.rng.next() % UInt64(i + 1))) }
             for mbStart in stride(from: 0, to: order.count, by: perMinibatch) {
                 for p in optimizer.parameters { p.zeroGrad() }
                 let minibatch = Array(order[mbStart..<min(order.count, mbStart + perMinibatch)])
                 let accumulation = (minibatch.count + micro - 1) / micro
+                var minibatchLoss = 0.0
                 for s in stride(from: 0, to: minibatch.count, by: micro) {
                     let items = minibatch[s..<min(minibatch.count, s + micro)].map { episodes[$0] }
                     let f = responseForward(policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
@@ -237,7 +245,9 @@ public final class PPOTrainer {
                         report("warning: skipping a micro-batch of step \(state.globalStep + 1): mean ratio \(String(format: "%.2f", pg.ratioMean)) "
                                + "exceeds ratio_threshold \(config.ratioThreshold)")
                     } else {
-                        ((pg.loss + vf.loss * Float(config.vfCoef)) * (1 / Float(accumulation))).backward()
+                        let loss = (pg.loss + vf.loss * Float(config.vfCoef)) * (1 / Float(accumulation))
+                        loss.backward()
+                        minibatchLoss += Double(loss.item)
                     }
                     for (k, v) in [("policy/approxkl_avg", pg.approxKL), ("policy/clipfrac_avg", pg.clipFraction),
                                    ("loss/policy_avg", Double(pg.loss.item)), ("loss/value_avg", Double(vf.loss.item)),
@@ -247,8 +257,9 @@ public final class PPOTrainer {
                     }
                     count += 1
                 }
-                _ = clipGradNorm(optimizer.parameters, maxNorm: config.maxGradNorm > 0 ? Float(config.maxGradNorm) : .infinity)
-                optimizer.step()
+                _ = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: config.maxGradNorm, learningRate: learningRate,
+                                  loss: minibatchLoss, step: stepNumber, guard: &nonFinite, report: report)
+                if nonFinite.failure != nil { break epochs }   // the run stops after this step
             }
         }
         var out = sums.mapValues { $0 / Double(max(count, 1)) }

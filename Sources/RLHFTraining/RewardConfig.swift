@@ -50,6 +50,8 @@ public struct RewardConfig: TrainingRunConfig, Equatable {
     public var progress = true
     /// Continue from this checkpoint folder.
     public var resumeFrom: String? = nil
+    /// Non-finite steps in a row (each skipped) that stop the run.
+    public var maxNonfiniteSteps = 3
     /// LoRA rank on the backbone (0: train every weight); the head always trains.
     public var loraR = 0
     public var loraAlpha = 16.0
@@ -82,6 +84,7 @@ public struct RewardConfig: TrainingRunConfig, Equatable {
         if maxLength < 2 { return ("max_length", "must be at least 2, is \(maxLength)") }
         if !disableDropout { return ("disable_dropout", "the supported backbones have no dropout layers to enable; leave it true") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
+        if !(loraAlpha > 0 && loraAlpha.isFinite) { return ("lora_alpha", "must be a finite number > 0") }
         if !(0..<1).contains(loraDropout) { return ("lora_dropout", "must be in [0, 1)") }
         if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil

@@ -39,6 +39,8 @@ public final class RewardTrainer {
     /// Micro-batches per epoch.
     let batchesPerEpoch: Int
     public private(set) var state: TrainerState
+    /// Skips non-finite steps and says when the run must stop.
+    public private(set) var nonFinite: NonFiniteGuard
     /// Lines for the user (data report, warnings); the CLI prints them.
     let report: (String) -> Void
 
@@ -46,7 +48,11 @@ public final class RewardTrainer {
     public init(config: RewardConfig, report: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         self.report = report
+        nonFinite = NonFiniteGuard(limit: config.maxNonfiniteSteps)
+        for line in CheckpointFolder.recover(in: config.outputDir) { report(line) }
         var rng = RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed))
+        // the checkpoint's kind first, so that resuming from another trainer's checkpoint says so
+        let resumed = try config.resumeFrom.map { try TrainerState.load(from: $0, trainer: "reward", name: "a reward-model") }
         // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus the saved adapters
         if let resume = config.resumeFrom, config.loraR == 0 {
             model = try RewardModel.load(path: resume)
@@ -54,7 +60,7 @@ public final class RewardTrainer {
         } else {
             let pre = try loadPretrained(path: config.model)
             guard let tokenizer = pre.tokenizer else {
-                throw CheckpointError.mismatch(path: config.model, reason: "the model has no tokenizer")
+                throw TrainingError.unsuitableModel(path: config.model, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
             }
             model = RewardModel(backbone: pre.architecture, tokenizer: tokenizer,
                                 headKind: RewardHeadKind(rawValue: config.head) ?? .hf, rng: &rng)
@@ -85,11 +91,11 @@ public final class RewardTrainer {
                         + "\(wanted.loraAlpha), dropout \(wanted.loraDropout), targets \(targets.joined(separator: ",")))")
                 }
             } else {
-                let adapted = m.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
-                                        dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
-                if adapted.contains(where: { $0.hasPrefix(m.headKey) }) || adapted.isEmpty {
-                    throw CheckpointError.mismatch(path: config.model, reason: adapted.isEmpty ? "no module named \(targets.joined(separator: ", ")) to adapt"
-                                                   : "LoRA targets must not include the head '\(m.headKey)'")
+                let adapted = try addTrainingAdapters(to: m, targets: targets, rank: config.loraR, alpha: config.loraAlpha,
+                                                      dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed),
+                                                      modelPath: config.model)
+                if adapted.contains(where: { $0.hasPrefix(m.headKey) }) {
+                    throw TrainingError.badSetting(key: "lora_targets", reason: "must not include the head '\(m.headKey)' (it trains in full)")
                 }
             }
             m.unfreeze(prefix: m.headKey + ".")   // the head trains in full (PEFT's modules_to_save)
@@ -100,8 +106,9 @@ public final class RewardTrainer {
         let named = model.namedParameters().filter { $0.parameter.isTrainable } + model.loraParameters()
         parameterKeys = named.map(\.key)
         optimizer = config.makeOptimizer(named.map(\.parameter))
-        if let resume = config.resumeFrom {
-            let saved = try TrainerState.load(from: resume, trainer: "reward", name: "a reward-model")
+        if let resume = config.resumeFrom, let saved = resumed {
+            try saved.checkResume(seed: config.seed, stepBatchSize: config.stepBatchSize, trainExamples: trainPairs.count,
+                                  cursorLimit: batchesPerEpoch, totalSteps: total, directory: resume)
             try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
             state = saved
             state.totalSteps = total
@@ -109,6 +116,8 @@ public final class RewardTrainer {
         } else {
             state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0, rng: rng, seed: config.seed, trainer: "reward")
         }
+        state.stepBatchSize = config.stepBatchSize
+        state.trainExamples = trainPairs.count
     }
 
     /// Reads, encodes and length-filters (or truncates) a preference file.
@@ -172,15 +181,14 @@ public final class RewardTrainer {
             let values = r.scalars
             chosen += values[0..<b]; rejected += values[b..<(2 * b)]
         }
-        let params = optimizer.parameters
-        let gradNorm = clipGradNorm(params, maxNorm: config.maxGradNorm > 0 ? Float(config.maxGradNorm) : .infinity)
         let lr = config.learningRate * schedule.multiplier(at: state.globalStep)
-        optimizer.learningRate = lr
-        optimizer.step()
+        let loss = lossSum / Double(accum)
+        let stepped = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: config.maxGradNorm, learningRate: lr, loss: loss,
+                                    step: state.globalStep + 1, guard: &nonFinite, report: report)
         state.globalStep += 1
         var m = rewardMetrics(chosen: chosen, rejected: rejected)
-        m["loss"] = lossSum / Double(accum)
-        m["grad_norm"] = Double(gradNorm)
+        m["loss"] = loss
+        m["grad_norm"] = stepped.gradNorm
         m["learning_rate"] = lr
         m["epoch"] = Double(state.epoch) + Double(state.batchInEpoch) / Double(max(1, batchesPerEpoch))
         return m
@@ -215,6 +223,7 @@ public final class RewardTrainer {
     @discardableResult
     public func saveCheckpoint() throws -> String {
         let path = config.outputDir + "/checkpoint-\(state.globalStep)"
+        try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
         var saved = state
         if loraSettings != nil {
             saved.adapterRNG = Dictionary(uniqueKeysWithValues: model.loraAdapters().map { ($0.key, $0.adapter.rng) })
@@ -240,6 +249,7 @@ public final class RewardTrainer {
         var window = MetricWindow()
         while state.globalStep < state.totalSteps {
             let m = step()
+            try nonFinite.check()
             window.append(m)
             let s = state.globalStep
             logger?.advance(to: s, metrics: [("loss", m["loss"] ?? 0), ("accuracy", m["accuracy"] ?? 0)])

@@ -46,6 +46,8 @@ public struct SFTConfig: TrainingRunConfig, Equatable {
     public var loraTargets = "all"
     public var progress = true
     public var resumeFrom: String? = nil
+    /// Non-finite steps in a row (each skipped) that stop the run.
+    public var maxNonfiniteSteps = 3
 
     public init() {}
 
@@ -69,6 +71,7 @@ public struct SFTConfig: TrainingRunConfig, Equatable {
         if let problem = validateRun() { return problem }
         if maxLength < 2 { return ("max_length", "must be at least 2, is \(maxLength)") }
         if loraR < 0 { return ("lora_r", "must not be negative") }
+        if !(loraAlpha > 0 && loraAlpha.isFinite) { return ("lora_alpha", "must be a finite number > 0") }
         if !(0..<1).contains(loraDropout) { return ("lora_dropout", "must be in [0, 1)") }
         if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
         return nil

@@ -29,19 +29,28 @@ public final class SFTTrainer {
     /// Tokens seen (inputs, padding excluded), TRL's `num_tokens`.
     public private(set) var tokensSeen = 0
     public private(set) var state: TrainerState
+    /// Skips non-finite steps and says when the run must stop.
+    public private(set) var nonFinite: NonFiniteGuard
     let report: (String) -> Void
 
     public init(config: SFTConfig, report: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         self.report = report
+        nonFinite = NonFiniteGuard(limit: config.maxNonfiniteSteps)
+        for line in CheckpointFolder.recover(in: config.outputDir) { report(line) }
         let lora = config.loraR > 0
+        // the checkpoint's kind first, so that resuming from another trainer's checkpoint says so
+        let resumed = try config.resumeFrom.map { try TrainerState.load(from: $0, trainer: "sft", name: "an SFT") }
         // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus saved adapters
         let source = (!lora ? config.resumeFrom : nil) ?? config.model
         pretrained = try loadPretrained(path: source)
         guard let lm = pretrained.architecture.causalLM else {
-            throw CheckpointError.mismatch(path: source, reason: "a \(pretrained.architecture.name) model is not a decoder")
+            throw TrainingError.unsuitableModel(path: source, reason: "a \(pretrained.architecture.name) model is not a decoder (SFT trains "
+                                                + "Llama or GPT-2 causal LMs)")
         }
-        guard let tok = pretrained.tokenizer else { throw CheckpointError.mismatch(path: source, reason: "the model has no tokenizer") }
+        guard let tok = pretrained.tokenizer else {
+            throw TrainingError.unsuitableModel(path: source, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
+        }
         model = lm; tokenizer = tok
         lm.train()
         if lora {
@@ -49,11 +58,8 @@ public final class SFTTrainer {
                 try loadLoRAAdapters(into: lm, from: resume + "/adapter")
             } else {
                 let targets = config.loraTargetList(for: pretrained.architecture)
-                let adapted = lm.addLoRA(targets: targets, rank: config.loraR, alpha: config.loraAlpha,
-                                         dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed))
-                if adapted.isEmpty {
-                    throw CheckpointError.mismatch(path: config.model, reason: "no module named \(targets.joined(separator: ", ")) to adapt")
-                }
+                try addTrainingAdapters(to: lm, targets: targets, rank: config.loraR, alpha: config.loraAlpha,
+                                        dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed), modelPath: config.model)
             }
         }
         func load(_ file: String) throws -> [SFTExample] {
@@ -62,6 +68,13 @@ public final class SFTTrainer {
             for e in d.skipped { report("skipped: \(e)") }
             report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(config.maxLength)" : "")
                    + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
+            // a target is a token after the first whose loss counts
+            let empty = d.examples.filter { !$0.lossMask.dropFirst().contains(1) }.count
+            if empty == d.examples.count {
+                throw TrainingError.badSetting(key: "max_length", reason: "\(file): no example keeps a target token within max_length "
+                                               + "\(config.maxLength) (the prompts fill it): raise max_length or shorten the prompts")
+            }
+            if empty > 0 { report("warning: \(file): \(empty) examples keep no target token within max_length \(config.maxLength) and teach nothing") }
             return config.packing ? SFTDataset.packed(d.examples, length: config.maxLength) : d.examples
         }
         trainExamples = try load(config.trainFile)
@@ -72,8 +85,9 @@ public final class SFTTrainer {
         let named = lora ? lm.loraParameters() : lm.namedParameters().filter { $0.parameter.isTrainable }
         parameterKeys = named.map(\.key)
         optimizer = config.makeOptimizer(named.map(\.parameter))
-        if let resume = config.resumeFrom {
-            let saved = try TrainerState.load(from: resume, trainer: "sft", name: "an SFT")
+        if let resume = config.resumeFrom, let saved = resumed {
+            try saved.checkResume(seed: config.seed, stepBatchSize: config.stepBatchSize, trainExamples: trainExamples.count,
+                                  cursorLimit: batchesPerEpoch, totalSteps: total, directory: resume)
             try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
             state = saved
             state.totalSteps = total
@@ -83,6 +97,8 @@ public final class SFTTrainer {
             state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0,
                                  rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), seed: config.seed, trainer: "sft")
         }
+        state.stepBatchSize = config.stepBatchSize
+        state.trainExamples = trainExamples.count
     }
 
     /// Loss (mean over target tokens), token accuracy and counts of a batch of examples.
@@ -136,13 +152,13 @@ public final class SFTTrainer {
             if r.targets > 0 { (r.loss * (1 / Float(accum))).backward() }
             lossSum += Double(r.loss.item); correct += r.correct; targets += r.targets; tokensSeen += r.tokens
         }
-        let gradNorm = clipGradNorm(optimizer.parameters, maxNorm: config.maxGradNorm > 0 ? Float(config.maxGradNorm) : .infinity)
         let lr = config.learningRate * schedule.multiplier(at: state.globalStep)
-        optimizer.learningRate = lr
-        optimizer.step()
+        let loss = lossSum / Double(accum)
+        let stepped = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: config.maxGradNorm, learningRate: lr, loss: loss,
+                                    step: state.globalStep + 1, guard: &nonFinite, report: report)
         state.globalStep += 1
-        return ["loss": lossSum / Double(accum), "mean_token_accuracy": targets > 0 ? Double(correct) / Double(targets) : 0,
-                "num_tokens": Double(tokensSeen), "learning_rate": lr, "grad_norm": Double(gradNorm),
+        return ["loss": loss, "mean_token_accuracy": targets > 0 ? Double(correct) / Double(targets) : 0,
+                "num_tokens": Double(tokensSeen), "learning_rate": lr, "grad_norm": stepped.gradNorm,
                 "epoch": Double(state.epoch) + Double(state.batchInEpoch) / Double(max(1, batchesPerEpoch))]
     }
 
@@ -171,6 +187,7 @@ public final class SFTTrainer {
     @discardableResult
     public func saveCheckpoint() throws -> String {
         let path = config.outputDir + "/checkpoint-\(state.globalStep)"
+        try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
         var saved = state
         saved.tokensSeen = tokensSeen
         saved.adapterRNG = Dictionary(uniqueKeysWithValues: model.loraAdapters().map { ($0.key, $0.adapter.rng) })
@@ -200,6 +217,7 @@ public final class SFTTrainer {
         var window = MetricWindow()
         while state.globalStep < state.totalSteps {
             let m = step()
+            try nonFinite.check()
             window.append(m)
             let s = state.globalStep
             logger?.advance(to: s, metrics: [("loss", m["loss"] ?? 0), ("acc", m["mean_token_accuracy"] ?? 0)])

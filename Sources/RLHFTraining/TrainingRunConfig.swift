@@ -29,6 +29,17 @@ public protocol TrainingRunConfig: FieldConfig {
     var seed: Int { get set }
     var progress: Bool { get set }
     var resumeFrom: String? { get set }
+    /// Non-finite steps in a row (loss or gradient norm NaN or ±∞, each skipped) that stop the run.
+    var maxNonfiniteSteps: Int { get set }
+}
+
+/// Upper bounds of the shared settings: far beyond any real run, low enough that step counts, batch
+/// buffers and loops stay within memory and time (a typo such as `1e300` epochs is an error, not a hang).
+public enum RunLimits {
+    public static let batchSize = 65_536
+    public static let accumulationSteps = 65_536
+    public static let epochs = 100_000.0
+    public static let steps = 1_000_000_000
 }
 
 extension TrainingRunConfig {
@@ -57,27 +68,37 @@ extension TrainingRunConfig {
             .int("seed", \.seed, "seed of new weights (heads, adapters) and of the data order"),
             .bool("progress", \.progress, "draw a progress bar"),
             .optionalString("resume_from", \.resumeFrom, "checkpoint folder to continue from"),
+            .int("max_nonfinite_steps", \.maxNonfiniteSteps, "non-finite steps in a row (each skipped) that stop the run"),
         ]
     }
 
     /// The first problem among the shared settings, as (key, reason).
     public func validateRun() -> (key: String, reason: String)? {
-        if perDeviceTrainBatchSize < 1 { return ("per_device_train_batch_size", "must be at least 1") }
-        if perDeviceEvalBatchSize < 1 { return ("per_device_eval_batch_size", "must be at least 1") }
-        if gradientAccumulationSteps < 1 { return ("gradient_accumulation_steps", "must be at least 1") }
-        if learningRate < 0 { return ("learning_rate", "must not be negative") }
+        if !(1...RunLimits.batchSize).contains(perDeviceTrainBatchSize) { return ("per_device_train_batch_size", "must be in 1...\(RunLimits.batchSize)") }
+        if !(1...RunLimits.batchSize).contains(perDeviceEvalBatchSize) { return ("per_device_eval_batch_size", "must be in 1...\(RunLimits.batchSize)") }
+        if !(1...RunLimits.accumulationSteps).contains(gradientAccumulationSteps) {
+            return ("gradient_accumulation_steps", "must be in 1...\(RunLimits.accumulationSteps)")
+        }
+        if !(learningRate >= 0 && learningRate.isFinite) { return ("learning_rate", "must be a finite number ≥ 0") }
+        if !(weightDecay >= 0 && weightDecay.isFinite) { return ("weight_decay", "must be a finite number ≥ 0") }
         if !(0..<1).contains(adamBeta1) { return ("adam_beta1", "must be in [0, 1)") }
         if !(0..<1).contains(adamBeta2) { return ("adam_beta2", "must be in [0, 1)") }
-        if adamEpsilon <= 0 { return ("adam_epsilon", "must be positive") }
-        if maxGradNorm < 0 { return ("max_grad_norm", "must not be negative") }
-        if warmupSteps < 0 { return ("warmup_steps", "must not be negative") }
+        if !(adamEpsilon > 0 && adamEpsilon.isFinite) { return ("adam_epsilon", "must be a finite number > 0") }
+        if !(maxGradNorm >= 0 && maxGradNorm.isFinite) { return ("max_grad_norm", "must be a finite number ≥ 0 (0: no clipping)") }
+        if !(0...RunLimits.steps).contains(warmupSteps) { return ("warmup_steps", "must be in 0...\(RunLimits.steps)") }
         if !(0...1).contains(warmupRatio) { return ("warmup_ratio", "must be in [0, 1]") }
-        if maxSteps <= 0 && numTrainEpochs <= 0 { return ("num_train_epochs", "must be positive when max_steps is not set") }
+        if maxSteps <= 0 && !(numTrainEpochs > 0) { return ("num_train_epochs", "must be positive when max_steps is not set") }
+        if !(numTrainEpochs <= RunLimits.epochs) { return ("num_train_epochs", "must be at most \(Int(RunLimits.epochs))") }
+        if maxSteps > RunLimits.steps { return ("max_steps", "must be at most \(RunLimits.steps)") }
         if loggingSteps < 1 { return ("logging_steps", "must be at least 1") }
         if evalSteps < 0 { return ("eval_steps", "must not be negative") }
         if saveSteps < 0 { return ("save_steps", "must not be negative") }
+        if maxNonfiniteSteps < 1 { return ("max_nonfinite_steps", "must be at least 1") }
         return nil
     }
+
+    /// Examples one optimizer step consumes (on this process).
+    public var stepBatchSize: Int { perDeviceTrainBatchSize * gradientAccumulationSteps }
 
     /// Micro-batches per epoch for `count` examples.
     public func batchesPerEpoch(count: Int) -> Int {

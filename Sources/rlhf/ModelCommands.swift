@@ -127,7 +127,14 @@ struct Inspect: ParsableCommand {
             }
         }
         if json {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            var out = object
+            for key in ["cls", "last_logits"] {
+                guard let values = object[key] as? [Double] else { continue }
+                let (checked, bad) = jsonArray(values)
+                out[key] = checked
+                warnNonFinite(bad, key + " values")
+            }
+            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("input_ids: \(ids)")

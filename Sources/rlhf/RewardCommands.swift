@@ -111,8 +111,9 @@ struct Score: ParsableCommand {
             }
         }
         let scores = rm.score(items, batchSize: batchSize)
+        if json { warnNonFinite(scores.filter { !$0.isFinite }.count, "scores") }
         for (item, s) in zip(items, scores) {
-            if json { print("{\"score\": \(s)}") } else {
+            if json { print("{\"score\": \(jsonNumber(Double(s)))}") } else {
                 let shown = (item.prompt.map { $0 + " | " } ?? "") + item.response
                 print(String(format: "%10.5f  ", s) + (shown.count > 100 ? String(shown.prefix(97)) + "..." : shown))
             }

@@ -157,6 +157,31 @@ final class CLITests: XCTestCase {
         try "{\"text\": 3}\n".write(toFile: texts, atomically: true, encoding: .utf8)
         r = try run(["score", "--model", ckpt, "--data", texts])
         XCTAssertEqual(r.err, "error: \(texts):1: field 'text': expected a string\n")
+
+        // NaN weights: --json stays valid JSON (null, with a warning), never `-nan`
+        let broken = dir + "/broken"
+        try FileManager.default.copyItem(atPath: ckpt, toPath: broken)
+        try overwriteWithNaN(broken + "/model.safetensors", tensor: "bert.encoder.layer.1.output.LayerNorm.bias")
+        r = try run(["score", "--model", broken, "--text", "Plants use light.", "--json"])
+        XCTAssertEqual(r.out, "{\"score\": null}\n", r.err)
+        XCTAssertTrue(r.err.contains("warning: 1 scores not finite"), r.err)
+        r = try run(["inspect", "--model", broken, "--text", "Plants use light.", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let inspected = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        XCTAssertTrue((inspected?["cls"] as? [Any])?.contains { $0 is NSNull } == true, r.out)
+        XCTAssertTrue(r.err.contains("cls values not finite"), r.err)
+    }
+
+    /// Overwrites one F32 tensor of a safetensors file with NaN in place (its header names the offsets).
+    private func overwriteWithNaN(_ path: String, tensor: String) throws {
+        let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? h.close() }
+        let size = try h.read(upToCount: 8)!.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        let header = try JSONSerialization.jsonObject(with: try h.read(upToCount: Int(size))!) as! [String: Any]
+        let offsets = (header[tensor] as! [String: Any])["data_offsets"] as! [Int]
+        try h.seek(toOffset: 8 + size + UInt64(offsets[0]))
+        let nan = Float.nan.bitPattern
+        h.write(Data((0..<(offsets[1] - offsets[0]) / 4).flatMap { _ in withUnsafeBytes(of: nan) { Array($0) } }))
     }
 
     /// SFT → reward model → PPO on the real models with a few steps each: every stage leaves a checkpoint,

@@ -160,7 +160,7 @@ final class TrainingConfigTests: XCTestCase {
             ("model: m\nmodel: n\ntrain_file: t\n", "duplicated key(s): 'model'"),
             ("model: m\ntrain_file: [a, b]\n", "rm.yaml:2: key 'train_file': expected a single value"),
             ("model: m\n", "required key 'train_file' is missing"),
-            ("model: m\ntrain_file: t\nlearning_rate: -1\n", "learning_rate: must not be negative"),
+            ("model: m\ntrain_file: t\nlearning_rate: -1\n", "learning_rate: must be a finite number ≥ 0"),
             ("model: m\ntrain_file: t\n  bad indent: [\n", "invalid YAML"),
             ("- a\n- b\n", "expected a mapping"),
         ]

@@ -1,0 +1,23 @@
+// Errors of a training run that are neither about a data file (DataError) nor about a checkpoint being
+// resumed (CheckpointError): a model that cannot be trained as asked, a setting that does not fit the
+// model, and a run stopped because its numbers stopped being finite.
+
+/// What stops a training run before or during its steps.
+///
+/// `description` reads as one line that names the model path, the config key or the step.
+public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The model at `path` cannot be trained this way (no tokenizer, not a decoder, no module to adapt).
+    case unsuitableModel(path: String, reason: String)
+    /// A config value that does not fit the model or the data (`key` as in YAML).
+    case badSetting(key: String, reason: String)
+    /// The run stopped at optimizer step `step`: its loss, gradients or weights are not finite.
+    case nonFinite(step: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unsuitableModel(path, reason): return "\(path): \(reason)"
+        case let .badSetting(key, reason): return "\(key): \(reason)"
+        case let .nonFinite(step, reason): return "training stopped at step \(step): \(reason)"
+        }
+    }
+}
