@@ -7,7 +7,10 @@
 // `max_nonfinite_steps` such updates in a row stop the run with an error naming the step. (PPO makes
 // several updates per step, one per minibatch and PPO epoch; the guard counts updates.) An applied step
 // that leaves a trained weight non-finite (a finite gradient times an absurd learning rate) stops the run
-// at once: it cannot be undone, and no checkpoint is written from it.
+// at once: it cannot be undone, and no checkpoint is written from it. Overflow can also leave every
+// number finite and the model dead: an RMSNorm whose input squares to ∞ outputs 0, the logits are all 0,
+// the loss sits at ln(vocabulary) and the gradient is exactly 0. `max_nonfinite_steps` updates in a row
+// with a zero gradient and a non-zero loss stop the run the same way.
 
 import RLHFNN
 import RLHFOptim
@@ -21,6 +24,8 @@ public struct NonFiniteGuard: Equatable, Sendable {
     public private(set) var streak = 0
     /// Non-finite steps skipped over the run.
     public private(set) var skipped = 0
+    /// Updates in a row whose gradient was exactly zero although the loss was not.
+    public private(set) var zeroStreak = 0
     /// Why the run must stop, once it must.
     public private(set) var failure: TrainingError?
 
@@ -41,6 +46,11 @@ public struct NonFiniteGuard: Equatable, Sendable {
             return false
         }
         streak = 0
+        zeroStreak = gradNorm == 0 && loss != 0 ? zeroStreak + 1 : 0
+        if zeroStreak >= limit && failure == nil {
+            failure = .nonFinite(step: step, reason: "the gradient has been exactly zero for \(zeroStreak) steps in a row with loss \(loss): "
+                                 + "the model has saturated (an overflow, e.g. from too high a learning rate) and cannot learn")
+        }
         return true
     }
 

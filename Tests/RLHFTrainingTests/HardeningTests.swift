@@ -37,6 +37,13 @@ final class HardeningTests: XCTestCase {
             XCTAssertEqual(step, 7)
         }
         XCTAssertEqual(g.skipped, 5)
+        var z = NonFiniteGuard(limit: 2)
+        XCTAssertTrue(z.admit(step: 1, loss: 10.8, gradNorm: 0))
+        XCTAssertTrue(z.admit(step: 2, loss: 0, gradNorm: 0), "a zero loss may have a zero gradient")
+        XCTAssertTrue(z.admit(step: 3, loss: 10.8, gradNorm: 0))
+        XCTAssertNoThrow(try z.check())
+        XCTAssertTrue(z.admit(step: 4, loss: 10.8, gradNorm: 0))
+        XCTAssertThrowsError(try z.check())
     }
 
     func testFinitenessIsCheckedInEveryElement() {
@@ -98,6 +105,22 @@ final class HardeningTests: XCTestCase {
         }
         XCTAssertEqual(lines.filter { $0.contains("not finite, step skipped") }.count, 3, lines.joined(separator: "\n"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: p.outputDir + "/checkpoint-3"))
+    }
+
+    /// SFT at a learning rate of 1e10 overflows without a NaN: the logits become 0, the loss sits at
+    /// ln(49152) with a zero gradient. The run stops instead of "training" on.
+    func testSFTThatSaturatesWithAZeroGradientStops() throws {
+        let work = try temporaryFolder("sft-saturated")
+        let lines = (1...8).map { #"{"prompt": "What is \#($0) plus \#($0)?", "completion": " It is \#(2 * $0)."}"# }
+        var s = SFTConfig()
+        s.model = smolPath; s.trainFile = try writeLines(lines, work, "data.jsonl"); s.outputDir = work + "/out"
+        s.maxLength = 32; s.loraR = 2; s.loraTargets = "q_proj,v_proj"; s.perDeviceTrainBatchSize = 2
+        s.learningRate = 1e10; s.maxSteps = 20; s.saveSteps = 0; s.progress = false
+        XCTAssertThrowsError(try SFTTrainer(config: s).train()) { e in
+            guard case .nonFinite(let step, let reason)? = e as? TrainingError else { return XCTFail("\(e)") }
+            XCTAssertLessThan(step, 20)
+            XCTAssertTrue(reason.contains("exactly zero"), reason)
+        }
     }
 
     // MARK: resume
