@@ -123,6 +123,7 @@ final class PPOTrainerTests: XCTestCase {
         //   OPENBLAS_CORETYPE unset    0.773 / 0.843 / 0.930
         //   OPENBLAS_CORETYPE=Haswell  0.778 / 0.851 / 0.929   (AVX2 kernels)
         //   untrained                  0.063 / 0.065 / 0.068   (chance: 1/16)
+        // (RLHF_NUM_THREADS=1 and =8 give the unset figures exactly: these products are too small to split.)
         // A single run ranges from 0.25 to 0.99, so 0.5 needs two or three failed runs out of five.
         XCTAssertGreaterThan(r.score, 0.5, "held-out share of token 3, mean of 5 runs × steps 60–100")
         // The mean KL of the same sets: unset 15.1 / 17.2 / 19.6; Haswell 14.9 / 17.4 / 19.7; untrained 0.
