@@ -265,7 +265,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let losses = r.out.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.compactMap { Double($0.split(separator: " ").last!) }
         XCTAssertEqual(losses.count, 3, r.out)
-        XCTAssertLessThan(losses[2], losses[0], "the loss falls over the 3 epochs")
+        // The loss of the same 3 pairs falls over the 3 epochs (epoch 1's is the untrained loss). The drop
+        // epoch 1 → 3, measured with `--seed` 0…7 (the head's initialisation; MiniLM has no dropout),
+        // min / mean / max, the same to 4 digits with OPENBLAS_CORETYPE unset and =Haswell:
+        // 0.0617 / 0.0828 / 0.1009 (from 0.684–0.706); untrained: 0.
+        XCTAssertGreaterThan(losses[0] - losses[2], 0.03, "the loss falls over the 3 epochs: \(losses)")
         XCTAssertTrue(r.out.contains("reward(\"Photosynthesis is the process where plants convert light to energy.\") = "), r.out)
     }
 }

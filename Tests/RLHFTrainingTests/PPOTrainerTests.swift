@@ -53,35 +53,82 @@ final class PPOTrainerTests: XCTestCase {
 
     private func tempDir() -> String { NSTemporaryDirectory() + "rlhf-ppo-\(UUID().uuidString)" }
 
-    /// A full fine-tuned tiny decoder learns to emit token 3: the mean share rises from chance (1/16) to
-    /// above 0.8 within a few hundred steps, while the KL to the reference stays finite.
-    func testTinyDecoderLearnsAProgrammaticReward() throws {
+    /// What one tiny PPO run learnt: the held-out score and KL before training, and both averaged over
+    /// the evaluations in the last stretch of the run.
+    struct TokenShareRun {
+        var before: PPOEvaluation
+        /// Mean over the evaluations at steps 60, 70, …, 100 of the held-out mean score and KL.
+        var score: Double, kl: Double
+        /// The last step's metrics.
+        var last: [String: Double]
+    }
+
+    /// A full fine-tuned tiny decoder trained for a fixed 100 steps (no early stop) to emit token 3.
+    /// `seed` drives everything random: the decoder's initialisation, the value head's, the rollout
+    /// sampling and prompt order (`config.seed`) and the training prompts (seed 1 is the run this test made
+    /// before it took five). The
+    /// held-out figure is the mean of 5 evaluations (steps 60 to 100, 64 held-out prompts, 8 tokens
+    /// each, sampled with a seed of their own), so no single sample or step decides it.
+    func tokenShareRun(seed: UInt64) throws -> TokenShareRun {
         var c = config(tempDir())
-        c.maxSteps = 300
-        var rng = RandomGenerator(seed: 77)
-        let policy = try tinyDecoder(seed: 1), reference = try tinyDecoder(seed: 1)
+        c.maxSteps = 100
+        c.learningRate = 1e-3
+        c.seed = 4 + Int(seed)
+        var rng = RandomGenerator(seed: 76 + seed)
+        let policy = try tinyDecoder(seed: seed), reference = try tinyDecoder(seed: seed)
         let trainer = try PPOTrainer(config: c, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-                                     reward: TokenShareReward(token: 3), prompts: prompts(64), eosTokenId: nil, padTokenId: 0)
-        let held = prompts(32, seed: 123)
+                                     reward: TokenShareReward(token: 3), prompts: prompts(64, seed: 8 + seed), eosTokenId: nil, padTokenId: 0)
+        let held = prompts(64, seed: 123)
         let before = trainer.evaluate(held, seed: 1)
-        XCTAssertLessThan(before.meanScore, 0.2, "a random decoder emits token 3 about 1/16 of the time")
-        XCTAssertEqual(before.meanKL, 0, accuracy: 1e-6, "the policy starts as the reference")
         var last: [String: Double] = [:]
-        var reached: Int? = nil
+        var evaluations: [PPOEvaluation] = []
         while trainer.state.globalStep < c.maxSteps {
             last = trainer.step()
             for k in ["objective/kl", "objective/scores", "loss/policy_avg", "loss/value_avg", "policy/approxkl_avg", "val/ratio"] {
                 XCTAssertTrue(last[k]?.isFinite == true, "\(k) at step \(trainer.state.globalStep): \(String(describing: last[k]))")
             }
-            if reached == nil, trainer.evaluate(held, seed: 2).meanScore > 0.8 { reached = trainer.state.globalStep; break }
+            let s = trainer.state.globalStep
+            if s >= 60 && s % 10 == 0 { evaluations.append(trainer.evaluate(held, seed: UInt64(s))) }
         }
-        let after = trainer.evaluate(held, seed: 1)
-        XCTAssertNotNil(reached, "the held-out score never passed 0.8 (last \(after.meanScore))")
-        XCTAssertGreaterThan(after.meanScore, 0.8)
-        XCTAssertGreaterThan(after.meanKL, 0.1, "the policy moved away from the reference")
-        XCTAssertEqual(last["val/num_eos_tokens"], 0)
-        XCTAssertEqual(last["val/response_length"], 8)
-        print("tiny PPO: held-out score \(before.meanScore) → \(after.meanScore) at step \(reached ?? -1), KL \(after.meanKL)")
+        let n = Double(evaluations.count)
+        return TokenShareRun(before: before, score: evaluations.map(\.meanScore).reduce(0, +) / n,
+                             kl: evaluations.map(\.meanKL).reduce(0, +) / n, last: last)
+    }
+
+    /// Five runs of `tokenShareRun`, seeds `first ..< first + 5`: the mean over the runs of the held-out
+    /// score and KL before training and over their last stretch.
+    func tokenShareRuns(first: UInt64) throws -> (before: Double, score: Double, kl: Double, runs: [TokenShareRun]) {
+        let runs = try (first..<(first + 5)).map { try tokenShareRun(seed: $0) }
+        func mean(_ f: (TokenShareRun) -> Double) -> Double { runs.map(f).reduce(0, +) / Double(runs.count) }
+        return (mean(\.before.meanScore), mean(\.score), mean(\.kl), runs)
+    }
+
+    /// Full fine-tuned tiny decoders learn to emit token 3: the held-out share rises from chance (1/16)
+    /// to most of the response within 100 steps, while the KL to the reference grows but stays finite.
+    /// One run's figure still swings from seed to seed (a run may start late, or dip by 0.3 for some
+    /// steps once near 1: PPO at this learning rate), and float rounding that differs between CPUs (BLAS
+    /// kernels) moves a run along another of those paths; so the test asserts on the mean of five runs,
+    /// each the mean of five evaluations, with the threshold well below the spread measured across CPUs.
+    func testTinyDecoderLearnsAProgrammaticReward() throws {
+        let r = try tokenShareRuns(first: 1)
+        for run in r.runs {
+            XCTAssertLessThan(run.before.meanScore, 0.2, "a random decoder emits token 3 about 1/16 of the time")
+            XCTAssertEqual(run.before.meanKL, 0, accuracy: 1e-6, "the policy starts as the reference")
+            XCTAssertTrue(run.kl.isFinite)
+            XCTAssertEqual(run.last["val/num_eos_tokens"], 0)
+            XCTAssertEqual(run.last["val/response_length"], 8)
+        }
+        // The mean held-out score of 5 runs, measured for 8 sets of 5 runs (tokenShareRuns(first:) with
+        // first = 1, 6, …, 36: seeds 1–40) on an AVX-512 machine, min / mean / max over the 8:
+        //   OPENBLAS_CORETYPE unset    0.773 / 0.843 / 0.930
+        //   OPENBLAS_CORETYPE=Haswell  0.778 / 0.851 / 0.929   (AVX2 kernels)
+        //   untrained                  0.063 / 0.065 / 0.068   (chance: 1/16)
+        // (RLHF_NUM_THREADS=1 and =8 give the unset figures exactly: these products are too small to split.)
+        // A single run ranges from 0.25 to 0.99, so 0.5 needs two or three failed runs out of five.
+        XCTAssertGreaterThan(r.score, 0.5, "held-out share of token 3, mean of 5 runs × steps 60–100")
+        // The mean KL of the same sets: unset 15.1 / 17.2 / 19.6; Haswell 14.9 / 17.4 / 19.7; untrained 0.
+        XCTAssertGreaterThan(r.kl, 5, "the policy moved away from the reference")
+        print("tiny PPO (5 runs): held-out score \(r.before) → \(r.score) (mean of steps 60–100), KL \(r.kl)")
     }
 
     /// The metrics that depend only on the run (not on the clock).

@@ -89,8 +89,10 @@ final class SFTTests: XCTestCase {
         let file = try data(lines)
         let straight = try SFTTrainer(config: config(file, out: try temporaryFolder("sft-a")))
         let base = straight.model.namedParameters().map { $0.parameter.value.scalars.prefix(8) }
+        let lossBefore = straight.evaluate(straight.trainExamples)["loss"]!
         var a: [Double] = []
         for _ in 0..<4 { a.append(straight.step()["loss"]!) }
+        let lossAfter = straight.evaluate(straight.trainExamples)["loss"]!
         XCTAssertEqual(straight.model.namedParameters().map { $0.parameter.value.scalars.prefix(8) }, base, "the base is untouched")
 
         let out = try temporaryFolder("sft-b")
@@ -107,7 +109,12 @@ final class SFTTests: XCTestCase {
         for ((k, p), (_, q)) in zip(straight.model.loraParameters(), resumed.model.loraParameters()) {
             XCTAssertEqual(p.value.scalars, q.value.scalars, k)
         }
-        XCTAssertLessThan(a[3], a[0])
+        // Training lowers the loss over the 5 examples (no dropout). Step 4's batch loss against step 1's
+        // compares two different pairs of examples (batch losses range from 1.4 to 4.7 by content alone)
+        // and was lower for only 4 of 6 seeds. The drop, measured over 6 seeds (config seed 3 + 10k,
+        // k = 0…5: data order, adapter initialisation and dropout), min / mean / max, the same to 3 digits
+        // with OPENBLAS_CORETYPE unset and =Haswell: 0.200 / 0.223 / 0.235 (from 2.730); untrained: 0.
+        XCTAssertGreaterThan(lossBefore - lossAfter, 0.1, "training should lower the loss: \(lossBefore) → \(lossAfter)")
     }
 
     func testPackingKeepsEveryTokenAndItsMask() {
