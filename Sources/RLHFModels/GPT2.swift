@@ -125,10 +125,11 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     public let config: GPT2Config
     public let transformer: GPT2Model
 
+    /// A randomly initialised model (weights are normally loaded afterwards).
+    ///
+    /// - Throws: what `config.validate(source:)` throws, before anything is allocated.
     public init(_ config: GPT2Config, source: String = "config", rng: inout RandomGenerator) throws {
-        guard config.nEmbd % config.nHead == 0 else {
-            throw ModelError.unsupportedConfig(source: source, reason: "n_embd \(config.nEmbd) is not divisible by n_head \(config.nHead)")
-        }
+        try config.validate(source: source)
         let act = try config.activation(source: source)
         self.config = config
         transformer = GPT2Model(config, act: act, rng: &rng)
