@@ -39,12 +39,13 @@ struct Preflight {
                                            + "but \(weights.sourceDescription) holds \(actual)")
     }
 
-    /// The file must hold exactly `count` layers, layer i present when `probe(i)` is.
+    /// The file must hold exactly layers 0..<count, layer i present when `probe(i)` is.
     func layers(_ count: Int, key: String, probe: (Int) -> String) throws {
         func present(_ i: Int) -> Bool { name(probe(i)) != nil }
-        if present(count - 1) && !present(count) { return }
         var held = 0
-        while held < weights.tensorNames.count && present(held) { held += 1 }
+        while held <= count && present(held) { held += 1 }
+        if held == count { return }
+        if held > count { while held < weights.tensorNames.count && present(held) { held += 1 } }   // to say how many
         throw fields.error(key, "is \(count), but \(weights.sourceDescription) holds \(held) layer\(held == 1 ? "" : "s") ("
                            + (held < count ? "\(probe(held)) is missing)" : "\(probe(count)) is there too)"))
     }

@@ -28,10 +28,13 @@ struct TinyLlamaGGUF {
         if let i = metadata.firstIndex(where: { $0.0 == key }) { metadata[i].1 = value } else { metadata.append((key, value)) }
     }
 
+    /// The blocks whose tensors the file holds.
+    var blockNames = [0, 1]
+
     /// The tensors, PyTorch shapes (GGUF stores the dimensions reversed).
-    static var tensors: [(String, [Int])] {
+    var tensors: [(String, [Int])] {
         var out: [(String, [Int])] = [("token_embd.weight", [11, 8]), ("output_norm.weight", [8])]
-        for b in 0..<2 {
+        for b in blockNames {
             out += [("blk.\(b).attn_norm.weight", [8]), ("blk.\(b).ffn_norm.weight", [8]),
                     ("blk.\(b).attn_q.weight", [8, 8]), ("blk.\(b).attn_k.weight", [4, 8]), ("blk.\(b).attn_v.weight", [4, 8]),
                     ("blk.\(b).attn_output.weight", [8, 8]), ("blk.\(b).ffn_gate.weight", [16, 8]),
@@ -47,7 +50,7 @@ struct TinyLlamaGGUF {
         func string(_ s: String) { u64(UInt64(s.utf8.count)); b.append(contentsOf: Array(s.utf8)) }
         b.append(contentsOf: Array("GGUF".utf8))
         u32(3)
-        u64(UInt64(Self.tensors.count))
+        u64(UInt64(tensors.count))
         u64(UInt64(metadata.count))
         for (key, value) in metadata {
             string(key)
@@ -61,7 +64,7 @@ struct TinyLlamaGGUF {
         var offset: UInt64 = 0
         var data: [UInt8] = []
         var k = 0
-        for (name, shape) in Self.tensors {
+        for (name, shape) in tensors {
             string(name)
             u32(UInt32(shape.count))
             for d in shape.reversed() { u64(UInt64(d)) }
@@ -133,6 +136,26 @@ final class GGUFConfigValidationTests: XCTestCase {
             let path = try g.write(self)
             assertInvalidConfig(try loadPretrained(path: path), key: key, source: path, fragment)
         }
+    }
+
+    /// Tensors of blocks 0 and 5 only, with block_count 6: the gap is found before six blocks are built.
+    func testEveryBlockUpToTheCountMustBeInTheFile() throws {
+        var g = TinyLlamaGGUF()
+        g.set("llama.block_count", .u32(6))
+        g.blockNames = [0, 5]
+        let path = try g.write(self)
+        assertInvalidConfig(try loadPretrained(path: path), key: "llama.block_count", source: path,
+                            "llama.block_count is 6, but \(path) holds 1 layer (model.layers.1.self_attn.q_proj.weight is missing)")
+    }
+
+    func testAHugeMaxNewTokensReservesNoMoreThanTheContext() throws {
+        let m = try loadPretrained(path: try TinyLlamaGGUF().write(self))
+        guard let lm = m.architecture.causalLM else { return XCTFail() }
+        var rng = RandomGenerator(seed: 0)
+        // stops at once on its first token; the cache must not reserve a billion positions first
+        let first = generate(lm, prompts: [[1, 2]], config: GenerationConfig(maxNewTokens: 1), rng: &rng).tokens[0][0]
+        let out = generate(lm, prompts: [[1, 2]], config: GenerationConfig(maxNewTokens: 1_000_000_000, stopTokenIds: [first]), rng: &rng)
+        XCTAssertEqual(out.tokens, [[first]])
     }
 
     func testNumbersOfTheWrongTypeAreErrors() throws {
