@@ -97,7 +97,8 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
     var out = GenerationOutput(tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
                                stopped: Array(repeating: false, count: b))
     // the cache reserves up to the model's context and grows past it (max_new_tokens may be anything)
-    let cache = model.makeCache(capacity: min(p + steps, max(p + 1, limit.count)))
+    let reserve = max(p + 1, limit.count)
+    let cache = model.makeCache(capacity: steps > reserve - p ? reserve : p + steps)
     return withNoGrad {
         var stepIds = ids, stepPositions = positions, t = p
         let needsMask = mask.contains(0)

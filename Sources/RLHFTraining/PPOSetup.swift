@@ -78,7 +78,7 @@ public struct PPORun {
 func checkPositions(policy limit: PositionLimit, rewardModel: RewardModel, prompts: [PPOPrompt], config: PPOConfig,
                     report: (String) -> Void) throws {
     let longest = prompts.map(\.ids.count).max() ?? 0
-    if longest + config.responseLength > limit.count {
+    if config.responseLength > limit.count - longest {
         let what = "the longest prompt (\(longest) tokens) + response_length \(config.responseLength) is more than the policy's"
         if limit.isHard {
             throw ModelError.invalidInput(source: config.model, reason: "\(what) \(limit.phrase); lower max_prompt_length "

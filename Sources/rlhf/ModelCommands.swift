@@ -71,7 +71,7 @@ struct Generate: ParsableCommand {
         if fromBOS { warn("note: the prompt is empty; generating from the BOS token \(tok.idToToken(ids[0]) ?? String(ids[0]))") }
         var newTokens = maxNewTokens
         let limit = lm.positionLimit
-        if ids.count + maxNewTokens > limit.count {
+        if maxNewTokens > limit.count - ids.count {
             let what = "the prompt (\(ids.count) tokens) + --max-new-tokens \(maxNewTokens) is more than the model's"
             if limit.isHard {
                 guard ids.count < limit.count else {

@@ -91,6 +91,9 @@ final class InputLimitCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.err, "warning: the prompt (60 tokens) + --max-new-tokens 20 is more than the model's 64 positions (n_positions); "
                        + "generating at most 4 tokens\n")
+        r = try run(["generate", "--model", model, "--prompt", words(62), "--max-new-tokens", String(Int.max)])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.hasSuffix("the model's 64 positions (n_positions); generating at most 2 tokens\n"), r.err)
         r = try run(["inspect", "--model", model, "--text", words(100), "--json"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.err.hasPrefix("warning: --text is 100 tokens, more than the model's 64 positions (n_positions); using its first 64"), r.err)
