@@ -232,6 +232,8 @@ public final class BertModel: Module, @unchecked Sendable {
 
     /// The last hidden state [B, T, C] of a batch.
     ///
+    /// - Precondition: T ≤ `max_position_embeddings` and every id below `vocab_size`; entry points check
+    ///   user input first with `Architecture.checkInput` (or cut it to `positionLimit`).
     /// - Parameters:
     ///   - ids: B·T token ids, row-major.
     ///   - attentionMask: [B, T], 1 for real tokens, 0 for padding (nil: all real).

@@ -137,6 +137,9 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     }
 
     /// Final hidden states [B, T, C]; positions are B·T ids (nil: cache length + 0..<T).
+    ///
+    /// - Precondition: every position below `n_positions` and every id below `vocab_size`; entry points
+    ///   check user input first with `Architecture.checkInput` (`generate` stops at the table).
     public func hiddenStates(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
                              cache: KVCache? = nil) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "GPT2LMHeadModel: \(ids.count) ids for batch \(b)")
