@@ -62,20 +62,23 @@ public final class SFTTrainer {
                                         dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed), modelPath: config.model)
             }
         }
+        // max_length past a learned position table is lowered to it; past a rotary context, kept with a warning
+        let (maxLength, lengthWarning) = pretrained.architecture.positionLimit.length(for: config.maxLength, key: "max_length")
+        if let lengthWarning { report(lengthWarning) }
         func load(_ file: String) throws -> [SFTExample] {
-            let d = try SFTDataset(path: file, tokenizer: tok, maxLength: config.maxLength, completionOnlyLoss: config.completionOnlyLoss,
+            let d = try SFTDataset(path: file, tokenizer: tok, maxLength: maxLength, completionOnlyLoss: config.completionOnlyLoss,
                                    assistantOnlyLoss: config.assistantOnlyLoss, skipBadLines: config.skipBadLines)
             for e in d.skipped { report("skipped: \(e)") }
-            report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(config.maxLength)" : "")
+            report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(maxLength)" : "")
                    + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
             // a target is a token after the first whose loss counts
             let empty = d.examples.filter { !$0.lossMask.dropFirst().contains(1) }.count
             if empty == d.examples.count {
                 throw TrainingError.badSetting(key: "max_length", reason: "\(file): no example keeps a target token within max_length "
-                                               + "\(config.maxLength) (the prompts fill it): raise max_length or shorten the prompts")
+                                               + "\(maxLength) (the prompts fill it): raise max_length or shorten the prompts")
             }
-            if empty > 0 { report("warning: \(file): \(empty) examples keep no target token within max_length \(config.maxLength) and teach nothing") }
-            return config.packing ? SFTDataset.packed(d.examples, length: config.maxLength) : d.examples
+            if empty > 0 { report("warning: \(file): \(empty) examples keep no target token within max_length \(maxLength) and teach nothing") }
+            return config.packing ? SFTDataset.packed(d.examples, length: maxLength) : d.examples
         }
         trainExamples = try load(config.trainFile)
         evalExamples = try config.evalFile.map(load) ?? []
