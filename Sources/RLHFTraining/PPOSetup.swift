@@ -50,6 +50,7 @@ public struct PPORun {
         func load(_ file: String) throws -> [PPOPrompt] {
             let set = try PPOPromptSet(path: file, tokenizer: tok, maxLength: config.maxPromptLength, skipBadLines: config.skipBadLines)
             for e in set.skipped { report("skipped: \(e)") }
+            try checkVocabulary(set.prompts.map { ($0.ids, $0.line) }, vocabularySize: lm.vocabularySize, file: file, model: config.model)
             report("\(file): \(set.prompts.count) prompts" + (set.tooLong > 0 ? "; \(set.tooLong) longer than max_prompt_length dropped" : "")
                    + (set.skipped.isEmpty ? "" : "; \(set.skipped.count) bad lines skipped"))
             return set.prompts

@@ -136,6 +136,7 @@ public final class RewardTrainer {
                 if !config.truncate { continue }
                 c = truncateKeepingLast(c, to: maxLength); r = truncateKeepingLast(r, to: maxLength)
             }
+            try checkVocabulary([(c.ids, p.line), (r.ids, p.line)], vocabularySize: model.backbone.vocabularySize, file: file, model: config.model)
             out.append(EncodedPair(chosen: c, rejected: r, margin: p.margin))
         }
         let skippedNote = data.skipped.isEmpty ? "" : ", \(data.skipped.count) bad lines skipped"

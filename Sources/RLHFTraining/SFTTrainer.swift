@@ -69,6 +69,7 @@ public final class SFTTrainer {
             let d = try SFTDataset(path: file, tokenizer: tok, maxLength: maxLength, completionOnlyLoss: config.completionOnlyLoss,
                                    assistantOnlyLoss: config.assistantOnlyLoss, skipBadLines: config.skipBadLines)
             for e in d.skipped { report("skipped: \(e)") }
+            try checkVocabulary(d.examples.map { ($0.ids, $0.line) }, vocabularySize: lm.vocabularySize, file: file, model: source)
             report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(maxLength)" : "")
                    + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
             // a target is a token after the first whose loss counts

@@ -21,3 +21,18 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 }
+
+/// Throws when a token id of the encoded data lies outside the model's vocabulary: a tokenizer that does
+/// not belong to the model would otherwise index past the embedding table.
+///
+/// - Parameters:
+///   - rows: each encoded example's ids with its line in `file`.
+///   - vocabularySize: the model's `vocab_size`.
+func checkVocabulary(_ rows: [(ids: [Int], line: Int)], vocabularySize: Int, file: String, model: String) throws {
+    for r in rows {
+        if let bad = r.ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw TrainingError.unsuitableModel(path: model, reason: "\(file):\(r.line) encodes to token id \(bad), outside the model's "
+                                                + "vocabulary of \(vocabularySize) (vocab_size): the tokenizer does not belong to the model")
+        }
+    }
+}

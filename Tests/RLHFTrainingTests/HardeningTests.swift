@@ -244,6 +244,21 @@ final class HardeningTests: XCTestCase {
         XCTAssertTrue(model.loraAdapters().isEmpty, "nothing was added")
     }
 
+    /// A tokenizer that does not belong to the model (MiniLM's 30522 tokens on a Llama of 101) is an error
+    /// naming the data line, not an index past the embedding table.
+    func testATokenizerThatDoesNotBelongToTheModelIsAnError() throws {
+        let work = try temporaryFolder("vocab-mismatch")
+        let model = work + "/model"
+        try FileManager.default.copyItem(atPath: repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-llama", toPath: model)
+        try? FileManager.default.removeItem(atPath: model + "/tokenizer.json")
+        try FileManager.default.copyItem(atPath: repoRoot + "/models/minilm/tokenizer.json", toPath: model + "/tokenizer.json")
+        let data = try writeLines(arithmeticPairs(), work, "pairs.jsonl")
+        XCTAssertThrowsError(try RewardTrainer(config: rewardConfig(model, data, out: work + "/out"))) { e in
+            XCTAssertTrue("\(e)".hasPrefix("\(model): \(data):1 encodes to token id "), "\(e)")
+            XCTAssertTrue("\(e)".hasSuffix("outside the model's vocabulary of 101 (vocab_size): the tokenizer does not belong to the model"), "\(e)")
+        }
+    }
+
     func testSFTWhereEveryCompletionIsTruncatedAwayIsAnError() throws {
         let work = try temporaryFolder("sft-truncated")
         let data = try writeLines([#"{"prompt": "A long question about the capital cities of the world and their rivers?", "completion": " Paris."}"#],
