@@ -37,11 +37,10 @@ extension Tokenizer {
             maxLength = try modelMaxLength(config)
         }
         if FileManager.default.fileExists(atPath: jinjaPath) {
-            do {
-                template = try String(contentsOfFile: jinjaPath, encoding: .utf8)
-            } catch {
-                throw TokenizerError.unreadableFile(path: jinjaPath, reason: "\(error.localizedDescription)")
+            guard let text = String(data: try readTokenizerFile(path: jinjaPath), encoding: .utf8) else {
+                throw TokenizerError.unreadableFile(path: jinjaPath, reason: "the file is not UTF-8 text")
             }
+            template = text
         }
         if specials.pad == nil { specials.pad = padTokenFromFile }
         return try Tokenizer(source: path, addedTokens: addedTokens, normalizer: normalizer, preTokenizer: preTokenizer,
