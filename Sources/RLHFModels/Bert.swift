@@ -35,12 +35,12 @@ public struct BertConfig: Codable, Sendable, Equatable {
         self.layerNormEps = layerNormEps; self.hiddenAct = hiddenAct
     }
 
-    /// The activation of the intermediate layer.
-    func activation(source: String) throws -> GeluApproximation {
+    /// The activation of the intermediate layer (`key`: the field's name in the source).
+    func activation(source: String, key: String = "hidden_act") throws -> GeluApproximation {
         switch hiddenAct ?? "gelu" {
         case "gelu": return .none
         case "gelu_new", "gelu_pytorch_tanh": return .tanh
-        case let other: throw ModelError.unsupportedConfig(source: source, reason: "hidden_act '\(other)' is not supported (gelu, gelu_new)")
+        case let other: throw ModelError.unsupportedConfig(source: source, reason: "\(key) '\(other)' is not supported (gelu, gelu_new)")
         }
     }
 }
@@ -179,8 +179,9 @@ public struct DistilBertConfig: Codable, Sendable {
     public var sinusoidalPosEmbds: Bool?
     public var padTokenId: Int?
 
-    /// The same network in BERT's terms (DistilBERT's LayerNorm eps is fixed at 1e-12).
-    public func bertConfig(source: String) throws -> BertConfig {
+    /// The same network in BERT's terms (DistilBERT's LayerNorm eps is fixed at 1e-12), validated (see
+    /// `validate(source:limits:)`; errors name DistilBERT's keys).
+    public func bertConfig(source: String, limits: ModelLimits = ModelLimits()) throws -> BertConfig {
         if sinusoidalPosEmbds == true {
             throw ModelError.unsupportedConfig(source: source, reason: "sinusoidal_pos_embds is not supported")
         }
@@ -188,6 +189,7 @@ public struct DistilBertConfig: Codable, Sendable {
                            intermediateSize: hiddenDim, maxPositionEmbeddings: maxPositionEmbeddings, typeVocabSize: 0,
                            layerNormEps: 1e-12, hiddenAct: activation ?? "gelu")
         c.padTokenId = padTokenId
+        try c.check(FieldCheck(source: source, names: DistilBertConfig.keyNames), limits)
         return c
     }
 }
@@ -216,13 +218,10 @@ public final class BertModel: Module, @unchecked Sendable {
     public let pooler: BertPooler?
 
     /// A randomly initialised model (weights are normally loaded afterwards).
+    ///
+    /// - Throws: what `config.validate(source:)` throws, before anything is allocated.
     public init(_ config: BertConfig, pooler: Bool = true, source: String = "config", rng: inout RandomGenerator) throws {
-        guard config.hiddenSize % config.numAttentionHeads == 0 else {
-            throw ModelError.unsupportedConfig(source: source, reason: "hidden_size \(config.hiddenSize) is not divisible by num_attention_heads \(config.numAttentionHeads)")
-        }
-        if let p = config.positionEmbeddingType, p != "absolute" {
-            throw ModelError.unsupportedConfig(source: source, reason: "position_embedding_type '\(p)' is not supported (absolute)")
-        }
+        try config.validate(source: source)
         let act = try config.activation(source: source)
         self.config = config
         embeddings = BertEmbeddings(config, rng: &rng)
@@ -233,6 +232,8 @@ public final class BertModel: Module, @unchecked Sendable {
 
     /// The last hidden state [B, T, C] of a batch.
     ///
+    /// - Precondition: T ≤ `max_position_embeddings` and every id below `vocab_size`; entry points check
+    ///   user input first with `Architecture.checkInput` (or cut it to `positionLimit`).
     /// - Parameters:
     ///   - ids: B·T token ids, row-major.
     ///   - attentionMask: [B, T], 1 for real tokens, 0 for padding (nil: all real).

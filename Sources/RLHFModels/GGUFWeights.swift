@@ -29,11 +29,13 @@ func hfName(forGGUF name: String) -> String? {
 public struct GGUFLlamaWeights: WeightSource {
     public let file: GGUFFile
     public let config: LlamaConfig
+    /// The metadata keys the config's fields came from (HF key → GGUF key), for messages.
+    let keyNames: [String: String]
     private let hfToGGUF: [String: String]
 
     public init(_ file: GGUFFile) throws {
         self.file = file
-        self.config = try llamaConfig(fromGGUF: file)
+        (config, keyNames) = try llamaConfigAndKeys(fromGGUF: file)
         var map: [String: String] = [:]
         var unknown: [String] = []
         for info in file.tensorInfos {
@@ -92,8 +94,18 @@ public struct GGUFLlamaWeights: WeightSource {
     }
 }
 
-/// The llama hyper-parameters of a GGUF file's metadata (`llama.*` keys; vocabulary from the tokenizer).
+/// The llama hyper-parameters of a GGUF file's metadata (`llama.*` keys; vocabulary from the tokenizer),
+/// validated as `LlamaConfig.validate` does, with errors that name the metadata keys
+/// (`llama.attention.head_count`, `llama.rope.freq_base`, …).
+///
+/// - Throws: `ModelError.unsupportedConfig` for another architecture, a missing key or a value of the wrong
+///   type; `.invalidConfig` for a value out of range (see ConfigValidation.swift).
 public func llamaConfig(fromGGUF file: GGUFFile) throws -> LlamaConfig {
+    try llamaConfigAndKeys(fromGGUF: file).config
+}
+
+/// `llamaConfig(fromGGUF:)` and the metadata key of each field (HF key → GGUF key).
+func llamaConfigAndKeys(fromGGUF file: GGUFFile) throws -> (config: LlamaConfig, keys: [String: String]) {
     let md = file.metadata
     guard let arch = md["general.architecture"]?.string else {
         throw ModelError.unsupportedConfig(source: file.path, reason: "metadata has no general.architecture")
@@ -101,30 +113,49 @@ public func llamaConfig(fromGGUF file: GGUFFile) throws -> LlamaConfig {
     guard arch == "llama" else {
         throw ModelError.unsupportedConfig(source: file.path, reason: "architecture '\(arch)' is not supported (llama)")
     }
+    /// The integer at `llama.<key>`: nil when absent, an error when present with another type.
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let v = md["llama." + key] else { return nil }
+        guard let i = v.int else {
+            throw ModelError.unsupportedConfig(source: file.path, reason: "metadata key 'llama.\(key)' is not an integer (found \(v.typeName))")
+        }
+        return i
+    }
     func int(_ key: String) throws -> Int {
-        guard let v = md["llama." + key]?.int else {
+        guard let v = try optionalInt(key) else {
             throw ModelError.unsupportedConfig(source: file.path, reason: "metadata key 'llama.\(key)' is missing or not an integer")
         }
         return v
     }
+    /// The number at `llama.<key>` as a Float (nil when absent; NaN and out-of-range values stay for the
+    /// validation to name).
+    func optionalFloat(_ key: String) throws -> Float? {
+        guard let v = md["llama." + key] else { return nil }
+        guard let d = v.double ?? v.int.map(Double.init) else {
+            throw ModelError.unsupportedConfig(source: file.path, reason: "metadata key 'llama.\(key)' is not a number (found \(v.typeName))")
+        }
+        return Float(d)
+    }
     let vocab: Int
-    if let v = md["llama.vocab_size"]?.int { vocab = v }
-    else if let tokens = md["tokenizer.ggml.tokens"]?.array { vocab = tokens.count }
+    var names = LlamaConfig.ggufKeyNames
+    if let v = try optionalInt("vocab_size") { vocab = v }
+    else if let tokens = md["tokenizer.ggml.tokens"]?.array { vocab = tokens.count; names["vocab_size"] = "tokenizer.ggml.tokens (its count)" }
     else {
         vocab = file.info("token_embd.weight")?.shape.first ?? 0
+        names["vocab_size"] = "token_embd.weight (its rows)"
     }
     let heads = try int("attention.head_count")
     var c = LlamaConfig(vocabSize: vocab, hiddenSize: try int("embedding_length"),
                         intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
-                        numAttentionHeads: heads, numKeyValueHeads: md["llama.attention.head_count_kv"]?.int ?? heads,
-                        rmsNormEps: Float(md["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5),
-                        ropeTheta: Float(md["llama.rope.freq_base"]?.double ?? 10_000),
+                        numAttentionHeads: heads, numKeyValueHeads: try optionalInt("attention.head_count_kv") ?? heads,
+                        rmsNormEps: try optionalFloat("attention.layer_norm_rms_epsilon") ?? 1e-5,
+                        ropeTheta: try optionalFloat("rope.freq_base") ?? 10_000,
                         tieWordEmbeddings: file.info("output.weight") == nil,
-                        maxPositionEmbeddings: md["llama.context_length"]?.int ?? 2048)
-    if let rotDim = md["llama.rope.dimension_count"]?.int, rotDim != c.hiddenSize / heads { c.headDim = rotDim }
+                        maxPositionEmbeddings: try optionalInt("context_length") ?? 2048)
+    if let rotDim = try optionalInt("rope.dimension_count"), heads > 0, rotDim != c.hiddenSize / heads { c.headDim = rotDim }
     c.bosTokenId = md["tokenizer.ggml.bos_token_id"]?.int
     c.eosTokenId = md["tokenizer.ggml.eos_token_id"]?.int
     c.padTokenId = md["tokenizer.ggml.padding_token_id"]?.int
-    try c.validate(source: file.path)
-    return c
+    try c.check(FieldCheck(source: file.path, names: names), ModelLimits())
+    return (c, names)
 }

@@ -125,10 +125,11 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     public let config: GPT2Config
     public let transformer: GPT2Model
 
+    /// A randomly initialised model (weights are normally loaded afterwards).
+    ///
+    /// - Throws: what `config.validate(source:)` throws, before anything is allocated.
     public init(_ config: GPT2Config, source: String = "config", rng: inout RandomGenerator) throws {
-        guard config.nEmbd % config.nHead == 0 else {
-            throw ModelError.unsupportedConfig(source: source, reason: "n_embd \(config.nEmbd) is not divisible by n_head \(config.nHead)")
-        }
+        try config.validate(source: source)
         let act = try config.activation(source: source)
         self.config = config
         transformer = GPT2Model(config, act: act, rng: &rng)
@@ -136,6 +137,9 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     }
 
     /// Final hidden states [B, T, C]; positions are B·T ids (nil: cache length + 0..<T).
+    ///
+    /// - Precondition: every position below `n_positions` and every id below `vocab_size`; entry points
+    ///   check user input first with `Architecture.checkInput` (`generate` stops at the table).
     public func hiddenStates(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
                              cache: KVCache? = nil) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "GPT2LMHeadModel: \(ids.count) ids for batch \(b)")

@@ -12,6 +12,8 @@ import RLHFTensor
 public protocol CausalLanguageModel: Module {
     /// Vocabulary size V.
     var vocabularySize: Int { get }
+    /// The positions the model was built for (a learned table for GPT-2: no position past it can run).
+    var positionLimit: PositionLimit { get }
     /// An empty KV cache for this model, reserving `capacity` positions.
     func makeCache(capacity: Int) -> KVCache
     /// Final hidden states [B, T, C] (see `LlamaForCausalLM.hiddenStates`).
@@ -62,6 +64,11 @@ public struct GenerationOutput: Sendable {
 
 /// Generates continuations of `prompts` (token ids, any lengths) in one left-padded batch.
 ///
+/// On a model with a learned position table (GPT-2), generation also stops when the longest prompt plus
+/// the new tokens fill the table (as transformers' `max_length`: nothing is generated for a prompt that
+/// fills it already); check prompts against `model.positionLimit` first (`Architecture.checkInput`).
+///
+/// - Precondition: at least one prompt, none empty, none longer than a learned position table.
 /// - Parameters:
 ///   - padTokenId: fills the left padding (masked out; its value does not matter).
 ///   - decode: turns tokens into text, for `stopStrings`.
@@ -75,6 +82,10 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
                      onHidden: ((_ hidden: Tensor) -> Void)? = nil) -> GenerationOutput {
     precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
     let b = prompts.count, p = prompts.map(\.count).max()!
+    let limit = model.positionLimit
+    precondition(!limit.isHard || p <= limit.count, "generate: a prompt of \(p) tokens is longer than the model's \(limit.phrase)")
+    // prompt + response must fit the table whole (PPO and reward models run it again in one pass): p + n ≤ count
+    let steps = limit.isHard ? min(max(config.maxNewTokens, 0), limit.count - p) : max(config.maxNewTokens, 0)
     var ids: [Int] = [], mask: [Float] = [], positions: [Int] = []
     for prompt in prompts {
         let pad = p - prompt.count
@@ -85,11 +96,13 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
     var nextPosition = prompts.map(\.count)
     var out = GenerationOutput(tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
                                stopped: Array(repeating: false, count: b))
-    let cache = model.makeCache(capacity: p + max(config.maxNewTokens, 0))
+    // the cache reserves up to the model's context and grows past it (max_new_tokens may be anything)
+    let reserve = max(p + 1, limit.count)
+    let cache = model.makeCache(capacity: steps > reserve - p ? reserve : p + steps)
     return withNoGrad {
         var stepIds = ids, stepPositions = positions, t = p
         let needsMask = mask.contains(0)
-        for _ in 0..<max(config.maxNewTokens, 0) {
+        for _ in 0..<steps {
             let maskTensor = needsMask ? Tensor(mask, shape: [b, mask.count / b]) : nil
             let h = model.hiddenStates(ids: stepIds, batch: b, attentionMask: maskTensor, positions: stepPositions, cache: cache)
             let lastHidden = h.sliced(axis: 1, t - 1, t)

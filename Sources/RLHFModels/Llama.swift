@@ -50,26 +50,11 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
     /// Key/value heads (defaults to the query heads).
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
     /// Head size (defaults to hidden / heads).
-    public var headSize: Int { headDim ?? hiddenSize / numAttentionHeads }
+    public var headSize: Int { headDim ?? hiddenSize / max(numAttentionHeads, 1) }
     /// RoPE base θ.
     public var theta: Float { ropeTheta ?? ropeParameters?.ropeTheta ?? 10_000 }
     /// Whether lm_head shares the embedding matrix.
     public var tied: Bool { tieWordEmbeddings ?? true }
-
-    func validate(source: String) throws {
-        if let t = ropeParameters?.ropeType, t != "default" {
-            throw ModelError.unsupportedConfig(source: source, reason: "rope_type '\(t)' is not supported (default)")
-        }
-        if let act = hiddenAct, act != "silu" {
-            throw ModelError.unsupportedConfig(source: source, reason: "hidden_act '\(act)' is not supported (silu)")
-        }
-        guard headSize % 2 == 0, numAttentionHeads * headSize > 0 else {
-            throw ModelError.unsupportedConfig(source: source, reason: "head size \(headSize) must be even and positive for rotary embeddings")
-        }
-        guard numAttentionHeads % kvHeads == 0 else {
-            throw ModelError.unsupportedConfig(source: source, reason: "num_attention_heads \(numAttentionHeads) is not a multiple of num_key_value_heads \(kvHeads)")
-        }
-    }
 }
 
 /// Keys and values of past tokens, per layer, in preallocated buffers [B, NKV, capacity, hs] that grow by
@@ -179,10 +164,16 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
     public let model: LlamaModel
     /// Absent when the embeddings are tied.
     public let lmHead: Linear?
+    /// The key of the context length in the source (`llama.context_length` for a GGUF file), for messages.
+    let contextKey: String
 
+    /// A randomly initialised model (weights are normally loaded afterwards).
+    ///
+    /// - Throws: what `config.validate(source:)` throws, before anything is allocated.
     public init(_ config: LlamaConfig, source: String = "config", rng: inout RandomGenerator) throws {
         try config.validate(source: source)
         self.config = config
+        contextKey = source.hasSuffix(".gguf") ? "llama.context_length" : "max_position_embeddings"
         model = LlamaModel(config, rng: &rng)
         lmHead = config.tied ? nil : Linear(config.hiddenSize, config.vocabSize, bias: false, rng: &rng)
         super.init()

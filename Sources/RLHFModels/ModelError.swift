@@ -6,6 +6,13 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case weightsMismatch(source: String, missing: [String], unexpected: [String], wrongShape: [String])
     /// config.json (or GGUF metadata) describes something we cannot build.
     case unsupportedConfig(source: String, reason: String)
+    /// An architecture field of config.json (or GGUF metadata) out of its range, inconsistent with another
+    /// field, or with the tensors of the checkpoint. `key` is the field as the source spells it
+    /// (`num_attention_heads`, `llama.attention.head_count`); `reason` is a sentence that starts with it.
+    case invalidConfig(source: String, key: String, reason: String)
+    /// An input the model cannot run: no tokens, more tokens than its positions, a token id outside its
+    /// vocabulary.
+    case invalidInput(source: String, reason: String)
     /// A path that is neither a HF folder nor a GGUF file.
     case notAModel(path: String, reason: String)
 
@@ -21,6 +28,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             if !wrongShape.isEmpty { parts.append("wrongly shaped tensors: \(list(wrongShape))") }
             return "\(source): checkpoint does not fit the model: " + parts.joined(separator: "; ")
         case let .unsupportedConfig(source, reason):
+            return "\(source): \(reason)"
+        case let .invalidConfig(source, _, reason):
+            return "\(source): \(reason)"
+        case let .invalidInput(source, reason):
             return "\(source): \(reason)"
         case let .notAModel(path, reason):
             return "\(path): not a model: \(reason)"

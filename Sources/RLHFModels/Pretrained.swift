@@ -70,6 +70,12 @@ extension GGUFVocabulary {
 }
 
 /// Loads a HF folder or a `.gguf` file.
+///
+/// The config (config.json or GGUF metadata) is validated (`BertConfig.validate`, `LlamaConfig.validate`,
+/// `GPT2Config.validate`) and checked against the checkpoint's tensor names and shapes before the model is
+/// built, so that a config that parses either loads or throws, and allocates about what the file holds.
+///
+/// - Throws: `ModelError` naming the file and the key or tensor; `FormatError` for unreadable files.
 public func loadPretrained(path: String) throws -> PretrainedModel {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -87,6 +93,7 @@ public func loadPretrained(path: String) throws -> PretrainedModel {
 private func loadGGUF(path: String) throws -> PretrainedModel {
     let file = try GGUFFile(path: path)
     let weights = try GGUFLlamaWeights(file)
+    try weights.config.preflight(weights, fields: FieldCheck(source: path, names: weights.keyNames))
     var rng = RandomGenerator(seed: 0)
     let model = try LlamaForCausalLM(weights.config, source: path, rng: &rng)
     try model.loadParameters(from: weights)
@@ -113,27 +120,38 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
     switch modelType {
     case "bert":
         let hasPooler = weights.tensorNames.contains { $0.hasSuffix("pooler.dense.weight") }
-        let m = try BertModel(try decodeConfig(BertConfig.self, from: configPath), pooler: hasPooler, source: configPath, rng: &rng)
+        let config = try decodeConfig(BertConfig.self, from: configPath)
+        try config.validate(source: configPath)
+        try config.preflight(weights, candidates: { [$0, "bert." + $0] }, fields: FieldCheck(source: configPath))
+        let m = try BertModel(config, pooler: hasPooler, source: configPath, rng: &rng)
         try m.loadParameters(from: weights, candidates: { [$0, "bert." + $0] },
                              ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("classifier.") || $0.hasPrefix("cls.") })
         arch = .bert(m)
     case "distilbert":
         let config = try decodeConfig(DistilBertConfig.self, from: configPath).bertConfig(source: configPath)
+        let candidates = { (k: String) in [distilBertName(forBertKey: k), "distilbert." + distilBertName(forBertKey: k)] }
+        try config.preflight(weights, candidates: candidates, fields: FieldCheck(source: configPath, names: DistilBertConfig.keyNames))
         let m = try BertModel(config, pooler: false, source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, candidates: { k in [distilBertName(forBertKey: k), "distilbert." + distilBertName(forBertKey: k)] },
+        try m.loadParameters(from: weights, candidates: candidates,
                              ignoring: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("transformer.") && !$0.hasPrefix("distilbert.") })
         arch = .bert(m)
     case "llama":
         var config = try decodeConfig(LlamaConfig.self, from: configPath)
         if isClassifier { config.tieWordEmbeddings = true }   // a classifier has a score head, no lm_head
+        try config.validate(source: configPath)
+        try config.preflight(weights, fields: FieldCheck(source: configPath))
         let m = try LlamaForCausalLM(config, source: configPath, rng: &rng)
         try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil)
                                  || (isClassifier && $0.hasPrefix("score.")) })
         arch = .llama(m)
     case "gpt2":
-        let m = try GPT2LMHeadModel(try decodeConfig(GPT2Config.self, from: configPath), source: configPath, rng: &rng)
+        let config = try decodeConfig(GPT2Config.self, from: configPath)
         // the original Hub `gpt2` file has no "transformer." prefix
-        try m.loadParameters(from: weights, candidates: { [$0, String($0.dropFirst("transformer.".count))] },
+        let candidates = { (k: String) in [k, String(k.dropFirst("transformer.".count))] }
+        try config.validate(source: configPath)
+        try config.preflight(weights, candidates: candidates, source: configPath)
+        let m = try GPT2LMHeadModel(config, source: configPath, rng: &rng)
+        try m.loadParameters(from: weights, candidates: candidates,
                              ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight"
                                  || (isClassifier && $0.hasPrefix("score.")) })
         arch = .gpt2(m)

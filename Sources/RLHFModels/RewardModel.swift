@@ -145,6 +145,14 @@ public final class RewardModel: Module, @unchecked Sendable {
         return head(features).reshaped([b])
     }
 
+    /// The longest encoding `score` runs for a requested `maxLength` (nil: no limit): at most a learned
+    /// position table's size (BERT, GPT-2), which it cannot run past.
+    public func scoredLength(_ maxLength: Int? = nil) -> Int? {
+        let limit = backbone.positionLimit
+        guard limit.isHard else { return maxLength }
+        return min(maxLength ?? limit.count, limit.count)
+    }
+
     /// Rows h[b, lengths[b] − 1] of [B, T, C] → [B, C].
     private func lastRows(_ h: Tensor, lengths: [Int]) -> Tensor {
         let (b, t, c) = (h.shape[0], h.shape[1], h.shape[2])
@@ -154,11 +162,13 @@ public final class RewardModel: Module, @unchecked Sendable {
     /// Scores of texts, in batches of `batchSize` (no gradient).
     ///
     /// - Parameter maxLength: longer encodings keep their first `maxLength − 1` tokens and their last one
-    ///   (the closing special token); nil: no limit.
+    ///   (the closing special token); nil: no limit. Encodings longer than a learned position table (BERT,
+    ///   GPT-2 backbones) are cut to it the same way, whatever `maxLength` says (`scoredLength` tells).
     public func score(_ items: [(prompt: String?, response: String)], batchSize: Int = 32, maxLength: Int? = nil) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(items.count)
         let padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0
+        let maxLength = scoredLength(maxLength)
         for start in stride(from: 0, to: items.count, by: max(1, batchSize)) {
             let chunk = items[start..<min(items.count, start + max(1, batchSize))]
             let encoded = chunk.map { item -> (ids: [Int], typeIds: [Int]) in
@@ -174,9 +184,9 @@ public final class RewardModel: Module, @unchecked Sendable {
 }
 
 /// Keep-start truncation that keeps the final token (a closing `[SEP]` or EOS): the first `n − 1` ids and
-/// the last one.
+/// the last one (n ≥ 1; for n < 1 the encoding is returned whole).
 public func truncateKeepingLast(_ e: (ids: [Int], typeIds: [Int]), to n: Int) -> (ids: [Int], typeIds: [Int]) {
-    guard e.ids.count > n, n >= 2 else { return e }
+    guard e.ids.count > n, n >= 1 else { return e }
     return (Array(e.ids.prefix(n - 1)) + [e.ids[e.ids.count - 1]], Array(e.typeIds.prefix(n - 1)) + [e.typeIds[e.typeIds.count - 1]])
 }
 

@@ -60,7 +60,9 @@ public struct PPOPromptSet: Sendable {
         guard let p = v["prompt"] else { throw bad("prompt", "missing (prompt lines need a prompt)") }
         if let text = p.stringValue {
             guard !text.isEmpty else { throw bad("prompt", "is empty") }
-            return PPOPrompt(ids: tokenizer.encode(text), text: text, line: line)
+            let ids = tokenizer.encode(text)
+            guard !ids.isEmpty else { throw bad("prompt", "encodes to no tokens") }
+            return PPOPrompt(ids: ids, text: text, line: line)
         }
         guard p.arrayValue != nil else { throw bad("prompt", "expected a string or a list of messages, found \(p.kindDescription)") }
         let messages = try SFTDataset.chatMessages(p, "prompt", bad)
@@ -70,6 +72,8 @@ public struct PPOPromptSet: Sendable {
         do { rendered = try template.render(messages, addGenerationPrompt: true) } catch {
             throw bad("prompt", "the chat template failed: \(error)")
         }
-        return PPOPrompt(ids: tokenizer.encode(rendered, addSpecialTokens: false), text: lastUser.content, line: line)
+        let ids = tokenizer.encode(rendered, addSpecialTokens: false)
+        guard !ids.isEmpty else { throw bad("prompt", "encodes to no tokens") }
+        return PPOPrompt(ids: ids, text: lastUser.content, line: line)
     }
 }

@@ -58,6 +58,7 @@ public struct PPORun {
         var held = try config.evalFile.map(load) ?? []
         if config.evalSamples > 0 { held = Array(held.prefix(config.evalSamples)) }
         evalPrompts = held
+        try checkPositions(policy: lm.positionLimit, rewardModel: rewardModel, prompts: prompts + held, config: config, report: report)
         trainer = try PPOTrainer(config: config, policy: lm, reference: reference, valueHead: valueHead, reward: scorer, prompts: prompts,
                                  eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
         let (architecture, source) = (pretrained.architecture, pretrained.path)
@@ -69,6 +70,24 @@ public struct PPORun {
                                      baseModel: config.model, to: dir + "/adapter")
             }
         }
+    }
+}
+
+/// Prompt + response must fit a policy's learned position table (else an error naming the keys); past a
+/// rotary context, or a reward model's positions (which `score` cuts to), a warning.
+func checkPositions(policy limit: PositionLimit, rewardModel: RewardModel, prompts: [PPOPrompt], config: PPOConfig,
+                    report: (String) -> Void) throws {
+    let longest = prompts.map(\.ids.count).max() ?? 0
+    if config.responseLength > limit.count - longest {
+        let what = "the longest prompt (\(longest) tokens) + response_length \(config.responseLength) is more than the policy's"
+        if limit.isHard {
+            throw ModelError.invalidInput(source: config.model, reason: "\(what) \(limit.phrase); lower max_prompt_length "
+                                          + "(longer prompts are dropped) or response_length")
+        }
+        report("warning: \(what) context of \(limit.phrase); it was never trained on positions past \(limit.count)")
+    }
+    if let warning = rewardModel.backbone.positionLimit.length(for: config.rewardMaxLength, key: "reward_max_length").warning {
+        report(warning)
     }
 }
 

@@ -63,6 +63,7 @@ public final class RewardTrainer {
         }
         let m = model
         m.train()
+        if let warning = m.backbone.positionLimit.length(for: config.maxLength, key: "max_length").warning { report(warning) }
         trainPairs = try RewardTrainer.encode(file: config.trainFile, model: m, config: config, report: report)
         if let evalFile = config.evalFile {
             evalPairs = try RewardTrainer.encode(file: evalFile, model: m, config: config, report: report)
@@ -111,29 +112,31 @@ public final class RewardTrainer {
         }
     }
 
-    /// Reads, encodes and length-filters (or truncates) a preference file.
+    /// Reads, encodes and length-filters (or truncates) a preference file (at `max_length`, lowered to the
+    /// model's position table when that is shorter).
     static func encode(file: String, model: RewardModel, config: RewardConfig, report: (String) -> Void) throws -> [EncodedPair] {
+        let maxLength = model.backbone.positionLimit.length(for: config.maxLength, key: "max_length").length
         let data = try PreferenceDataset(path: file, chatTemplate: model.tokenizer.chatTemplate, skipBadLines: config.skipBadLines)
         for e in data.skipped { report("skipped: \(e)") }
         var out: [EncodedPair] = []
         var tooLong = 0
         for p in data.pairs {
             var c = model.encode(prompt: p.prompt, response: p.chosen), r = model.encode(prompt: p.prompt, response: p.rejected)
-            if c.ids.count > config.maxLength || r.ids.count > config.maxLength {
+            if c.ids.count > maxLength || r.ids.count > maxLength {
                 tooLong += 1
                 if !config.truncate { continue }
-                c = truncateKeepingLast(c, to: config.maxLength); r = truncateKeepingLast(r, to: config.maxLength)
+                c = truncateKeepingLast(c, to: maxLength); r = truncateKeepingLast(r, to: maxLength)
             }
             out.append(EncodedPair(chosen: c, rejected: r, margin: p.margin))
         }
         let skippedNote = data.skipped.isEmpty ? "" : ", \(data.skipped.count) bad lines skipped"
         if tooLong > 0 {
-            report("\(file): \(out.count) pairs; \(tooLong) longer than max_length \(config.maxLength) "
+            report("\(file): \(out.count) pairs; \(tooLong) longer than max_length \(maxLength) "
                    + (config.truncate ? "truncated" : "dropped") + skippedNote)
         } else {
             report("\(file): \(out.count) pairs\(skippedNote)")
         }
-        if out.isEmpty { throw DataError.empty(path: file, reason: "every pair is longer than max_length \(config.maxLength)") }
+        if out.isEmpty { throw DataError.empty(path: file, reason: "every pair is longer than max_length \(maxLength)") }
         return out
     }
 

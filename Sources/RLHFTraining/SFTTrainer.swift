@@ -56,13 +56,16 @@ public final class SFTTrainer {
                 }
             }
         }
+        // max_length past a learned position table is lowered to it; past a rotary context, kept with a warning
+        let (maxLength, lengthWarning) = pretrained.architecture.positionLimit.length(for: config.maxLength, key: "max_length")
+        if let lengthWarning { report(lengthWarning) }
         func load(_ file: String) throws -> [SFTExample] {
-            let d = try SFTDataset(path: file, tokenizer: tok, maxLength: config.maxLength, completionOnlyLoss: config.completionOnlyLoss,
+            let d = try SFTDataset(path: file, tokenizer: tok, maxLength: maxLength, completionOnlyLoss: config.completionOnlyLoss,
                                    assistantOnlyLoss: config.assistantOnlyLoss, skipBadLines: config.skipBadLines)
             for e in d.skipped { report("skipped: \(e)") }
-            report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(config.maxLength)" : "")
+            report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(maxLength)" : "")
                    + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
-            return config.packing ? SFTDataset.packed(d.examples, length: config.maxLength) : d.examples
+            return config.packing ? SFTDataset.packed(d.examples, length: maxLength) : d.examples
         }
         trainExamples = try load(config.trainFile)
         evalExamples = try config.evalFile.map(load) ?? []

@@ -11,6 +11,16 @@ func loadModelOrFail(_ path: String) throws -> PretrainedModel {
     do { return try loadPretrained(path: path) } catch { throw ValidationError("\(error)") }
 }
 
+/// Writes one line to standard error (warnings and notes; standard output keeps the results).
+func warn(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// `Architecture.checkInput` as a one-line CLI error.
+func checkInput(_ ids: [Int], for m: PretrainedModel, source: String) throws {
+    do { try m.architecture.checkInput(ids, source: source) } catch { throw ValidationError("\(error)") }
+}
+
 func requireTokenizer(_ m: PretrainedModel) throws -> Tokenizer {
     guard let t = m.tokenizer else { throw ValidationError("\(m.path): no tokenizer (tokenizer.json or GGUF vocabulary) found") }
     return t
@@ -48,9 +58,33 @@ struct Generate: ParsableCommand {
             guard let template = tok.chatTemplate else { throw ValidationError("\(model): no chat template") }
             text = try template.render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
         }
-        let ids = tok.encode(text, addSpecialTokens: !chat)
+        var ids = tok.encode(text, addSpecialTokens: !chat)
+        let fromBOS = ids.isEmpty
+        if fromBOS {
+            // as transformers' generate given no input ids: start from the BOS token
+            guard let bos = tok.bosTokenId ?? m.architecture.bosTokenId else {
+                throw ValidationError("--prompt: the prompt encodes to no tokens and \(model) has no BOS token to start from; give a non-empty prompt")
+            }
+            ids = [bos]
+        }
+        try checkInput(ids, for: m, source: fromBOS ? "--prompt (empty, from the BOS token)" : "--prompt")
+        if fromBOS { warn("note: the prompt is empty; generating from the BOS token \(tok.idToToken(ids[0]) ?? String(ids[0]))") }
+        var newTokens = maxNewTokens
+        let limit = lm.positionLimit
+        if maxNewTokens > limit.count - ids.count {
+            let what = "the prompt (\(ids.count) tokens) + --max-new-tokens \(maxNewTokens) is more than the model's"
+            if limit.isHard {
+                guard ids.count < limit.count else {
+                    throw ValidationError("--prompt: \(ids.count) tokens fill the model's \(limit.phrase); no position is left for a new token")
+                }
+                newTokens = limit.count - ids.count
+                warn("warning: \(what) \(limit.phrase); generating at most \(newTokens) tokens")
+            } else {
+                warn("warning: \(what) context of \(limit.phrase); it was never trained on positions past \(limit.count)")
+            }
+        }
         var rng = RandomGenerator(seed: seed)
-        let config = GenerationConfig(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
+        let config = GenerationConfig(maxNewTokens: newTokens, temperature: temperature, topK: topK, topP: topP,
                                       stopTokenIds: Set([tok.eosTokenId].compactMap { $0 }))
         var produced: [Int] = [], printed = ""
         _ = generate(lm, prompts: [ids], config: config, padTokenId: tok.padTokenId ?? 0, rng: &rng, onToken: { _, token in
@@ -112,7 +146,22 @@ struct Inspect: ParsableCommand {
             return
         }
         let tok = try requireTokenizer(m)
-        let ids = tok.encode(text)
+        var ids = tok.encode(text)
+        let limit = m.architecture.positionLimit
+        if ids.count > limit.count {
+            if limit.isHard {
+                // as the tokenizer truncates: an encoder keeps its closing [SEP], a decoder its first tokens
+                let isEncoder: Bool
+                if case .bert = m.architecture { isEncoder = true } else { isEncoder = false }
+                warn("warning: --text is \(ids.count) tokens, more than the model's \(limit.phrase); using its first "
+                     + (isEncoder ? "\(limit.count - 1) and its last" : "\(limit.count)"))
+                ids = isEncoder ? truncateKeepingLast((ids, ids.map { _ in 0 }), to: limit.count).ids : Array(ids.prefix(limit.count))
+            } else {
+                warn("warning: --text is \(ids.count) tokens, more than the model's context of \(limit.phrase); "
+                     + "it was never trained on positions past \(limit.count)")
+            }
+        }
+        try checkInput(ids, for: m, source: "--text")
         var object: [String: Any] = ["input_ids": ids]
         withNoGrad {
             switch m.architecture {

@@ -89,7 +89,8 @@ struct Score: ParsableCommand {
         let rm: RewardModel
         do { rm = try RewardModel.load(path: model) } catch { throw ValidationError("\(error)") }
         var items: [(prompt: String?, response: String)] = []
-        if let text { items = [(nil, text)] }
+        var sources: [String] = []   // where each item comes from, for messages
+        if let text { items = [(nil, text)]; sources = ["--text"] }
         if let data {
             let records: [JSONLinesRecord]
             do { records = try readJSONLines(path: data) } catch { throw ValidationError("\(error)") }
@@ -100,22 +101,46 @@ struct Score: ParsableCommand {
                 }
                 if let t = v["text"] {
                     guard let s = t.stringValue else { throw ValidationError("\(data):\(r.line): field 'text': expected a string") }
-                    items.append((nil, s))
+                    items.append((nil, s)); sources.append("\(data):\(r.line)")
                 } else if let p = v["prompt"], let c = v["completion"] {
                     guard let ps = p.stringValue else { throw ValidationError("\(data):\(r.line): field 'prompt': expected a string") }
                     guard let cs = c.stringValue else { throw ValidationError("\(data):\(r.line): field 'completion': expected a string") }
-                    items.append((ps, cs))
+                    items.append((ps, cs)); sources.append("\(data):\(r.line)")
                 } else {
                     throw ValidationError("\(data):\(r.line): expected a 'text' field, or 'prompt' and 'completion'")
                 }
             }
         }
+        try checkLengths(rm, items, sources: sources)
         let scores = rm.score(items, batchSize: batchSize)
         for (item, s) in zip(items, scores) {
             if json { print("{\"score\": \(s)}") } else {
                 let shown = (item.prompt.map { $0 + " | " } ?? "") + item.response
                 print(String(format: "%10.5f  ", s) + (shown.count > 100 ? String(shown.prefix(97)) + "..." : shown))
             }
+        }
+    }
+
+    /// Errors for texts the model cannot score (no tokens, ids outside its vocabulary); a warning for texts
+    /// longer than its position table, which `score` cuts to it.
+    private func checkLengths(_ rm: RewardModel, _ items: [(prompt: String?, response: String)], sources: [String]) throws {
+        var cut: [String] = []
+        let limit = rm.scoredLength()
+        for (item, source) in zip(items, sources) {
+            var e = rm.encode(prompt: item.prompt, response: item.response)
+            if let limit, e.ids.count > limit {
+                cut.append(source)
+                e = truncateKeepingLast(e, to: limit)
+            }
+            do { try rm.backbone.checkInput(e.ids, source: source) } catch { throw ValidationError("\(error)") }
+        }
+        guard let limit, !cut.isEmpty else { return }
+        let positions = rm.backbone.positionLimit.phrase, kept = "its first \(limit - 1) tokens and its last"
+        if cut.count == 1 {
+            warn("warning: \(cut[0]) is longer than the model's \(positions); it was scored on \(kept)")
+        } else {
+            warn("warning: \(cut.count) texts are longer than the model's \(positions): \(cut.prefix(5).joined(separator: ", "))"
+                 + "\(cut.count > 5 ? ", …" : ""); each was scored on \(kept)")
         }
     }
 }
