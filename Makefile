@@ -4,13 +4,15 @@
 #   make test    release build + swift test + the short kill-and-resume check (scripts/kill_resume.py --short)
 #   make demo    the whole pipeline on the real models: SFT → reward model → PPO (examples/pipeline.yaml)
 #   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
+#   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (scripts/fuzz); fails on a crash
 
 SWIFT ?= swift
 PYTHON ?= python3
 SWIFTFLAGS ?= -c release -Xswiftc -enable-testing
 RLHF := .build/release/rlhf
+FUZZ_SECONDS ?= 60
 
-.PHONY: all setup build test demo bench
+.PHONY: all setup build test demo bench fuzz
 
 all: build
 
@@ -29,3 +31,6 @@ demo: build
 
 bench: build
 	$(PYTHON) scripts/bench_compare.py --rlhf $(RLHF)
+
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz

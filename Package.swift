@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "RLHFTokenizersTests", dependencies: ["RLHFTokenizers", "RLHFFormats", "RLHFModels"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "RLHFModelsTests", dependencies: ["RLHFModels"], resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining"]),
+        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining"], resources: [.copy("Resources")]),
         .testTarget(name: "CLITests", dependencies: ["rlhf"]),
     ],
     swiftLanguageModes: [.v6]

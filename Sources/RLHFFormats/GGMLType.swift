@@ -67,4 +67,7 @@ public enum GGMLType: UInt32, CaseIterable, Sendable {
         default: return false
         }
     }
+
+    /// Whether the elements are integers (I8, I16, I32, I64): data, not weights.
+    public var isInteger: Bool { self == .i8 || self == .i16 || self == .i32 || self == .i64 }
 }

@@ -58,7 +58,9 @@ public struct GGUFFile: Sendable {
     ///   2 or 3 (or a byte-swapped file), counts or lengths larger than the bytes left, unknown or nested value
     ///   types, duplicate keys or tensor names, a bad `general.alignment`, more than 4 dimensions, an element
     ///   count that overflows, an unknown ggml type, a first dimension that is not a multiple of the block
-    ///   size, a misaligned offset, tensor data past the end of the file or overlapping another tensor.
+    ///   size, a misaligned offset, tensor data past the end of the file or overlapping another tensor, and
+    ///   a data section that the tensors do not tile (a gap before a tensor or after the last one longer than
+    ///   the alignment padding: a tensor whose type or shape says fewer bytes than its data holds).
     public init(path: String) throws {
         try self.init(try MappedFile(path: path))
     }
@@ -138,25 +140,11 @@ public struct GGUFFile: Sendable {
             infos.append(info)
         }
 
-        // Data section: starts at the next multiple of the alignment; every tensor must lie inside the file and
-        // no two may overlap.
+        // Data section: starts at the next multiple of the alignment.
         let (padded, o1) = c.offset.addingReportingOverflow((alignment - c.offset % alignment) % alignment)
         if o1 { throw bad(c.offset, "data section start overflows") }
         dataOffset = padded
-        var previous: GGUFTensorInfo? = nil
-        for t in infos.sorted(by: { $0.offset < $1.offset }) {
-            let (start, o2) = padded.addingReportingOverflow(t.offset)
-            let (end, o3) = start.addingReportingOverflow(t.byteCount)
-            if o2 || o3 || end > file.count {
-                throw bad(o2 ? padded : start, "tensor '\(t.name)' needs \(t.byteCount) bytes of data at offset "
-                          + "\(t.offset) of the data section, past the end of the file (\(file.count) bytes)")
-            }
-            if let p = previous, p.offset + p.byteCount > t.offset {
-                throw bad(start, "data of tensor '\(t.name)' (offset \(t.offset)) overlaps tensor '\(p.name)' "
-                          + "(offset \(p.offset), \(p.byteCount) bytes)")
-            }
-            previous = t
-        }
+        try GGUFFile.checkLayout(infos, dataOffset: padded, alignment: alignment, fileSize: file.count, path: path)
         tensorInfos = infos
         self.index = index
     }
@@ -168,15 +156,26 @@ public struct GGUFFile: Sendable {
 
     /// The tensor dequantised to a new Float32 tensor of PyTorch shape (`dims` reversed).
     ///
-    /// F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K (and the plain integer and F64 types) are supported;
-    /// the values equal gguf-py's `gguf.quants.dequantize` bit for bit.
-    /// - Throws: `FormatError.tensorNotFound`, or `.unsupported` for other ggml types.
+    /// F32, F16, BF16, F64, Q8_0, Q4_0, Q4_1, Q4_K and Q6_K are supported; the values equal gguf-py's
+    /// `gguf.quants.dequantize` bit for bit. Integer tensors (I8 … I64) are refused: model weights are floats
+    /// (see `tensor(_:allowingIntegers:)`).
+    /// - Throws: `FormatError.tensorNotFound`, or `.unsupported` for integer and other ggml types.
     public func tensor(_ name: String) throws -> Tensor {
+        try tensor(name, allowingIntegers: false)
+    }
+
+    /// The tensor as `tensor(_:)` gives it; with `allowingIntegers`, integer tensors give their values
+    /// (exact up to 2^24).
+    public func tensor(_ name: String, allowingIntegers: Bool) throws -> Tensor {
         guard let k = index[name] else { throw FormatError.tensorNotFound(path: path, name: name) }
         let t = tensorInfos[k]
         guard t.type.canDequantize else {
             throw FormatError.unsupported(path: path, name: name, reason: "ggml type \(t.type) cannot be dequantised (supported: "
                                           + GGMLType.allCases.filter(\.canDequantize).map { "\($0)" }.joined(separator: ", ") + ")")
+        }
+        guard !t.type.isInteger || allowingIntegers else {
+            throw FormatError.unsupported(path: path, name: name, reason: "ggml type \(t.type) is an integer type: "
+                                          + "weights must be floating point or quantised")
         }
         let out = Tensor(uninitialized: t.shape)
         withExtendedLifetime(file) {
@@ -190,6 +189,48 @@ public struct GGUFFile: Sendable {
         guard let t = info(name) else { throw FormatError.tensorNotFound(path: path, name: name) }
         return try withExtendedLifetime(file) {
             try body(UnsafeRawBufferPointer(start: file.base + dataOffset + t.offset, count: t.byteCount))
+        }
+    }
+
+    // MARK: Layout
+
+    /// Checks that the tensors tile the data section as a GGUF writer lays them out: sorted by offset, the
+    /// first starts at 0, each starts where the previous one ends rounded up to the alignment (a larger gap
+    /// means some tensor's type or shape says fewer bytes than its data holds: a tensor retyped to a smaller
+    /// type, say), none overlaps another or runs past the end of the file, and the file ends within the
+    /// alignment after the last one. Offsets in messages are absolute byte offsets in the file.
+    private static func checkLayout(_ infos: [GGUFTensorInfo], dataOffset: Int, alignment: Int, fileSize: Int,
+                                    path: String) throws {
+        func bad(_ at: Int, _ reason: String) -> FormatError { .invalid(path: path, offset: at, reason: reason) }
+        func alignUp(_ x: Int) -> Int { x + (alignment - x % alignment) % alignment }
+        var previous: (name: String, end: Int)? = nil   // end: relative to the data section
+        for t in infos.sorted(by: { ($0.offset, $0.byteCount) < ($1.offset, $1.byteCount) }) {
+            let (start, o2) = dataOffset.addingReportingOverflow(t.offset)
+            let (end, o3) = start.addingReportingOverflow(t.byteCount)
+            if o2 || o3 || end > fileSize {
+                throw bad(o2 ? dataOffset : start, "tensor '\(t.name)' needs \(t.byteCount) bytes of data at offset "
+                          + "\(t.offset) of the data section, past the end of the file (\(fileSize) bytes)")
+            }
+            let expected = previous.map { alignUp($0.end) } ?? 0
+            if let p = previous, p.end > t.offset {
+                throw bad(start, "data of tensor '\(t.name)' (offset \(t.offset)) overlaps tensor '\(p.name)', "
+                          + "which ends at offset \(p.end) of the data section")
+            }
+            if t.offset != expected {
+                let after = previous.map { "tensor '\($0.name)' ends at \($0.end)" } ?? "the data section starts at 0"
+                throw bad(start, "tensor '\(t.name)' starts at offset \(t.offset) of the data section, but \(after) "
+                          + "(next aligned offset \(expected)): \(t.offset - expected) bytes are unaccounted for; "
+                          + "a tensor's type or shape does not match its data")
+            }
+            previous = (t.name, t.offset + t.byteCount)
+        }
+        let dataEnd = dataOffset + (previous?.end ?? 0)
+        if let p = previous, fileSize - dataEnd >= alignment {
+            throw bad(dataEnd, "\(fileSize - dataEnd) bytes follow the data of the last tensor '\(p.name)', more than "
+                      + "the alignment padding (< \(alignment)): a tensor's type or shape does not match its data")
+        }
+        if previous == nil, fileSize > dataOffset {
+            throw bad(dataOffset, "\(fileSize - dataOffset) bytes of data follow the header, but the file has no tensors")
         }
     }
 

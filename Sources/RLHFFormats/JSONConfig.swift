@@ -9,11 +9,10 @@ import Foundation
 /// - Throws: `FormatError` with a one-line message:
 ///   `<path>: missing required key 'hidden_size'`,
 ///   `<path>: key 'num_attention_heads' should be an integer, found a string`,
-///   `<path>: invalid JSON at line L, column C: …`, or `.io` when the file cannot be read.
+///   `<path>: invalid JSON at line L, column C: …`, or `.io` when the file cannot be read or is not a
+///   regular file (a FIFO in its place is refused, not waited on).
 public func decodeConfig<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw FormatError.io(path: path, reason: "cannot read the file (missing or unreadable)")
-    }
+    let data = try readRegularFile(path: path)
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
     do {

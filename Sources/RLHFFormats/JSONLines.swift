@@ -13,12 +13,12 @@ public struct JSONLinesRecord: Sendable {
 
 /// Reads every non-blank line of a JSON Lines file (blank and whitespace-only lines are skipped).
 ///
+/// The file is read as a stream to its end, so `path` may also be a pipe (`--data <(…)`, `/dev/fd/N`), a
+/// FIFO, or `-` for standard input.
 /// - Throws: `FormatError.io` when the file cannot be read. A line that is not valid UTF-8 or JSON is not
 ///   thrown: it comes back as a failed record (`.invalidJSON` with its line), so callers may skip it.
 public func readJSONLines(path: String) throws -> [JSONLinesRecord] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw FormatError.io(path: path, reason: "cannot read the file (missing or unreadable)")
-    }
+    let data = try readStream(path: path)
     var records: [JSONLinesRecord] = []
     data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
         var start = 0, line = 1

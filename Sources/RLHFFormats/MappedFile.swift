@@ -23,32 +23,21 @@ final class MappedFile: @unchecked Sendable {
     let count: Int
     private let backing: Backing
 
-    /// Opens `path`; throws `FormatError.io` when it cannot be opened, is not a regular file, or cannot be
-    /// read or mapped.
+    /// Opens `path`; throws `FormatError.io` when it cannot be opened, is not a regular file (a FIFO is
+    /// refused at once, not waited on), or cannot be read or mapped.
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw FormatError.io(path: path, reason: "cannot open: \(systemErrorMessage(errno))") }
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw FormatError.io(path: path, reason: "cannot stat: \(systemErrorMessage(errno))") }
-        if (st.st_mode & S_IFMT) != S_IFREG { throw FormatError.io(path: path, reason: "not a regular file") }
-        count = Int(st.st_size)
+        count = size
         if count == 0 {
             base = UnsafeRawPointer(bitPattern: 64)!  // never read: every access is bounds-checked against 0
             backing = .none
         } else if count <= MappedFile.readLimit {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
-            var done = 0
-            while done < count {
-                let n = read(fd, buffer + done, count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    let reason = n < 0 ? systemErrorMessage(errno) : "the file shrank while being read"
-                    buffer.deallocate()
-                    throw FormatError.io(path: path, reason: "cannot read \(count) bytes: \(reason)")
-                }
-                done += n
+            do { try readFully(fd, buffer, count: count, path: path) } catch {
+                buffer.deallocate()
+                throw error
             }
             base = UnsafeRawPointer(buffer)
             backing = .allocated

@@ -149,19 +149,35 @@ public struct SafetensorsFile: Sendable {
         index[name].map { entries[$0] }
     }
 
-    /// The tensor's values as a new contiguous Float32 tensor of its shape.
+    /// The values of a floating-point tensor (F32, F16, BF16 exactly; F64 rounded) as a new contiguous
+    /// Float32 tensor of its shape.
     ///
-    /// F32, F16 and BF16 are converted exactly; F64 is rounded to Float; integer and BOOL tensors give their
-    /// values (exact up to 2^24).
-    /// - Throws: `FormatError.tensorNotFound`, or `.unsupported` for the 8-bit float dtypes.
+    /// Integer and BOOL tensors are refused: model weights are floats, and integer bytes read as weights
+    /// (F32 data relabelled I32, say) would load silently as other numbers. Use
+    /// `tensor(_:allowingIntegers:)` for the integer tensors a checkpoint may also hold (`position_ids`).
+    /// - Throws: `FormatError.tensorNotFound`; `.unsupported` naming the file, the tensor and its dtype for an
+    ///   integer or BOOL tensor and for the 8-bit float dtypes.
     public func tensor(_ name: String) throws -> Tensor {
+        try tensor(name, allowingIntegers: false)
+    }
+
+    /// The tensor's values as a new contiguous Float32 tensor of its shape; with `allowingIntegers`, integer
+    /// and BOOL tensors give their values (exact up to 2^24), otherwise they are refused as in `tensor(_:)`.
+    /// - Throws: `FormatError.tensorNotFound`, or `.unsupported` naming the file, tensor and dtype.
+    public func tensor(_ name: String, allowingIntegers: Bool) throws -> Tensor {
         guard let k = index[name] else { throw FormatError.tensorNotFound(path: path, name: name) }
         let info = entries[k], dtype = dtypes[k]
         guard dtype.convertsToFloat else {
             throw FormatError.unsupported(path: path, name: name, reason: "dtype \(info.dtype) cannot be read as Float32")
         }
+        guard dtype.isFloatingPoint || allowingIntegers else {
+            throw FormatError.unsupported(path: path, name: name, reason: "dtype \(info.dtype) is not a floating-point "
+                                          + "type: weights must be F32, F16 or BF16")
+        }
         let out = Tensor(uninitialized: info.shape)
-        convertToFloat(dtype, file.base + dataStart + info.dataOffsets.0, out.pointer, count: out.count)
+        withExtendedLifetime(file) {
+            convertToFloat(dtype, file.base + dataStart + info.dataOffsets.0, out.pointer, count: out.count)
+        }
         return out
     }
 

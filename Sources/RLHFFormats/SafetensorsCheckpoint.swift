@@ -70,10 +70,16 @@ public struct SafetensorsCheckpoint: Sendable {
         location[name].map { files[$0].path }
     }
 
-    /// The tensor as a new Float32 tensor (see `SafetensorsFile.tensor`).
+    /// A floating-point tensor as a new Float32 tensor; integer dtypes are refused (see `SafetensorsFile.tensor`).
     public func tensor(_ name: String) throws -> Tensor {
+        try tensor(name, allowingIntegers: false)
+    }
+
+    /// The tensor as a new Float32 tensor, integer dtypes included when `allowingIntegers` (see
+    /// `SafetensorsFile.tensor(_:allowingIntegers:)`).
+    public func tensor(_ name: String, allowingIntegers: Bool) throws -> Tensor {
         guard let k = location[name] else { throw FormatError.tensorNotFound(path: directory, name: name) }
-        return try files[k].tensor(name)
+        return try files[k].tensor(name, allowingIntegers: allowingIntegers)
     }
 
     /// The `weight_map` of an index file, in file order, with every shard name checked to stay in the folder.

@@ -26,6 +26,9 @@ enum SafetensorsDType: String, CaseIterable, Sendable {
     /// Whether `convertToFloat` handles it: floats exactly (F16/BF16/F32), F64 rounded, integers and BOOL
     /// as their values (exact up to 2^24); the 8-bit float formats are not.
     var convertsToFloat: Bool { self != .f8E5M2 && self != .f8E4M3 }
+
+    /// Whether the elements are floating-point numbers that `convertToFloat` reads (F16, BF16, F32, F64).
+    var isFloatingPoint: Bool { self == .f16 || self == .bf16 || self == .f32 || self == .f64 }
 }
 
 /// Converts `count` little-endian elements of `dtype` at `src` (any alignment) to Float32 in `dst`.

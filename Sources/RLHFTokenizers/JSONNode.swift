@@ -1,6 +1,11 @@
 // JSONNode: typed, path-tracking access to a parsed JSON document (tokenizer.json, tokenizer_config.json), so that
 // every fault names the file and the JSON path ("model.merges[12]") instead of trapping.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A value inside a parsed JSON file, with the path that led to it.
 struct JSONNode {
@@ -24,19 +29,12 @@ struct JSONNode {
         return JSONNode(value: value, path: "", file: file)
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path` (which must be a regular file, see `readTokenizerFile`).
     static func load(path: String) throws -> JSONNode {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? Self.describe(error) : "no such file"
-            throw TokenizerError.unreadableFile(path: path, reason: reason)
-        }
-        return try parse(data, file: path)
+        try parse(try readTokenizerFile(path: path), file: path)
     }
 
-    private static func describe(_ error: Error) -> String {
+    static func describe(_ error: Error) -> String {
         let ns = error as NSError
         if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
         return ns.localizedDescription
@@ -185,4 +183,25 @@ struct JSONNode {
         }
         return type
     }
+}
+
+/// The whole contents of a tokenizer file (tokenizer.json, tokenizer_config.json, chat_template.jinja).
+///
+/// It must be a regular file: it is opened without blocking and checked with `fstat` first, so that a FIFO
+/// in its place is an error at once instead of an `open` that waits forever for a writer.
+/// - Throws: `TokenizerError.unreadableFile` naming the path and the reason.
+func readTokenizerFile(path: String) throws -> Data {
+    func fail(_ reason: String) -> TokenizerError { .unreadableFile(path: path, reason: reason) }
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { throw fail(errno == ENOENT ? "no such file" : String(cString: strerror(errno))) }
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw fail(String(cString: strerror(errno))) }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFIFO: throw fail("is a FIFO (named pipe), not a regular file")
+    case S_IFDIR: throw fail("is a directory, not a regular file")
+    default: throw fail("is not a regular file")
+    }
+    do { return try handle.readToEnd() ?? Data() } catch { throw fail(JSONNode.describe(error)) }
 }

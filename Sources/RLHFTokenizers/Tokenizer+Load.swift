@@ -37,11 +37,10 @@ extension Tokenizer {
             maxLength = try modelMaxLength(config)
         }
         if FileManager.default.fileExists(atPath: jinjaPath) {
-            do {
-                template = try String(contentsOfFile: jinjaPath, encoding: .utf8)
-            } catch {
-                throw TokenizerError.unreadableFile(path: jinjaPath, reason: "\(error.localizedDescription)")
+            guard let text = String(data: try readTokenizerFile(path: jinjaPath), encoding: .utf8) else {
+                throw TokenizerError.unreadableFile(path: jinjaPath, reason: "the file is not UTF-8 text")
             }
+            template = text
         }
         if specials.pad == nil { specials.pad = padTokenFromFile }
         return try Tokenizer(source: path, addedTokens: addedTokens, normalizer: normalizer, preTokenizer: preTokenizer,
@@ -93,6 +92,10 @@ extension Tokenizer {
                    side: try parseSide(try node.optional("direction")))
     }
 
+    /// The longest `Fixed` padding a tokenizer.json may ask for (2^20 tokens: far beyond any model's context;
+    /// a larger one is a corrupt file whose batches would exhaust memory).
+    static let maxFixedPadding = 1 << 20
+
     /// tokenizer.json `padding`: `{"strategy": "BatchLongest" | {"Fixed": n}, "direction", "pad_id", "pad_token"}`.
     private static func parsePadding(_ node: JSONNode) throws -> (Padding?, String?) {
         let side = try parseSide(try node.optional("direction"))
@@ -106,7 +109,13 @@ extension Tokenizer {
             }
             padding = .longest(side: side)
         } else {
-            padding = .maxLength(try strategy.required("Fixed").nonNegativeInt(), side: side)
+            let fixed = try strategy.required("Fixed")
+            let length = try fixed.nonNegativeInt()
+            guard length <= maxFixedPadding else {
+                throw fixed.invalid("padding to \(length) tokens is more than the limit of \(maxFixedPadding): "
+                                    + "every encoding of a batch would be padded to that length")
+            }
+            padding = .maxLength(length, side: side)
         }
         return (padding, try node.optionalString("pad_token"))
     }

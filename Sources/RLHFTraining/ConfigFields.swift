@@ -6,6 +6,7 @@
 // unusable value is an error naming the file, the line and the key.
 
 import Foundation
+import RLHFFormats
 import Yams
 
 /// What is wrong with a config file or a flag.
@@ -207,11 +208,13 @@ func readYAMLMapping(path: String) throws -> [(key: String, value: String, line:
 }
 
 /// A YAML file of `key: scalar` lines and `section:` mappings of `key: scalar` lines (one level deep), each
-/// with its line (1-based).
+/// with its line (1-based). The file is read as a stream, so a pipe (`--config <(…)`) works too.
 public func readYAMLSections(path: String) throws
     -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ConfigError.unreadable(path: path, reason: "cannot read the file (missing or unreadable)")
+    let data: Data
+    do { data = try readStream(path: path) } catch let error as FormatError {
+        guard case .io(_, let reason) = error else { throw error }
+        throw ConfigError.unreadable(path: path, reason: reason)
     }
     guard let text = String(data: data, encoding: .utf8) else {
         throw ConfigError.unreadable(path: path, reason: "the file is not UTF-8 text")

@@ -19,14 +19,22 @@ final class CLITests: XCTestCase {
         return dir
     }
 
-    private func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    private func run(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        if stdin != nil { p.standardInput = input }
         try p.run()
+        if let stdin {
+            Thread.detachNewThread {
+                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.close()
+            }
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -147,6 +155,10 @@ final class CLITests: XCTestCase {
         let scores = r.out.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Double] }
         XCTAssertEqual(scores.count, 2)
         XCTAssertTrue(scores.allSatisfy { $0?["score"] != nil }, r.out)
+        // `--data -` reads standard input
+        let piped = try run(["score", "--model", ckpt, "--data", "-", "--json"], stdin: try Data(contentsOf: URL(fileURLWithPath: texts)))
+        XCTAssertEqual(piped.status, 0, piped.err)
+        XCTAssertEqual(piped.out, r.out, "the same scores from standard input as from the file")
         r = try run(["score", "--model", ckpt, "--text", "Plants use light.", "--json"])
         let alone = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Double]
         XCTAssertEqual(alone?["score"] ?? .nan, scores[0]?["score"] ?? 0, accuracy: 1e-5, "batched with padding or alone")

@@ -25,6 +25,19 @@ final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try SafetensorsFile(path: path).tensorNames, ["a", "b"])
     }
 
+    /// F32 weights relabelled I32 keep their size, so the header is valid; reading them as weights must
+    /// fail naming the file and the tensor, not give integers made of float bits.
+    func testF32DataRelabelledI32IsNotAWeight() throws {
+        var data: [UInt8] = []
+        for v: Float in [0.5, -1.25, 3] { data.f32(v) }
+        let path = try write(safetensorsBytes(#"{"w":{"dtype":"I32","shape":[3],"data_offsets":[0,12]}}"#, data), "relabelled.safetensors")
+        let f = try SafetensorsFile(path: path)
+        assertFormatError(try f.tensor("w"), path: path, "tensor 'w'", "dtype I32 is not a floating-point type")
+        XCTAssertEqual(try f.tensor("w", allowingIntegers: true).scalars, [0.5, -1.25, 3].map { Float(Int32(bitPattern: Float($0).bitPattern)) })
+        XCTAssertEqual(try SafetensorsFile(path: try write(safetensorsBytes(#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#, data),
+                                                           "f32.safetensors")).tensor("w").scalars, [0.5, -1.25, 3])
+    }
+
     // 1. Shorter than the header length.
     func testTooSmall() throws {
         try assertRejected([1, 2, 3, 4, 5], "offset 0", "5 bytes, too small")

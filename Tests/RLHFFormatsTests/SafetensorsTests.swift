@@ -164,10 +164,13 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         let header = #"{"i64":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"i32":{"dtype":"I32","shape":[2],"data_offsets":[16,24]},"f64":{"dtype":"F64","shape":[],"data_offsets":[24,32]},"mask":{"dtype":"BOOL","shape":[2,2],"data_offsets":[32,36]},"f8":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[36,38]}}"#
         let path = try write(safetensorsBytes(header, data), "dtypes.safetensors")
         let f = try SafetensorsFile(path: path)
-        XCTAssertEqual(try f.tensor("i64").scalars, [-7, 1_099_511_627_776])
-        XCTAssertEqual(try f.tensor("i32").scalars, [-3, 5])
+        XCTAssertEqual(try f.tensor("i64", allowingIntegers: true).scalars, [-7, 1_099_511_627_776])
+        XCTAssertEqual(try f.tensor("i32", allowingIntegers: true).scalars, [-3, 5])
         XCTAssertEqual(try f.tensor("f64").scalars, [Float(0.1)])
-        XCTAssertEqual(try f.tensor("mask").scalars, [1, 0, 1, 0])
+        XCTAssertEqual(try f.tensor("mask", allowingIntegers: true).scalars, [1, 0, 1, 0])
+        for name in ["i64", "i32", "mask"] {
+            assertFormatError(try f.tensor(name), path: path, "tensor '\(name)'", "is not a floating-point type")
+        }
         XCTAssertEqual(f.info("f8")?.dtype, "F8_E4M3")
         assertFormatError(try f.tensor("f8"), path: path, "tensor 'f8'", "F8_E4M3", "cannot be read as Float32")
     }
@@ -225,7 +228,8 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(w.scalars.allSatisfy(\.isFinite))
         // position_ids is stored as I64 [1, 512]: it loads as 0 … 511.
         XCTAssertEqual(ckpt.info("embeddings.position_ids")?.dtype, "I64")
-        XCTAssertEqual(try ckpt.tensor("embeddings.position_ids").scalars, (0..<512).map(Float.init))
+        XCTAssertEqual(try ckpt.tensor("embeddings.position_ids", allowingIntegers: true).scalars, (0..<512).map(Float.init))
+        XCTAssertThrowsError(try ckpt.tensor("embeddings.position_ids"))
     }
 
     // MARK: Atomic writes

@@ -125,4 +125,15 @@ final class BadInputTests: XCTestCase {
         }
         XCTAssertEqual(tok.decode([Int.max, Int.min, -1]), "")
     }
+
+    /// A corrupt `Fixed` padding length would make every batch that many tokens long: refused at load.
+    func testHugeFixedPaddingIsRefused() throws {
+        var text = json().replacingOccurrences(of: #""padding": null"#,
+                                               with: #""padding": {"strategy": {"Fixed": 1099511627776}, "direction": "Right"}"#)
+        assertTokenizerError(["padding.strategy.Fixed", "1099511627776", "more than the limit of 1048576"]) {
+            _ = try Tokenizer.load(tokenizerJSON: try Fixtures.writeTemp(text))
+        }
+        text = text.replacingOccurrences(of: "1099511627776", with: "16")
+        XCTAssertEqual(try Fixtures.tokenizer(json: text).defaultPadding, .maxLength(16, side: .right))
+    }
 }
