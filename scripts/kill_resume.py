@@ -5,7 +5,8 @@ exactly where an uninterrupted run ends.
 For each trainer (`rlhf train-rm` on MiniLM, `rlhf sft` and `rlhf ppo` on the SmolLM2 GGUF with LoRA; short
 runs of 6 steps that checkpoint every 2), the script runs once without interruption, then for each trial
 starts the same run in a new folder and `kill -9`s it:
-  * "save" trials: the moment a checkpoint's temporary folder appears (a save in progress), or
+  * "save" trials: the moment a checkpoint's temporary folder appears (a save in progress) once an
+    earlier checkpoint is complete, or
   * "random" trials: at a moment drawn uniformly over the uninterrupted run's duration;
 then resumes from the newest complete checkpoint (or starts again if there is none) and compares:
   * every line of metrics.jsonl, every value bit for bit (the wall-clock keys `time/*` and `eps` aside);
@@ -92,7 +93,8 @@ def killed_run(rlhf, args, out, log, mode, moment):
     start = time.time()
     while p.poll() is None:
         t = time.time() - start
-        if (mode == "random" and t >= moment) or (mode == "save" and t >= moment and saving(out)):
+        # a "save" kill waits for a complete checkpoint first, so that the resume has one to start from
+        if (mode == "random" and t >= moment) or (mode == "save" and t >= moment and saving(out) and checkpoints(out)):
             os.kill(p.pid, signal.SIGKILL)
             p.wait()
             during = " (a save in progress)" if saving(out) else ""
@@ -104,6 +106,8 @@ def killed_run(rlhf, args, out, log, mode, moment):
 def checkpoints(out):
     """Complete checkpoint folders by step."""
     found = {}
+    if not os.path.isdir(out):
+        return found
     for e in os.listdir(out):
         if e.startswith("checkpoint-") and e[len("checkpoint-"):].isdigit():
             found[int(e[len("checkpoint-"):])] = os.path.join(out, e)
