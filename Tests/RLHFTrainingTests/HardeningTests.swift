@@ -204,6 +204,15 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(marker("checkpoint-8"), "old 8", "the last good checkpoint comes back")
     }
 
+    func testAFIFOInPlaceOfACheckpointsStateIsRefusedNotWaitedOn() throws {
+        let dir = try temporaryFolder("ckpt-fifo")
+        XCTAssertEqual(mkfifo(dir + "/trainer_state.json", 0o600), 0)
+        XCTAssertThrowsError(try TrainerState.load(from: dir)) { e in
+            XCTAssertTrue("\(e)".contains(dir + "/trainer_state.json"), "\(e)")
+            XCTAssertTrue("\(e)".contains("FIFO"), "\(e)")
+        }
+    }
+
     func testOptimizerStateIsTheSameBytesFromEveryProcess() throws {
         let dir = try temporaryFolder("optim-json")
         let p = Parameter(Tensor([1, 2], shape: [2]))
