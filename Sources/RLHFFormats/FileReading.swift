@@ -97,3 +97,8 @@ public func readStream(path: String) throws -> Data {
         data.append(buffer.assumingMemoryBound(to: UInt8.self), count: n)
     }
 }
+
+/// `path` as messages name it: standard input (`-`) as `<stdin>`.
+public func displayPath(_ path: String) -> String {
+    path == "-" ? "<stdin>" : path
+}

@@ -45,14 +45,14 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .io(path, reason):
-            return "\(path): \(reason)"
+            return "\(displayPath(path)): \(reason)"
         case let .truncated(path, offset, what, needed, available):
             return "\(path): offset \(offset): file is truncated: \(what) needs \(needed) bytes, "
                 + "only \(available) left"
         case let .invalid(path, offset, reason):
             return "\(path): offset \(offset): \(reason)"
         case let .invalidJSON(path, _, line, column, reason):
-            return "\(path): invalid JSON at line \(line), column \(column): \(reason)"
+            return "\(displayPath(path)): invalid JSON at line \(line), column \(column): \(reason)"
         case let .missingKey(path, key):
             return "\(path): missing required key '\(key)'"
         case let .wrongType(path, key, expected, found):

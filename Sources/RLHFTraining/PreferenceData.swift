@@ -46,9 +46,10 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .badLine(path, line, field, reason):
-            return field.isEmpty ? "\(path):\(line): \(reason)" : "\(path):\(line): field '\(field)': \(reason)"
+            let file = displayPath(path)
+            return field.isEmpty ? "\(file):\(line): \(reason)" : "\(file):\(line): field '\(field)': \(reason)"
         case let .empty(path, reason):
-            return "\(path): \(reason)"
+            return "\(displayPath(path)): \(reason)"
         }
     }
 }

@@ -100,14 +100,14 @@ struct Score: ParsableCommand {
                     continue
                 }
                 if let t = v["text"] {
-                    guard let s = t.stringValue else { throw ValidationError("\(data):\(r.line): field 'text': expected a string") }
+                    guard let s = t.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'text': expected a string") }
                     items.append((nil, s)); sources.append("\(data):\(r.line)")
                 } else if let p = v["prompt"], let c = v["completion"] {
-                    guard let ps = p.stringValue else { throw ValidationError("\(data):\(r.line): field 'prompt': expected a string") }
-                    guard let cs = c.stringValue else { throw ValidationError("\(data):\(r.line): field 'completion': expected a string") }
+                    guard let ps = p.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'prompt': expected a string") }
+                    guard let cs = c.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'completion': expected a string") }
                     items.append((ps, cs)); sources.append("\(data):\(r.line)")
                 } else {
-                    throw ValidationError("\(data):\(r.line): expected a 'text' field, or 'prompt' and 'completion'")
+                    throw ValidationError("\(displayPath(data)):\(r.line): expected a 'text' field, or 'prompt' and 'completion'")
                 }
             }
         }

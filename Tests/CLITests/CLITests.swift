@@ -159,6 +159,8 @@ final class CLITests: XCTestCase {
         let piped = try run(["score", "--model", ckpt, "--data", "-", "--json"], stdin: try Data(contentsOf: URL(fileURLWithPath: texts)))
         XCTAssertEqual(piped.status, 0, piped.err)
         XCTAssertEqual(piped.out, r.out, "the same scores from standard input as from the file")
+        let badPipe = try run(["score", "--model", ckpt, "--data", "-"], stdin: Data("{\"text\": 3}\n".utf8))
+        XCTAssertEqual(badPipe.err, "error: <stdin>:1: field 'text': expected a string\n", "standard input is named as such")
         r = try run(["score", "--model", ckpt, "--text", "Plants use light.", "--json"])
         let alone = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Double]
         XCTAssertEqual(alone?["score"] ?? .nan, scores[0]?["score"] ?? 0, accuracy: 1e-5, "batched with padding or alone")

@@ -213,6 +213,11 @@ final class HardeningTests: XCTestCase {
         }
     }
 
+    func testStandardInputIsNamedAsSuchInDataErrors() {
+        XCTAssertEqual("\(DataError.badLine(path: "-", line: 3, field: "prompt", reason: "is empty"))", "<stdin>:3: field 'prompt': is empty")
+        XCTAssertEqual("\(DataError.empty(path: "-", reason: "no pairs"))", "<stdin>: no pairs")
+    }
+
     func testOptimizerStateIsTheSameBytesFromEveryProcess() throws {
         let dir = try temporaryFolder("optim-json")
         let p = Parameter(Tensor([1, 2], shape: [2]))
