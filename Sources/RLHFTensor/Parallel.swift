@@ -55,7 +55,8 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 /// OpenBLAS thread control.
 public enum BLAS {
-    /// Gives OpenBLAS the same thread count as our workers (`RLHF_NUM_THREADS`), once.
+    /// Keeps OpenBLAS single-threaded, once: our own workers (`RLHF_NUM_THREADS`) split every product
+    /// (see Matmul), so its threads would only oversubscribe the cores.
     public static let configured: Void = {
         // our own workers split every product (see Matmul); OpenBLAS itself stays single-threaded
         openblas_set_num_threads(1)

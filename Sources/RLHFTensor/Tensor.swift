@@ -1,5 +1,6 @@
 // Tensor: a Float32 n-dimensional array value over shared storage, with shape, strides and an optional
-// autodiff node. Ops are free functions and methods in the `Tensor+*.swift` and kernel files.
+// autodiff node. Ops are free functions and methods in one file per family (Elementwise, Broadcast, Reduce,
+// Shape, Matmul, Softmax, Norms, Attention, …), each forward next to its backward.
 
 /// A Float32 n-dimensional array.
 ///
