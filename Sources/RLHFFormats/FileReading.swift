@@ -74,6 +74,17 @@ public func readRegularFile(path: String) throws -> Data {
     return data
 }
 
+/// The whole contents of the regular file at `path` as `readRegularFile` reads it, or nil when nothing is
+/// there (an optional config.json, a checkpoint's state file).
+///
+/// - Throws: `FormatError.io` naming the path when something is there but is not a regular file (a FIFO is
+///   refused at once instead of blocking) or cannot be read.
+public func readRegularFileIfPresent(path: String) throws -> Data? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    return try readRegularFile(path: path)
+}
+
 /// The whole contents of a data file read as a stream to its end: a regular file, a pipe or FIFO
 /// (`--data <(…)`, `/dev/fd/N`), or standard input when `path` is `-`.
 ///

@@ -14,7 +14,7 @@ public let hfTokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "speci
 /// The source's config.json as a dictionary: read from `sourceDirectory` when it is a HF folder, else built
 /// from the architecture's config (a GGUF source).
 public func hfConfigDictionary(for backbone: Architecture, sourceDirectory: String?) throws -> [String: Any] {
-    if let dir = sourceDirectory, let data = try readConfigFileIfPresent(dir + "/config.json") {
+    if let dir = sourceDirectory, let data = try readRegularFileIfPresent(path: dir + "/config.json") {
         guard let dict = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelError.notAModel(path: dir + "/config.json", reason: "config.json is not a JSON object")
         }

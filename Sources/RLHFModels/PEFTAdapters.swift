@@ -98,7 +98,7 @@ public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: 
 @discardableResult
 public func loadLoRAAdapters(into model: Module, from directory: String) throws -> LoRASettings {
     let configPath = directory + "/adapter_config.json"
-    guard let data = try readConfigFileIfPresent(configPath),
+    guard let data = try readRegularFileIfPresent(path: configPath),
           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
         throw ModelError.notAModel(path: directory, reason: "adapter_config.json is missing or is not a JSON object")
     }

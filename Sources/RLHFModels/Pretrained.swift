@@ -107,7 +107,7 @@ private func loadGGUF(path: String) throws -> PretrainedModel {
 
 private func loadHFFolder(path: String) throws -> PretrainedModel {
     let configPath = path + "/config.json"
-    guard let data = try readConfigFileIfPresent(configPath),
+    guard let data = try readRegularFileIfPresent(path: configPath),
           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
         throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
     }
@@ -164,14 +164,4 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
     var dtypes: [String: String] = [:]
     for n in weights.tensorNames { dtypes[n] = weights.info(n)?.dtype ?? "?" }
     return PretrainedModel(architecture: arch, tokenizer: tokenizer, path: path, dtypes: dtypes)
-}
-
-/// The bytes of a model folder's JSON file (config.json, adapter_config.json), nil when there is none.
-///
-/// - Throws: `FormatError.io` naming the path when it is there but is not a regular file (a FIFO in its
-///   place is refused at once instead of blocking) or cannot be read.
-func readConfigFileIfPresent(_ path: String) throws -> Data? {
-    var st = stat()
-    guard lstat(path, &st) == 0 else { return nil }
-    return try readRegularFile(path: path)
 }

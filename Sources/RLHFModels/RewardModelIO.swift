@@ -53,7 +53,7 @@ extension RewardModel {
     ///   `.weightsMismatch` naming missing, unexpected or misshapen tensors.
     public static func load(path: String) throws -> RewardModel {
         let configPath = path + "/config.json"
-        guard let data = try readConfigFileIfPresent(configPath),
+        guard let data = try readRegularFileIfPresent(path: configPath),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
         }

@@ -122,15 +122,6 @@ public enum CheckpointFolder {
     }
 }
 
-/// The bytes of a checkpoint's state file, or nil when there is none.
-///
-/// - Throws: `FormatError.io` naming the path when it is not a regular file (a FIFO is refused, not waited
-///   on) or cannot be read.
-func readStateFile(_ path: String) throws -> Data? {
-    guard FileManager.default.fileExists(atPath: path) else { return nil }
-    return try readRegularFile(path: path)
-}
-
 /// Saves and restores an Adam/AdamW optimizer's state by parameter key.
 public enum OptimizerState {
     /// Writes `optimizer.safetensors` (`exp_avg.<key>`, `exp_avg_sq.<key>`) and `optimizer.json` (steps).
@@ -152,7 +143,7 @@ public enum OptimizerState {
     /// Restores what `save` wrote into an optimizer over the same parameters (same keys, same order).
     public static func load(_ optimizer: Adam, keys: [String], from directory: String) throws {
         let metaPath = directory + "/optimizer.json"
-        guard let data = try readStateFile(metaPath) else {
+        guard let data = try readRegularFileIfPresent(path: metaPath) else {
             throw CheckpointError.mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)")
         }
         let meta: OptimizerMeta
@@ -262,7 +253,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// Reads `trainer_state.json` from a checkpoint folder.
     public static func load(from directory: String) throws -> TrainerState {
         let path = directory + "/trainer_state.json"
-        guard let data = try readStateFile(path) else {
+        guard let data = try readRegularFileIfPresent(path: path) else {
             throw CheckpointError.mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint")
         }
         do { return try JSONDecoder().decode(TrainerState.self, from: data) } catch {

@@ -51,7 +51,7 @@ extension PPOTrainer {
                    from: dir + "/value_head.safetensors")
         try OptimizerState.load(optimizer, keys: parameterKeys, from: dir)
         let statePath = dir + "/ppo_state.json"
-        guard let data = try readStateFile(statePath) else {
+        guard let data = try readRegularFileIfPresent(path: statePath) else {
             throw CheckpointError.mismatch(path: dir, reason: "no ppo_state.json")
         }
         let ppo: PPOState

@@ -4,41 +4,9 @@ import Foundation
 import XCTest
 
 final class CLITests: XCTestCase {
-    /// The built `rlhf` next to the test bundle.
-    private var binary: URL {
-        let dir = Bundle.main.bundleURL
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("rlhf")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        for b in Bundle.allBundles where b.bundleURL.pathExtension == "xctest" {
-            let url = b.bundleURL.deletingLastPathComponent().appendingPathComponent("rlhf")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        XCTFail("rlhf binary not found near \(dir.path)")
-        return dir
-    }
-
-    private func run(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let input = Pipe()
-        if stdin != nil { p.standardInput = input }
-        try p.run()
-        if let stdin {
-            Thread.detachNewThread {
-                input.fileHandleForWriting.write(stdin)
-                try? input.fileHandleForWriting.close()
-            }
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    private func run(_ args: [String], stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws
+        -> (status: Int32, out: String, err: String) {
+        try runRLHF(args, stdin: stdin, file: file, line: line)
     }
 
     func testKLLossDemoPrintsRewardsKLAndLoss() throws {
@@ -81,10 +49,7 @@ final class CLITests: XCTestCase {
         }
     }
 
-    private var smolPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }
+    private var smolPath: String { cliRepoRoot + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" }
 
     func testGenerateInspectAndTokenizeOnSmolLM2() throws {
         let gen = try run(["generate", "--model", smolPath, "--prompt", "What is the capital of France?", "--chat", "--max-new-tokens", "12"])
@@ -119,9 +84,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("bench"))
     }
 
-    private var repoRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    private var repoRoot: String { cliRepoRoot }
 
     func testTrainRMScoreAndTheirErrors() throws {
         let dir = NSTemporaryDirectory() + "rlhf-cli-rm-\(UUID().uuidString)"

@@ -7,35 +7,12 @@ import Foundation
 import XCTest
 
 final class InputLimitCLITests: XCTestCase {
-    private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    private let root = cliRepoRoot
     private var smol: String { root + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" }
-
-    private var binary: URL {
-        for b in [Bundle.main] + Bundle.allBundles {
-            for dir in [b.bundleURL, b.bundleURL.deletingLastPathComponent()] {
-                let url = dir.appendingPathComponent("rlhf")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-        }
-        XCTFail("rlhf binary not found")
-        return Bundle.main.bundleURL
-    }
 
     /// Runs the binary; a death by signal fails the test.
     private func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .exit, "\(args.prefix(3)) died by signal \(p.terminationStatus)", file: file, line: line)
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runRLHF(args, file: file, line: line)
     }
 
     private func folder(_ name: String) throws -> String {
