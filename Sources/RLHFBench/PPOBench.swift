@@ -18,6 +18,7 @@
 // own timings over the same steps.
 
 import Foundation
+import RLHFData
 import RLHFModels
 import RLHFNN
 import RLHFTensor

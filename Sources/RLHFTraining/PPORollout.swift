@@ -8,6 +8,7 @@
 //
 // Shapes: N = Σ response lengths (real tokens only), C hidden size, V vocabulary.
 
+import RLHFData
 import RLHFModels
 import RLHFNN
 import RLHFTensor

@@ -7,6 +7,7 @@
 // model is an encoder such as MiniLM.)
 
 import Foundation
+import RLHFData
 import RLHFModels
 import RLHFNN
 import RLHFTensor

@@ -2,6 +2,8 @@
 // and checkpoints.
 
 import Foundation
+import RLHFData
+import RLHFLogging
 import RLHFNN
 import RLHFTensor
 

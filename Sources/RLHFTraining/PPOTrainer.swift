@@ -19,6 +19,7 @@
 // TRL's AutoModelForCausalLMWithValueHead did.
 
 import Foundation
+import RLHFData
 import RLHFModels
 import RLHFNN
 import RLHFOptim

@@ -11,6 +11,8 @@
 // (`model`), loads the adapters and the head from there, and restores each adapter's dropout generator.
 
 import Foundation
+import RLHFData
+import RLHFLogging
 import RLHFModels
 import RLHFNN
 import RLHFOptim

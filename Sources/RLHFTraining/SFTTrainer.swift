@@ -8,6 +8,8 @@
 // model and the adapters (LoRA) or the checkpoint's weights (full), then the optimizer and the cursor.
 
 import Foundation
+import RLHFData
+import RLHFLogging
 import RLHFModels
 import RLHFNN
 import RLHFOptim

@@ -2,6 +2,8 @@
 // resumed (CheckpointError): a model that cannot be trained as asked, a setting that does not fit the
 // model, and a run stopped because its numbers stopped being finite.
 
+import RLHFData
+
 /// What stops a training run before or during its steps.
 ///
 /// `description` reads as one line that names the model path, the config key or the step.

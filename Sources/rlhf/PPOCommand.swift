@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import RLHFLogging
 import RLHFNN
 import RLHFTraining
 

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import RLHFFormats
+import RLHFLogging
 import RLHFModels
 import RLHFTraining
 

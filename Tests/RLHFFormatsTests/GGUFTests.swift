@@ -4,6 +4,7 @@
 
 import Foundation
 import XCTest
+import RLHFModels
 import RLHFTensor
 @testable import RLHFFormats
 

@@ -2,6 +2,7 @@
 // regular file (standard input, `--data -`, is tested at the command line in CLITests).
 
 import Foundation
+@testable import RLHFData
 import XCTest
 @testable import RLHFTraining
 

@@ -6,6 +6,7 @@
 // (Fuzz/make_nasty_inputs.py); the others are what the fuzzers found, minimised.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFFormats
 import RLHFTokenizers

@@ -3,6 +3,7 @@
 // short by a crash are cleaned up or completed, and settings out of bounds are errors naming the key.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFFormats
 import RLHFModels

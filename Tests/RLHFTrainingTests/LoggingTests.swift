@@ -3,6 +3,7 @@
 // and TrainingLogger end to end.
 
 import Foundation
+@testable import RLHFLogging
 import XCTest
 @testable import RLHFTraining
 

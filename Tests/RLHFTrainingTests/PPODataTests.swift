@@ -2,6 +2,7 @@
 // dropped and counted, and the text the reward model reads.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFTokenizers
 @testable import RLHFTraining

@@ -3,6 +3,7 @@
 // and bad configs are errors naming the key.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFModels
 import RLHFNN

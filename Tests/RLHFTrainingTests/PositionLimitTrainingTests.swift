@@ -5,6 +5,7 @@
 // must fit a learned table.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFModels
 import RLHFTensor

@@ -2,6 +2,7 @@
 // and training configs from YAML and flags.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFTensor
 import RLHFTokenizers

@@ -2,6 +2,7 @@
 // loss, checkpoints round-trip, and a resumed run reproduces the uninterrupted one bit for bit.
 
 import Foundation
+@testable import RLHFLogging
 import XCTest
 import RLHFFormats
 import RLHFModels

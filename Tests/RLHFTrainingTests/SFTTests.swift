@@ -2,6 +2,7 @@
 // and LoRA training that resumes bit for bit.
 
 import Foundation
+@testable import RLHFData
 import XCTest
 import RLHFModels
 import RLHFNN
