@@ -49,14 +49,14 @@ public func runPPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
     var config = PPOConfig()
     config.responseLength = 48
     config.temperature = 0.7
-    config.stopToken = "none"
+    config.stopToken = .none
     config.numPPOEpochs = 1
     config.numMiniBatches = 1
     config.perDeviceTrainBatchSize = 8
     config.gradientAccumulationSteps = 1
     config.localRolloutForwardBatchSize = 8
     config.perDeviceEvalBatchSize = 8
-    config.lrSchedulerType = "constant"
+    config.lrSchedulerType = .constant
     config.maxSteps = 1000
     config.loraR = 16
     config.loraAlpha = 32

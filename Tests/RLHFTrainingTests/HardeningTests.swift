@@ -94,7 +94,7 @@ final class HardeningTests: XCTestCase {
             m.model.embedTokens.weight.assign(Tensor.normal([16, 32], std: 0.02, using: &rng))
         }
         var p = PPOConfig()
-        p.outputDir = try temporaryFolder("ppo-nan"); p.responseLength = 4; p.stopToken = "none"; p.perDeviceTrainBatchSize = 4
+        p.outputDir = try temporaryFolder("ppo-nan"); p.responseLength = 4; p.stopToken = .none; p.perDeviceTrainBatchSize = 4
         p.klCoef = 1e300; p.maxSteps = 10; p.saveSteps = 0; p.progress = false
         let prompts = (0..<8).map { PPOPrompt(ids: [1 + $0 % 7, 2], text: "p\($0)", line: $0 + 1) }
         var lines: [String] = []

@@ -11,7 +11,7 @@ import RLHFTensor
 @testable import RLHFTraining
 
 /// Reward: the share of `token` among the response's tokens.
-struct TokenShareReward: PPORewardFunction {
+struct TokenShareReward: RewardFunction {
     let token: Int
     func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double] {
         responses.map { r in Double(r.filter { $0 == token }.count) / Double(max(r.count, 1)) }
@@ -42,10 +42,10 @@ final class PPOTrainerTests: XCTestCase {
         c.outputDir = dir
         c.responseLength = 8
         c.temperature = 1.0
-        c.stopToken = "none"
+        c.stopToken = .none
         c.perDeviceTrainBatchSize = 16
         c.learningRate = 3e-3
-        c.lrSchedulerType = "constant"
+        c.lrSchedulerType = .constant
         c.klCoef = 0.01
         c.progress = false
         c.seed = 5
@@ -212,7 +212,7 @@ final class PPOTrainerTests: XCTestCase {
     /// lengths, responses stopping at different points) equal those of a full forward over prompt + response.
     func testRolloutLogProbsAndValuesEqualAFullForward() throws {
         var c = config(tempDir())
-        c.stopToken = "eos"
+        c.stopToken = .eos
         c.responseLength = 10
         let policy = try tinyDecoder(seed: 2)
         policy.addLoRA(targets: ["q_proj", "down_proj"], rank: 4, alpha: 8, seed: 3)

@@ -148,7 +148,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(c.maxSteps, 7)
         XCTAssertEqual(c.centerRewardsCoefficient, 0.01)
         XCTAssertNil(c.evalFile)
-        XCTAssertEqual(c.head, "cls")
+        XCTAssertEqual(c.head, .cls)
         XCTAssertTrue(c.truncate)
         XCTAssertEqual(c.perDeviceTrainBatchSize, 8, "defaults stay")
     }

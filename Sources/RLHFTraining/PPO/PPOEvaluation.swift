@@ -1,5 +1,5 @@
-// The PPO run around `step()`: logging (TRL's metric names), sample tables, evaluation on held-out prompts
-// and checkpoints.
+// PPO's evaluation on held-out prompts, its sample tables, and what it tells the core's loop (which does
+// the logging with TRL's metric names, the evaluation cadence and the checkpoints).
 
 import Foundation
 import RLHFData
@@ -17,7 +17,7 @@ public struct PPOEvaluation: Sendable {
     public var meanLength: Double
     /// Share of responses that ended with the stop token.
     public var stoppedFraction: Double
-    public var episodes: [PPOEpisode]
+    public var episodes: [RolloutEpisode]
 
     /// The figures as metrics (`score`, `kl`, `response_length`, `eos_fraction`).
     public var metrics: [String: Double] {
@@ -39,7 +39,7 @@ extension PPOTrainer {
     }
 
     /// A markdown table of prompt / response / score for the first `limit` episodes.
-    public func sampleTable(_ episodes: [PPOEpisode], limit: Int = 4) -> String {
+    public func sampleTable(_ episodes: [RolloutEpisode], limit: Int = 4) -> String {
         func cell(_ s: String) -> String {
             s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }
@@ -50,6 +50,30 @@ extension PPOTrainer {
         return lines.joined(separator: "\n")
     }
 
+    // MARK: TrainingAlgorithm
+
+    public var hasEvaluation: Bool { !evalPrompts.isEmpty }
+
+    /// The held-out prompts given to `train` (sampled with the run's seed).
+    public func evaluate() -> [String: Double] {
+        evaluate(evalPrompts, seed: UInt64(truncatingIfNeeded: config.seed)).metrics
+    }
+
+    public func writeCheckpoint() throws -> String { try saveCheckpoint(export: checkpointExport) }
+    public var progressFigures: [(label: String, key: String)] { [("score", "objective/scores"), ("kl", "objective/kl")] }
+    public var latestMetricKeys: Set<String> { ["lr", "episode", "objective/kl_coef"] }
+    /// The before/after evaluation is the caller's (`rlhf ppo` reports it), not the loop's.
+    public var evaluatesAtEnd: Bool { false }
+
+    /// A sample table (prompt / response / score) `num_sample_generations` times over the run.
+    public func afterStep(_ step: Int, logger: TrainingLogger?) throws {
+        let total = state.totalSteps
+        let sampleEvery = config.numSampleGenerations > 0 ? max(1, total / config.numSampleGenerations) : 0
+        if sampleEvery > 0 && (step % sampleEvery == 0 || step == total) {
+            try logger?.text(tag: "samples", step: step, markdown: sampleTable(lastEpisodes))
+        }
+    }
+
     /// Runs to the last step with logging, sample tables, evaluation and checkpoints as configured.
     ///
     /// - Parameters:
@@ -58,29 +82,8 @@ extension PPOTrainer {
     /// - Returns: the final checkpoint's path.
     @discardableResult
     public func train(logger: TrainingLogger? = nil, evalPrompts: [PPOPrompt] = [], export: ((String) throws -> Void)? = nil) throws -> String {
-        var window = MetricWindow()
-        window.latest = ["lr", "episode", "objective/kl_coef"]
-        let total = state.totalSteps
-        let sampleEvery = config.numSampleGenerations > 0 ? max(1, total / config.numSampleGenerations) : 0
-        while state.globalStep < total {
-            let m = step()
-            try nonFinite.check()
-            window.append(m)
-            let s = state.globalStep
-            logger?.advance(to: s, metrics: [("score", m["objective/scores"] ?? 0), ("kl", m["objective/kl"] ?? 0)])
-            if s % config.loggingSteps == 0 || s == total { try logger?.log(step: s, metrics: window.flush()) }
-            if sampleEvery > 0 && (s % sampleEvery == 0 || s == total) {
-                try logger?.text(tag: "samples", step: s, markdown: sampleTable(lastEpisodes))
-            }
-            if config.evalSteps > 0 && s % config.evalSteps == 0 && s < total && !evalPrompts.isEmpty {
-                try logger?.log(step: s, metrics: evaluate(evalPrompts, seed: UInt64(truncatingIfNeeded: config.seed)).metrics, prefix: "eval/")
-            }
-            if config.saveSteps > 0 && s % config.saveSteps == 0 && s < total {
-                logger?.message("saved \(try saveCheckpoint(export: export))")
-            }
-        }
-        let path = try saveCheckpoint(export: export)
-        logger?.message("saved \(path)")
-        return path
+        self.evalPrompts = evalPrompts
+        checkpointExport = export
+        return try runLoop(logger: logger).checkpoint
     }
 }

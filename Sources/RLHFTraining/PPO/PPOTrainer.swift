@@ -1,15 +1,16 @@
 // PPO for RLHF (TRL's PPO trainer, with the old trainer's adaptive KL controller and ratio threshold).
-// One `step()` is one rollout batch:
+// One `step()` is one rollout batch of `batch_size` prompts from the core's cursor:
 //
-//   1. rollout: the policy samples `response_length` tokens per prompt at `temperature`, stopping at EOS;
-//   2. the policy's log-probs and values (from the decoding pass), and the frozen reference's log-probs
-//      (logits / temperature);
-//   3. the reward function scores each prompt + response, minus `missing_eos_penalty` without EOS;
+//   1–3. the rollout (`RolloutSampler`): the policy samples `response_length` tokens per prompt at
+//      `temperature`, stopping at EOS, with its log-probs and values from the decoding pass; the frozen
+//      reference's log-probs (logits / temperature); the reward function's score of each prompt +
+//      response, minus `missing_eos_penalty` without EOS;
 //   4. token rewards: −β·KL per token (k1 or k3), plus the score on the last real token; optional
 //      reward whitening;
 //   5. GAE (γ, λ) for advantages and returns; advantages whitened over the batch;
 //   6. `num_ppo_epochs` passes, each in `num_mini_batches` minibatches of `gradient_accumulation_steps`
-//      micro-batches: clipped policy loss + vf_coef · clipped value loss, global-norm clipping, AdamW;
+//      micro-batches: clipped policy loss + vf_coef · clipped value loss; each minibatch is one update of
+//      the core (gradient reduction, global-norm clipping, AdamW);
 //   7. the KL controller moves β (adaptive) or keeps it (fixed).
 //
 // The policy may carry LoRA adapters; the reference is then the same model with adapters off. The value
@@ -20,40 +21,56 @@
 
 import Foundation
 import RLHFData
+import RLHFLogging
 import RLHFModels
 import RLHFNN
 import RLHFOptim
 import RLHFTensor
 
 /// Trains a policy with PPO against a reward function.
-public final class PPOTrainer {
+public final class PPOTrainer: TrainingAlgorithm {
+    /// The run's settings.
     public let config: PPOConfig
+    /// The model being trained.
     public let policy: CausalLanguageModel
     /// A separate frozen reference; nil: the policy with its adapters off.
     public let reference: CausalLanguageModel?
     /// Linear(C, 1) on the policy's final hidden states.
     public let valueHead: Linear
-    public let reward: PPORewardFunction
+    /// Scores whole responses.
+    public let reward: RewardFunction
+    /// The rollout prompts, visited in a shuffled order per epoch.
     public let prompts: [PPOPrompt]
+    /// The policy's EOS token (the stop token when `stop_token` is `eos`).
     public let eosTokenId: Int?
+    /// The pad token of forward batches.
     public let padTokenId: Int
     /// Tokens → text for sample tables.
     public let decode: ([Int]) -> String
-    let optimizer: Adam
-    /// Optimizer parameter keys: `policy.<key>` for the trained policy tensors, `v_head.summary.*`.
-    let parameterKeys: [String]
+    /// Steps 1–3: generation, reference log-probs, scores.
+    public let sampler: RolloutSampler
+    /// Cursor (over prompts), optimizer, schedule, state and checkpoints.
+    public let core: TrainerCore
+    /// The trained policy tensors with their keys (LoRA adapters, or every trainable weight).
     let policyParameters: [(key: String, parameter: Parameter)]
-    let schedule: LRSchedule
-    public internal(set) var state: TrainerState
     /// β and its controller.
     public internal(set) var klController: KLController
     /// Episodes (responses) trained on so far.
     public internal(set) var episode = 0
-    /// Skips non-finite optimizer steps and says when the run must stop.
-    public internal(set) var nonFinite: NonFiniteGuard
     let report: (String) -> Void
-    /// Called after each step with the batch's episodes (sample tables).
-    var lastEpisodes: [PPOEpisode] = []
+    /// The last step's episodes (sample tables).
+    var lastEpisodes: [RolloutEpisode] = []
+    /// Held-out prompts evaluated every `eval_steps` during `train`.
+    var evalPrompts: [PPOPrompt] = []
+    /// Adds user-facing files to each checkpoint written during `train`.
+    var checkpointExport: ((String) throws -> Void)?
+
+    /// The run's position (step, prompt cursor, RNG).
+    public var state: TrainerState { core.state }
+    /// Skips non-finite optimizer updates and says when the run must stop.
+    public var nonFinite: NonFiniteGuard { core.nonFinite }
+    /// Optimizer parameter keys: `policy.<key>` for the trained policy tensors, `v_head.summary.*`.
+    var parameterKeys: [String] { core.parameterKeys }
 
     /// - Parameters:
     ///   - policy: the model to train; with LoRA adapters only they train (and `reference` may be nil).
@@ -62,7 +79,7 @@ public final class PPOTrainer {
     ///   - prompts: the rollout prompts, visited in a shuffled order per epoch.
     /// - Throws: `CheckpointError` when resuming from a checkpoint that does not fit.
     public init(config: PPOConfig, policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear,
-                reward: PPORewardFunction, prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
+                reward: RewardFunction, prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
                 decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") },
                 report: @escaping (String) -> Void = { _ in }) throws {
         precondition(!prompts.isEmpty, "PPOTrainer: no prompts")
@@ -71,89 +88,32 @@ public final class PPOTrainer {
         self.config = config; self.policy = policy; self.reference = reference; self.valueHead = valueHead
         self.reward = reward; self.prompts = prompts; self.eosTokenId = eosTokenId; self.padTokenId = padTokenId
         self.decode = decode; self.report = report
-        nonFinite = NonFiniteGuard(limit: config.maxNonfiniteSteps)
         // dropout off everywhere, as TRL does for policy, reference, value and reward models
         policy.eval(); reference?.eval(); valueHead.eval()
         reference?.freeze()
+        let stops: Set<Int> = config.stopToken == .eos ? Set(eosTokenId.map { [$0] } ?? []) : []
+        sampler = RolloutSampler(policy: policy, reference: reference, valueHead: valueHead, reward: reward, responseLength: config.responseLength,
+                                 temperature: config.temperature, stopTokenIds: stops, missingEOSPenalty: config.missingEOSPenalty,
+                                 chunkSize: config.localRolloutForwardBatchSize, padTokenId: padTokenId)
         policyParameters = adapters.isEmpty ? policy.namedParameters().filter { $0.parameter.isTrainable } : adapters
-        let named = policyParameters.map { ("policy." + $0.key, $0.parameter) }
-            + [("v_head.summary.weight", valueHead.weight)] + (valueHead.bias.map { [("v_head.summary.bias", $0)] } ?? [])
-        parameterKeys = named.map(\.0)
-        optimizer = config.makeOptimizer(named.map(\.1))
-        let total = config.ppoSteps(promptCount: prompts.count)
-        schedule = config.schedule(totalSteps: total)
-        state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0,
-                             rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), seed: config.seed, trainer: "ppo")
+        let named = policyParameters.map { (key: "policy." + $0.key, parameter: $0.parameter) } + valueHeadParameters(valueHead)
         klController = config.initialKLController
-        for line in CheckpointFolder.recover(in: config.outputDir) { report(line) }
+        let resumed = try TrainerCore.prepare(config.run, kind: .ppo, report: report)
+        core = try TrainerCore(run: config.run, kind: .ppo, parameters: named, exampleCount: prompts.count, cursorUnit: .example,
+                               totalSteps: config.ppoSteps(promptCount: prompts.count), stepBatchSize: config.batchSize,
+                               rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed, report: report)
         if let resume = config.resumeFrom { try restore(from: resume) }
-        state.stepBatchSize = config.batchSize
-        state.trainExamples = prompts.count
     }
 
     // MARK: Rollout (steps 1–3)
 
-    /// The next `count` prompts in this epoch's shuffled order (moving into the next epoch as needed).
-    func nextPrompts(_ count: Int) -> [PPOPrompt] {
-        var out: [PPOPrompt] = []
-        while out.count < count {
-            let order = epochOrder(count: prompts.count, seed: config.seed, epoch: state.epoch)
-            out.append(prompts[order[state.batchInEpoch]])
-            state.batchInEpoch += 1
-            if state.batchInEpoch == prompts.count { state.epoch += 1; state.batchInEpoch = 0 }
-        }
-        return out
-    }
-
-    /// Generates and scores responses to `batch` with `rng`, in chunks of `local_rollout_forward_batch_size`.
-    ///
-    /// - Returns: the episodes, the seconds spent generating (which also gives the policy's log-probs and
-    ///   values) and the seconds spent scoring (reference log-probs, reward).
-    public func rollout(_ batch: [PPOPrompt], rng: inout RandomGenerator) -> (episodes: [PPOEpisode], generation: Double, scoring: Double) {
-        var episodes: [PPOEpisode] = []
-        var generationTime = 0.0, scoringTime = 0.0
-        let stops: Set<Int> = config.stopToken == "eos" ? Set(eosTokenId.map { [$0] } ?? []) : []
-        let generation = GenerationConfig(maxNewTokens: config.responseLength, temperature: Float(config.temperature), stopTokenIds: stops)
-        let temperature = Float(config.temperature)
-        for start in stride(from: 0, to: batch.count, by: config.localRolloutForwardBatchSize) {
-            let chunk = Array(batch[start..<min(batch.count, start + config.localRolloutForwardBatchSize)])
-            let t0 = Date()
-            // the decoding pass gives the old log-probs (of logits / temperature, as TRL takes them from the
-            // generation logits) and, through the value head on its hidden states, the values
-            var stepValues: [[Float]] = []
-            let out = generate(policy, prompts: chunk.map(\.ids), config: generation, padTokenId: padTokenId, rng: &rng,
-                               onHidden: { h in stepValues.append(self.valueHead(h).scalars) })
-            let t1 = Date()
-            let queries = chunk.map(\.ids), responses = out.tokens, lengths = responses.map(\.count)
-            let logProbs = out.logProbs.flatMap { $0 }
-            let values = responses.indices.flatMap { i in responses[i].indices.map { stepValues[$0][i] } }
-            let refLogProbs = withNoGrad { () -> [Float] in
-                if let reference {
-                    return responseForward(reference, prompts: queries, responses: responses, padTokenId: padTokenId,
-                                           temperature: temperature, valueHead: nil).logProbs.scalars
-                }
-                return policy.withAdaptersDisabled {
-                    responseForward(policy, prompts: queries, responses: responses, padTokenId: padTokenId,
-                                    temperature: temperature, valueHead: nil).logProbs.scalars
-                }
-            }
-            var scores = reward.scores(prompts: chunk, responses: responses)
-            if let penalty = config.missingEOSPenalty {
-                for i in scores.indices where !out.stopped[i] { scores[i] -= penalty }
-            }
-            let (lp, ref, v) = (splitRows(logProbs, lengths: lengths), splitRows(refLogProbs, lengths: lengths), splitRows(values, lengths: lengths))
-            for i in chunk.indices {
-                episodes.append(PPOEpisode(prompt: chunk[i], response: responses[i], stopped: out.stopped[i] && !stops.isEmpty,
-                                           logProbs: lp[i], refLogProbs: ref[i], values: v[i], score: scores[i]))
-            }
-            generationTime += t1.timeIntervalSince(t0)
-            scoringTime += Date().timeIntervalSince(t1)
-        }
-        return (episodes, generationTime, scoringTime)
+    /// Generates and scores responses to `batch` with `rng` (steps 1–3, `RolloutSampler.sample`).
+    public func rollout(_ batch: [PPOPrompt], rng: inout RandomGenerator) -> Rollout {
+        sampler.sample(batch, rng: &rng)
     }
 
     /// Per-token KL estimates of each episode.
-    func klRows(_ episodes: [PPOEpisode], estimator: KLEstimator) -> [[Double]] {
+    func klRows(_ episodes: [RolloutEpisode], estimator: KLEstimator) -> [[Double]] {
         episodes.map { e in zip(e.logProbs, e.refLogProbs).map { estimator(logProb: Double($0), refLogProb: Double($1)) } }
     }
 
@@ -162,12 +122,12 @@ public final class PPOTrainer {
     /// Rolls out one batch, computes advantages and updates policy and value head; returns TRL's metrics.
     public func step() -> [String: Double] {
         let started = Date()
-        let batch = nextPrompts(config.batchSize)
-        var (episodes, generationTime, scoringTime) = rollout(batch, rng: &state.rng)
+        let batch = core.nextExamples(config.batchSize).map { prompts[$0] }
+        let rolled = rollout(batch, rng: &core.state.rng)
+        var episodes = rolled.episodes
         let beta = klController.value
         // 4. token rewards: −β·KL (the configured estimator) with the score on the last token
-        let estimator = KLEstimator(rawValue: config.klEstimator) ?? .k1
-        let kl = klRows(episodes, estimator: estimator)
+        let kl = klRows(episodes, estimator: config.klEstimator)
         let scores = episodes.map(\.score)
         var (rewards, nonScore) = tokenRewards(scores: scores, kl: kl, klCoef: beta)
         if config.whitenRewards { rewards = maskedWhiten(rewards, shiftMean: false) }
@@ -181,7 +141,7 @@ public final class PPOTrainer {
         }
         // 6. PPO epochs
         let t0 = Date()
-        let lr = config.learningRate * schedule.multiplier(at: state.globalStep)
+        let lr = core.learningRate
         let stats = update(episodes, learningRate: lr)
         let updateTime = Date().timeIntervalSince(t0)
         // 7. the KL controller sees the mean KL (k1, summed per response) of this batch
@@ -193,7 +153,7 @@ public final class PPOTrainer {
                    + "training: the policy samples tokens the reference finds likelier; check temperature and generation settings")
         }
         episode += episodes.count
-        state.globalStep += 1
+        core.finishStep()
         lastEpisodes = episodes
         let nonScoreSum = nonScore.map { $0.reduce(0, +) }
         let meanNonScore = nonScoreSum.reduce(0, +) / Double(episodes.count)
@@ -211,29 +171,26 @@ public final class PPOTrainer {
         m["episode"] = Double(episode)
         let seconds = Date().timeIntervalSince(started)
         m["eps"] = Double(episodes.count) / max(seconds, 1e-9)
-        m["time/generation"] = generationTime
-        m["time/scoring"] = scoringTime
+        m["time/generation"] = rolled.generation
+        m["time/scoring"] = rolled.scoring
         m["time/update"] = updateTime
         return m
     }
 
-    /// Step 6: the clipped losses over `num_ppo_epochs` passes of minibatches; returns the mean statistics.
-    func update(_ episodes: [PPOEpisode], learningRate: Double) -> [String: Double] {
-        optimizer.learningRate = learningRate
+    /// Step 6: the clipped losses over `num_ppo_epochs` passes of minibatches, one core update each;
+    /// returns the mean statistics.
+    func update(_ episodes: [RolloutEpisode], learningRate: Double) -> [String: Double] {
         let micro = config.perDeviceTrainBatchSize, perMinibatch = micro * config.gradientAccumulationSteps
         let temperature = Float(config.temperature)
         var sums: [String: Double] = [:], count = 0, skipped = 0
-        let stepNumber = state.globalStep + 1
         epochs: for _ in 0..<config.numPPOEpochs {
             var order = Array(episodes.indices)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(state.rng.next() % UInt64(i + 1))) }
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(core.state.rng.next() % UInt64(i + 1))) }
             for mbStart in stride(from: 0, to: order.count, by: perMinibatch) {
-                for p in optimizer.parameters { p.zeroGrad() }
                 let minibatch = Array(order[mbStart..<min(order.count, mbStart + perMinibatch)])
                 let accumulation = (minibatch.count + micro - 1) / micro
-                var minibatchLoss = 0.0
-                for s in stride(from: 0, to: minibatch.count, by: micro) {
-                    let items = minibatch[s..<min(minibatch.count, s + micro)].map { episodes[$0] }
+                _ = core.update(microBatches: accumulation, learningRate: learningRate) { k in
+                    let items = minibatch[(k * micro)..<min(minibatch.count, (k + 1) * micro)].map { episodes[$0] }
                     let f = responseForward(policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
                                             temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,
                                             withEntropy: true)
@@ -241,15 +198,6 @@ public final class PPOTrainer {
                                            clipRange: Float(config.cliprange))
                     let vf = ppoValueLoss(values: f.values!, oldValues: items.flatMap(\.values), returns: items.flatMap(\.returns),
                                           clipRange: Float(config.cliprangeValue))
-                    if pg.ratioMean > config.ratioThreshold {
-                        skipped += 1
-                        report("warning: skipping a micro-batch of step \(state.globalStep + 1): mean ratio \(String(format: "%.2f", pg.ratioMean)) "
-                               + "exceeds ratio_threshold \(config.ratioThreshold)")
-                    } else {
-                        let loss = (pg.loss + vf.loss * Float(config.vfCoef)) * (1 / Float(accumulation))
-                        loss.backward()
-                        minibatchLoss += Double(loss.item)
-                    }
                     for (k, v) in [("policy/approxkl_avg", pg.approxKL), ("policy/clipfrac_avg", pg.clipFraction),
                                    ("loss/policy_avg", Double(pg.loss.item)), ("loss/value_avg", Double(vf.loss.item)),
                                    ("val/clipfrac_avg", vf.clipFraction), ("policy/entropy_avg", f.entropy),
@@ -257,14 +205,24 @@ public final class PPOTrainer {
                         sums[k, default: 0] += v
                     }
                     count += 1
+                    if pg.ratioMean > config.ratioThreshold {   // (a NaN ratio is not skipped: the non-finite guard takes it)
+                        skipped += 1
+                        report("warning: skipping a micro-batch of step \(state.globalStep + 1): mean ratio \(String(format: "%.2f", pg.ratioMean)) "
+                               + "exceeds ratio_threshold \(config.ratioThreshold)")
+                        return nil
+                    }
+                    return pg.loss + vf.loss * Float(config.vfCoef)
                 }
-                _ = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: config.maxGradNorm, learningRate: learningRate,
-                                  loss: minibatchLoss, step: stepNumber, guard: &nonFinite, report: report)
-                if nonFinite.failure != nil { break epochs }   // the run stops after this step
+                if core.nonFinite.failure != nil { break epochs }   // the run stops after this step
             }
         }
         var out = sums.mapValues { $0 / Double(max(count, 1)) }
         out["policy/skipped_micro_batches"] = Double(skipped)
         return out
     }
+}
+
+/// The value head's parameters with TRL's keys (`v_head.summary.weight`, `.bias`).
+func valueHeadParameters(_ head: Linear) -> [(key: String, parameter: Parameter)] {
+    [(key: "v_head.summary.weight", parameter: head.weight)] + (head.bias.map { [(key: "v_head.summary.bias", parameter: $0)] } ?? [])
 }

@@ -1,7 +1,14 @@
-// Supervised fine-tuning of a decoder (TRL's SFTTrainer): next-token cross-entropy averaged over the
-// target tokens of a right-padded batch. Padding is excluded by each row's length (the attention mask),
-// never by token id, so a model whose pad token is its EOS still learns to emit EOS. Full fine-tuning,
-// or LoRA adapters on a frozen base.
+// Supervised fine-tuning of a decoder (TRL's SFTTrainer). A step, in the core's supervised loop:
+//
+//   1. `gradient_accumulation_steps` micro-batches of examples from the core's cursor;
+//   2. each micro-batch right-padded into one batch; logits only at positions whose next token is a
+//      target (completion or assistant tokens, as configured);
+//   3. next-token cross-entropy averaged over the target tokens. Padding is excluded by each row's
+//      length (the attention mask), never by token id, so a model whose pad token is its EOS still
+//      learns to emit EOS;
+//   4. the core back-propagates, clips and steps AdamW; metrics: loss, token accuracy, tokens seen.
+//
+// Full fine-tuning, or LoRA adapters on a frozen base.
 //
 // Checkpoints: `checkpoint-N/` is a transformers causal-LM folder of the merged model, plus (with LoRA)
 // `adapter/` in PEFT's layout, the optimizer state and trainer_state.json. Resume reloads the base
@@ -17,32 +24,38 @@ import RLHFTensor
 import RLHFTokenizers
 
 /// Trains a decoder on SFT examples as configured.
-public final class SFTTrainer {
+public final class SFTTrainer: TrainingAlgorithm {
+    /// The run's settings.
     public let config: SFTConfig
+    /// The loaded model (its architecture, tokenizer and source path, for exports).
     public let pretrained: PretrainedModel
+    /// The decoder being trained.
     public let model: CausalLanguageModel
+    /// The model's tokenizer.
     public let tokenizer: Tokenizer
     let trainExamples: [SFTExample]
     let evalExamples: [SFTExample]
-    let optimizer: Adam
-    let parameterKeys: [String]
-    let schedule: LRSchedule
-    let batchesPerEpoch: Int
+    /// Cursor, optimizer, schedule, state and checkpoints.
+    public let core: TrainerCore
     /// Tokens seen (inputs, padding excluded), TRL's `num_tokens`.
     public private(set) var tokensSeen = 0
-    public private(set) var state: TrainerState
-    /// Skips non-finite steps and says when the run must stop.
-    public private(set) var nonFinite: NonFiniteGuard
     let report: (String) -> Void
 
+    /// The run's position (step, cursor, RNG).
+    public var state: TrainerState { core.state }
+    /// Skips non-finite steps and says when the run must stop.
+    public var nonFinite: NonFiniteGuard { core.nonFinite }
+
+    /// Loads the model (with adapters under LoRA; resuming, the checkpoint's weights or adapters), reads and
+    /// encodes the data, builds the optimizer.
+    ///
+    /// - Parameter report: receives lines for the user (data counts, skipped lines, warnings).
     public init(config: SFTConfig, report: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         self.report = report
-        nonFinite = NonFiniteGuard(limit: config.maxNonfiniteSteps)
-        for line in CheckpointFolder.recover(in: config.outputDir) { report(line) }
-        let lora = config.loraR > 0
+        let lora = config.lora.isEnabled
         // the checkpoint's kind first, so that resuming from another trainer's checkpoint says so
-        let resumed = try config.resumeFrom.map { try TrainerState.load(from: $0, trainer: "sft", name: "an SFT") }
+        let resumed = try TrainerCore.prepare(config.run, kind: .sft, report: report)
         // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus saved adapters
         let source = (!lora ? config.resumeFrom : nil) ?? config.model
         pretrained = try loadPretrained(path: source)
@@ -59,9 +72,9 @@ public final class SFTTrainer {
             if let resume = config.resumeFrom {
                 try loadLoRAAdapters(into: lm, from: resume + "/adapter")
             } else {
-                let targets = config.loraTargetList(for: pretrained.architecture)
-                try addTrainingAdapters(to: lm, targets: targets, rank: config.loraR, alpha: config.loraAlpha,
-                                        dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed), modelPath: config.model)
+                try addTrainingAdapters(to: lm, targets: config.loraTargetList(for: pretrained.architecture), rank: config.loraR,
+                                        alpha: config.loraAlpha, dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed),
+                                        modelPath: config.model)
             }
         }
         // max_length past a learned position table is lowered to it; past a rotary context, kept with a warning
@@ -85,26 +98,15 @@ public final class SFTTrainer {
         }
         trainExamples = try load(config.trainFile)
         evalExamples = try config.evalFile.map(load) ?? []
-        batchesPerEpoch = config.batchesPerEpoch(count: trainExamples.count)
-        let total = config.totalSteps(batchesPerEpoch: batchesPerEpoch)
-        schedule = config.schedule(totalSteps: total)
         let named = lora ? lm.loraParameters() : lm.namedParameters().filter { $0.parameter.isTrainable }
-        parameterKeys = named.map(\.key)
-        optimizer = config.makeOptimizer(named.map(\.parameter))
-        if let resume = config.resumeFrom, let saved = resumed {
-            try saved.checkResume(seed: config.seed, stepBatchSize: config.stepBatchSize, trainExamples: trainExamples.count,
-                                  cursorLimit: batchesPerEpoch, totalSteps: total, directory: resume)
-            try OptimizerState.load(optimizer, keys: parameterKeys, from: resume)
-            state = saved
-            state.totalSteps = total
-            tokensSeen = saved.tokensSeen ?? 0
-            for (k, a) in lm.loraAdapters() { if let r = saved.adapterRNG?[k] { a.rng = r } }
-        } else {
-            state = TrainerState(globalStep: 0, totalSteps: total, epoch: 0, batchInEpoch: 0,
-                                 rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), seed: config.seed, trainer: "sft")
+        let total = config.run.totalSteps(batchesPerEpoch: config.run.batchesPerEpoch(count: trainExamples.count))
+        core = try TrainerCore(run: config.run, kind: .sft, parameters: named, exampleCount: trainExamples.count, totalSteps: total,
+                               stepBatchSize: config.stepBatchSize, rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)),
+                               resumed: resumed, report: report)
+        if let resumed {
+            tokensSeen = resumed.tokensSeen ?? 0
+            restoreAdapterGenerators(of: lm, from: resumed.adapterRNG)
         }
-        state.stepBatchSize = config.stepBatchSize
-        state.trainExamples = trainExamples.count
     }
 
     /// Loss (mean over target tokens), token accuracy and counts of a batch of examples.
@@ -142,30 +144,17 @@ public final class SFTTrainer {
         return (loss, correct, targets.count, lengths.reduce(0, +))
     }
 
-    /// One optimizer step over `gradientAccumulationSteps` micro-batches; returns its metrics.
+    /// One optimizer step (steps 1–4 of the header); returns its metrics.
     public func step() -> [String: Double] {
-        model.zeroGrad()
-        for p in optimizer.parameters { p.zeroGrad() }
-        var lossSum = 0.0, correct = 0, targets = 0
-        let accum = config.gradientAccumulationSteps
-        for _ in 0..<accum {
-            let order = epochOrder(count: trainExamples.count, seed: config.seed, epoch: state.epoch)
-            let b = config.perDeviceTrainBatchSize
-            let idx = order[(state.batchInEpoch * b)..<min(order.count, (state.batchInEpoch + 1) * b)]
-            state.batchInEpoch += 1
-            if state.batchInEpoch >= batchesPerEpoch { state.epoch += 1; state.batchInEpoch = 0 }
-            let r = lossAndMetrics(idx.map { trainExamples[$0] })
-            if r.targets > 0 { (r.loss * (1 / Float(accum))).backward() }
-            lossSum += Double(r.loss.item); correct += r.correct; targets += r.targets; tokensSeen += r.tokens
+        var correct = 0, targets = 0
+        var m = core.supervisedStep { indices in
+            let r = lossAndMetrics(indices.map { trainExamples[$0] })
+            correct += r.correct; targets += r.targets; tokensSeen += r.tokens
+            return r.loss   // without a target it has no gradient: it counts as 0 and is not back-propagated
         }
-        let lr = config.learningRate * schedule.multiplier(at: state.globalStep)
-        let loss = lossSum / Double(accum)
-        let stepped = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: config.maxGradNorm, learningRate: lr, loss: loss,
-                                    step: state.globalStep + 1, guard: &nonFinite, report: report)
-        state.globalStep += 1
-        return ["loss": loss, "mean_token_accuracy": targets > 0 ? Double(correct) / Double(targets) : 0,
-                "num_tokens": Double(tokensSeen), "learning_rate": lr, "grad_norm": stepped.gradNorm,
-                "epoch": Double(state.epoch) + Double(state.batchInEpoch) / Double(max(1, batchesPerEpoch))]
+        m["mean_token_accuracy"] = targets > 0 ? Double(correct) / Double(targets) : 0
+        m["num_tokens"] = Double(tokensSeen)
+        return m
     }
 
     /// Loss and token accuracy over the evaluation examples (no gradient; adapters as they are).
@@ -192,23 +181,17 @@ public final class SFTTrainer {
     /// the adapters (LoRA), the optimizer and the trainer state.
     @discardableResult
     public func saveCheckpoint() throws -> String {
-        let path = config.outputDir + "/checkpoint-\(state.globalStep)"
-        try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
-        var saved = state
-        saved.tokensSeen = tokensSeen
-        saved.adapterRNG = Dictionary(uniqueKeysWithValues: model.loraAdapters().map { ($0.key, $0.adapter.rng) })
-        try CheckpointFolder.write(to: path) { dir in
+        try core.saveCheckpoint(amend: { saved in
+            saved.tokensSeen = tokensSeen
+            saved.adapterRNG = adapterGenerators(of: model)
+        }, files: { dir in
             try exportMerged(to: dir)
-            if config.loraR > 0 {
+            if config.lora.isEnabled {
                 try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(model, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, loraDropout: config.loraDropout,
-                                                                   targetModules: config.loraTargetList(for: pretrained.architecture)),
-                                     baseModel: config.model, to: dir + "/adapter")
+                try saveLoRAAdapters(model, settings: config.lora.settings(for: pretrained.architecture), baseModel: config.model,
+                                     to: dir + "/adapter")
             }
-            try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
-            try saved.save(to: dir)
-        }
-        return path
+        })
     }
 
     /// The model with its adapters merged, as a transformers causal-LM folder in `directory`.
@@ -218,27 +201,16 @@ public final class SFTTrainer {
         }
     }
 
-    /// Runs to `totalSteps` with logging, evaluation and checkpoints as configured.
+    // MARK: TrainingAlgorithm
+
+    public var hasEvaluation: Bool { !evalExamples.isEmpty }
+    public func writeCheckpoint() throws -> String { try saveCheckpoint() }
+    public var progressFigures: [(label: String, key: String)] { [("loss", "loss"), ("acc", "mean_token_accuracy")] }
+
+    /// Runs to the last step with logging, evaluation and checkpoints as configured.
+    ///
+    /// - Returns: the final evaluation metrics (empty without an eval file) and the last checkpoint path.
     public func train(logger: TrainingLogger? = nil) throws -> (eval: [String: Double], checkpoint: String) {
-        var window = MetricWindow()
-        while state.globalStep < state.totalSteps {
-            let m = step()
-            try nonFinite.check()
-            window.append(m)
-            let s = state.globalStep
-            logger?.advance(to: s, metrics: [("loss", m["loss"] ?? 0), ("acc", m["mean_token_accuracy"] ?? 0)])
-            if s % config.loggingSteps == 0 || s == state.totalSteps { try logger?.log(step: s, metrics: window.flush()) }
-            if config.evalSteps > 0 && s % config.evalSteps == 0 && s < state.totalSteps && !evalExamples.isEmpty {
-                try logger?.log(step: s, metrics: evaluate(), prefix: "eval/")
-            }
-            if config.saveSteps > 0 && s % config.saveSteps == 0 && s < state.totalSteps {
-                logger?.message("saved \(try saveCheckpoint())")
-            }
-        }
-        let eval = evaluate()
-        if !eval.isEmpty { try logger?.log(step: state.globalStep, metrics: eval, prefix: "eval/") }
-        let path = try saveCheckpoint()
-        logger?.message("saved \(path)")
-        return (eval, path)
+        try runLoop(logger: logger)
     }
 }

@@ -98,12 +98,29 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
-    /// A string restricted to `choices`.
-    public static func choice(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ choices: [String], _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: choices.joined(separator: "|")) { c, s in
-            guard choices.contains(s) else { return "expected one of \(choices.joined(separator: ", ")), found '\(s)'" }
-            c[keyPath: path] = s; return nil
+    /// A fixed set of values, as an enum whose raw values are the spellings in YAML and flags; anything
+    /// else is an error naming the choices (and the nearest one, when it is close).
+    ///
+    /// - Parameter choices: the values accepted.
+    public static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ path: WritableKeyPath<C, E> & Sendable, _ choices: [E], _ help: String
+    ) -> ConfigField where E.RawValue == String {
+        let names = choices.map(\.rawValue)
+        return ConfigField(key: key, help: help, kind: names.joined(separator: "|")) { c, s in
+            guard let value = E(rawValue: s), names.contains(s) else {
+                let near = names.map { ($0, editDistance($0.lowercased(), s.lowercased())) }.min { $0.1 < $1.1 }
+                let hint = near.flatMap { $0.1 <= max(2, s.count / 3) ? "; did you mean '\($0.0)'?" : nil } ?? ""
+                return "expected one of \(names.joined(separator: ", ")), found '\(s)'\(hint)"
+            }
+            c[keyPath: path] = value; return nil
         }
+    }
+
+    /// A value of the enum `E`, any of its cases (see `choice(_:_:_:_:)`).
+    public static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ key: String, _ path: WritableKeyPath<C, E> & Sendable, _ help: String
+    ) -> ConfigField where E.RawValue == String {
+        choice(key, path, Array(E.allCases), help)
     }
 }
 

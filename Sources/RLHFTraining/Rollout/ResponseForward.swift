@@ -1,5 +1,5 @@
-// Rollouts of PPO: the policy answers prompts, the frozen reference and the value head read the answers,
-// the reward function scores them. Also the one forward pass PPO needs, over [prompt | response] rows.
+// The one forward pass the RL trainers need, over [prompt | response] rows: the response tokens'
+// log-probs (and, with a value head, values) under a policy or the reference.
 //
 // Layout of a forward batch (B rows): each prompt left-padded to the longest prompt P, each response
 // right-padded to the longest response R, as `generate` lays them out; positions follow the attention
@@ -8,53 +8,9 @@
 //
 // Shapes: N = Σ response lengths (real tokens only), C hidden size, V vocabulary.
 
-import RLHFData
 import RLHFModels
 import RLHFNN
 import RLHFTensor
-import RLHFTokenizers
-
-/// Scores whole responses (PPO's sequence-level reward).
-public protocol PPORewardFunction {
-    /// One score per response. Responses are policy tokens, ending with the stop token when one was made.
-    func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double]
-}
-
-/// A reward model reading decoded text, so that it may use a tokenizer of its own.
-public struct RewardModelScorer: PPORewardFunction {
-    public let model: RewardModel
-    /// Policy tokens → text (special tokens such as EOS dropped).
-    public let decode: ([Int]) -> String
-    public var batchSize: Int
-    public var maxLength: Int
-
-    public init(model: RewardModel, decode: @escaping ([Int]) -> String, batchSize: Int = 32, maxLength: Int = 512) {
-        self.model = model; self.decode = decode; self.batchSize = batchSize; self.maxLength = maxLength
-        model.eval()
-    }
-
-    public func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double] {
-        let items = zip(prompts, responses).map { (prompt: Optional($0.text), response: decode($1)) }
-        return model.score(items, batchSize: batchSize, maxLength: maxLength).map(Double.init)
-    }
-}
-
-/// One episode: a prompt, the response and everything PPO computes about it (per response token).
-public struct PPOEpisode: Sendable {
-    public var prompt: PPOPrompt
-    public var response: [Int]
-    /// Whether the response ended with the stop token.
-    public var stopped: Bool
-    /// log π_old(token) (of logits / temperature), at rollout.
-    public var logProbs: [Float]
-    public var refLogProbs: [Float]
-    /// Value of the state before each token, at rollout.
-    public var values: [Float]
-    /// The reward function's score (after the missing-EOS penalty).
-    public var score: Double
-    public var advantages: [Float] = []
-    public var returns: [Float] = []
-}
 
 /// The log-probs (and values) of the response tokens of a batch of [prompt | response] rows.
 ///

@@ -9,8 +9,16 @@
 import Foundation
 import RLHFModels
 
+/// Where a rollout's response ends.
+public enum StopToken: String, CaseIterable, Codable, Sendable {
+    /// At the tokenizer's EOS token (or at `response_length`).
+    case eos
+    /// At `response_length` always.
+    case none
+}
+
 /// Settings of `PPOTrainer`.
-public struct PPOConfig: TrainingRunConfig, Equatable {
+public struct PPOConfig: LoRATrainingConfig, Equatable {
     /// The policy (the SFT model): HF folder or Llama GGUF file. The reference is this model, frozen.
     public var model = ""
     /// The reward model's folder (a `rlhf train-rm` checkpoint or any *ForSequenceClassification folder).
@@ -19,19 +27,19 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
     public var trainFile = ""
     /// JSONL held-out prompts for the before/after evaluation.
     public var evalFile: String? = nil
-    public var outputDir = "output/ppo"
     /// Longest prompt in policy tokens (longer ones are dropped).
     public var maxPromptLength = 128
     /// New tokens per response (max_new_tokens).
     public var responseLength = 53
     /// Sampling temperature of rollouts; log-probs of policy and reference are of logits / temperature.
     public var temperature = 0.7
-    /// "eos": a response ends at the tokenizer's EOS; "none": responses run to `response_length`.
-    public var stopToken = "eos"
+    /// Where a response ends: at the tokenizer's EOS, or at `response_length`.
+    public var stopToken = StopToken.eos
     /// Subtracted from the score of a response without the stop token.
     public var missingEOSPenalty: Double? = nil
     public var klCoef = 0.05
-    public var klEstimator = "k1"
+    /// The per-token KL estimator of the penalty.
+    public var klEstimator = KLEstimator.k1
     /// Ziegler et al.'s adaptive β (starting at `kl_coef`).
     public var adaptiveKL = false
     public var klTarget = 6.0
@@ -58,34 +66,13 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
     public var rewardMaxLength = 512
     /// Held-out prompts evaluated before and after training (0: all).
     public var evalSamples = 0
-    public var lrSchedulerType = "linear"
-    public var skipBadLines = false
-    public var perDeviceTrainBatchSize = 8
-    public var perDeviceEvalBatchSize = 16
-    public var gradientAccumulationSteps = 1
-    public var learningRate = 3e-6
-    public var weightDecay = 0.0
-    public var adamBeta1 = 0.9
-    public var adamBeta2 = 0.999
-    public var adamEpsilon = 1e-8
-    public var maxGradNorm = 1.0
-    public var warmupSteps = 0
-    public var warmupRatio = 0.0
-    public var numTrainEpochs = 1.0
-    public var maxSteps = -1
-    public var loggingSteps = 1
-    public var evalSteps = 0
-    public var saveSteps = 50
-    public var seed = 42
-    /// LoRA rank on the policy (0: full fine-tuning, with a second, frozen copy as the reference).
-    public var loraR = 0
-    public var loraAlpha = 16.0
-    public var loraTargets = "all"
-    public var progress = true
-    public var resumeFrom: String? = nil
-    /// Non-finite steps in a row (each skipped) that stop the run.
-    public var maxNonfiniteSteps = 3
+    /// LoRA on the policy (rank 0: full fine-tuning, with a second, frozen copy as the reference).
+    public var lora = LoRAOptions(dropout: 0, targets: "all")
+    /// The shared run settings (`learning_rate` 3e-6, one epoch, logging every step, a checkpoint every 50).
+    public var run = RunSettings(outputDir: "output/ppo", learningRate: 3e-6, perDeviceEvalBatchSize: 16, numTrainEpochs: 1,
+                                 loggingSteps: 1, saveSteps: 50)
 
+    /// The defaults.
     public init() {}
 
     public static let requiredKeys = ["model", "reward_model", "train_file"]
@@ -98,10 +85,10 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         .int("max_prompt_length", \.maxPromptLength, "longest prompt in policy tokens (longer ones are dropped)"),
         .int("response_length", \.responseLength, "new tokens per response"),
         .double("temperature", \.temperature, "sampling temperature (log-probs use logits / temperature)"),
-        .choice("stop_token", \.stopToken, ["eos", "none"], "end responses at EOS, or run to response_length"),
+        .choice("stop_token", \.stopToken, "end responses at EOS, or run to response_length"),
         .optionalDouble("missing_eos_penalty", \.missingEOSPenalty, "subtracted from the score of a response without EOS"),
         .double("kl_coef", \.klCoef, "β of the per-token KL penalty (the start value when adaptive)"),
-        .choice("kl_estimator", \.klEstimator, ["k1", "k3"], "per-token KL estimator: k1 = log π − log π_ref, k3 = (r − 1) − log r"),
+        .choice("kl_estimator", \.klEstimator, [.k1, .k3], "per-token KL estimator: k1 = log π − log π_ref, k3 = (r − 1) − log r"),
         .bool("adaptive_kl", \.adaptiveKL, "adapt β towards kl_target (Ziegler et al.)"),
         .double("kl_target", \.klTarget, "adaptive controller's target KL per response"),
         .double("kl_horizon", \.klHorizon, "adaptive controller's horizon in episodes"),
@@ -120,13 +107,12 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         .int("num_sample_generations", \.numSampleGenerations, "prompt/response/score tables written over the run"),
         .int("reward_max_length", \.rewardMaxLength, "longest reward-model input in its tokens"),
         .int("eval_samples", \.evalSamples, "held-out prompts evaluated before and after (0: all)"),
-        .int("lora_r", \.loraR, "LoRA rank of the policy (0: full fine-tuning with a frozen copy as reference)"),
-        .double("lora_alpha", \.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)"),
-        .string("lora_targets", \.loraTargets, "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)"),
-    ] + runFields
+    ] + loraFields(rank: "LoRA rank of the policy (0: full fine-tuning with a frozen copy as reference)",
+                   targets: "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)",
+                   dropout: false) + runFields
 
-    public func validate() -> (key: String, reason: String)? {
-        if let problem = validateRun() { return problem }
+    /// PPO's own checks.
+    public func validateOwn() -> (key: String, reason: String)? {
         if maxPromptLength < 1 { return ("max_prompt_length", "must be at least 1") }
         if !(1...1_000_000).contains(responseLength) { return ("response_length", "must be in 1...1000000") }
         if !(temperature > 0 && temperature.isFinite) { return ("temperature", "must be a finite number > 0") }
@@ -147,25 +133,17 @@ public struct PPOConfig: TrainingRunConfig, Equatable {
         if numSampleGenerations < 0 { return ("num_sample_generations", "must not be negative") }
         if rewardMaxLength < 2 { return ("reward_max_length", "must be at least 2") }
         if evalSamples < 0 { return ("eval_samples", "must not be negative") }
-        if loraR < 0 { return ("lora_r", "must not be negative") }
-        if !(loraAlpha > 0 && loraAlpha.isFinite) { return ("lora_alpha", "must be a finite number > 0") }
-        if loraR > 0 && loraTargets != "all" && LoRASettings.targetList(loraTargets).isEmpty { return ("lora_targets", "names no module") }
-        return nil
+        return lora.validate()
     }
 
     /// Prompts rolled out per PPO step.
-    public var batchSize: Int { perDeviceTrainBatchSize * gradientAccumulationSteps * numMiniBatches }
+    public var batchSize: Int { run.perDeviceTrainBatchSize * run.gradientAccumulationSteps * numMiniBatches }
 
     /// PPO steps of the run: `max_steps` when set, else ⌈episodes / batch_size⌉.
     public func ppoSteps(promptCount: Int) -> Int {
-        if maxSteps > 0 { return maxSteps }
-        let episodes = totalEpisodes ?? Int((numTrainEpochs * Double(promptCount)).rounded(.up))
+        if run.maxSteps > 0 { return run.maxSteps }
+        let episodes = totalEpisodes ?? Int((run.numTrainEpochs * Double(promptCount)).rounded(.up))
         return max(1, (episodes + batchSize - 1) / batchSize)
-    }
-
-    /// The target names for `architecture` (`all`: every projection of its blocks).
-    public func loraTargetList(for architecture: Architecture) -> [String] {
-        LoRASettings.targets(loraTargets, for: architecture)
     }
 
     /// The KL controller this config starts with.
