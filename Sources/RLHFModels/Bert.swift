@@ -13,19 +13,34 @@ import RLHFTensor
 
 /// `config.json` of a BERT-family encoder (fields are the camelCase of HF's keys).
 public struct BertConfig: Codable, Sendable, Equatable {
+    /// Rows of the word-embedding table: token ids are below it (`vocab_size`).
     public var vocabSize: Int
+    /// Width C of the hidden states (`hidden_size`).
     public var hiddenSize: Int
+    /// Number of encoder layers (`num_hidden_layers`).
     public var numHiddenLayers: Int
+    /// Attention heads per layer (`num_attention_heads`); divides `hiddenSize`.
     public var numAttentionHeads: Int
+    /// Width I of each layer's feed-forward block (`intermediate_size`).
     public var intermediateSize: Int
+    /// The feed-forward activation (`hidden_act`): "gelu" (erf; also when nil), or "gelu_new" /
+    /// "gelu_pytorch_tanh" (tanh approximation); others are refused by `validate`.
     public var hiddenAct: String?
+    /// Rows of the learned position table, so the longest input in tokens (`max_position_embeddings`).
     public var maxPositionEmbeddings: Int
+    /// Rows of the token-type (segment) table (`type_vocab_size`; nil: 2; 0: no table, as DistilBERT).
     public var typeVocabSize: Int?
+    /// The LayerNorm epsilon (`layer_norm_eps`; nil: 1e-12).
     public var layerNormEps: Float?
+    /// The padding id (`pad_token_id`; nil: 0): its word-embedding row starts at zero and gets no gradient.
     public var padTokenId: Int?
+    /// `model_type` as read ("bert", …); only carried into exported config.json files ("bert" when nil).
     public var modelType: String?
+    /// `position_embedding_type`: only "absolute" (or nil) is supported; `validate` refuses the others.
     public var positionEmbeddingType: String?
 
+    /// A config from explicit sizes, with BERT's defaults for the rest; `padTokenId`, `modelType` and
+    /// `positionEmbeddingType` stay nil. Nothing is validated here (`BertModel.init` validates).
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
                 intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
                 layerNormEps: Float = 1e-12, hiddenAct: String = "gelu") {
@@ -47,11 +62,15 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
 /// Word, position and token-type embeddings, summed and normalised.
 public final class BertEmbeddings: Module, @unchecked Sendable {
+    /// Token embeddings [V, C] (`word_embeddings`).
     public let wordEmbeddings: Embedding
+    /// Learned absolute positions [P, C], P = `max_position_embeddings`.
     public let positionEmbeddings: Embedding
     /// Absent when `type_vocab_size` is 0 (DistilBERT).
     public let tokenTypeEmbeddings: Embedding?
+    /// Normalises the sum of the embeddings (key `LayerNorm`).
     public let layerNorm: LayerNorm
+    /// `layerNorm` has the key `LayerNorm`, as in HF checkpoints.
     override public var keyRenames: [String: String] { ["layerNorm": "LayerNorm"] }
 
     init(_ c: BertConfig, rng: inout RandomGenerator) {
@@ -74,6 +93,7 @@ public final class BertEmbeddings: Module, @unchecked Sendable {
 
 /// Query, key and value projections (key "attention.self").
 public final class BertSelfAttention: Module, @unchecked Sendable {
+    /// The query, key and value projections, each C → C (keys `query`, `key`, `value`).
     public let query: Linear, key: Linear, value: Linear
     init(_ c: BertConfig, rng: inout RandomGenerator) {
         query = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
@@ -85,8 +105,11 @@ public final class BertSelfAttention: Module, @unchecked Sendable {
 
 /// A dense map, then LayerNorm of the residual sum (keys "attention.output", "output").
 public final class BertResidualOutput: Module, @unchecked Sendable {
+    /// Maps the sublayer's output to C: C → C after attention, I → C after the feed-forward block.
     public let dense: Linear
+    /// Normalises `dense(h) + residual` (key `LayerNorm`).
     public let layerNorm: LayerNorm
+    /// `layerNorm` has the key `LayerNorm`, as in HF checkpoints.
     override public var keyRenames: [String: String] { ["layerNorm": "LayerNorm"] }
     init(_ inDim: Int, _ c: BertConfig, rng: inout RandomGenerator) {
         dense = Linear(inDim, c.hiddenSize, rng: &rng)
@@ -96,9 +119,13 @@ public final class BertResidualOutput: Module, @unchecked Sendable {
     func callAsFunction(_ h: Tensor, residual: Tensor) -> Tensor { layerNorm(dense(h) + residual) }
 }
 
+/// Self-attention and its output projection (key "attention" of a layer).
 public final class BertAttention: Module, @unchecked Sendable {
+    /// The query, key and value projections (key `self`).
     public let selfAttention: BertSelfAttention
+    /// The output projection, residual sum and LayerNorm (key "output").
     public let output: BertResidualOutput
+    /// `selfAttention` has the key `self`, as in HF checkpoints.
     override public var keyRenames: [String: String] { ["selfAttention": "self"] }
     init(_ c: BertConfig, rng: inout RandomGenerator) {
         selfAttention = BertSelfAttention(c, rng: &rng)
@@ -107,7 +134,9 @@ public final class BertAttention: Module, @unchecked Sendable {
     }
 }
 
+/// The first map of a layer's feed-forward block (key "intermediate"); the layer applies the activation.
 public final class BertIntermediate: Module, @unchecked Sendable {
+    /// C → I.
     public let dense: Linear
     init(_ c: BertConfig, rng: inout RandomGenerator) {
         dense = Linear(c.hiddenSize, c.intermediateSize, rng: &rng)
@@ -117,8 +146,11 @@ public final class BertIntermediate: Module, @unchecked Sendable {
 
 /// One transformer block.
 public final class BertLayer: Module, @unchecked Sendable {
+    /// Self-attention with its residual output.
     public let attention: BertAttention
+    /// The feed-forward block's first map, C → I.
     public let intermediate: BertIntermediate
+    /// The feed-forward block's second map, I → C, with the residual sum and LayerNorm.
     public let output: BertResidualOutput
     let heads: Int
     let act: GeluApproximation
@@ -146,8 +178,11 @@ public final class BertLayer: Module, @unchecked Sendable {
     }
 }
 
+/// The stack of layers (key "encoder").
 public final class BertEncoder: Module, @unchecked Sendable {
+    /// The layers in order (keys `layer.0`, `layer.1`, …).
     public let layers: [BertLayer]
+    /// `layers` has the key `layer`, as in HF checkpoints.
     override public var keyRenames: [String: String] { ["layers": "layer"] }
     init(_ c: BertConfig, act: GeluApproximation, rng: inout RandomGenerator) {
         layers = (0..<c.numHiddenLayers).map { _ in BertLayer(c, act: act, rng: &rng) }
@@ -155,7 +190,9 @@ public final class BertEncoder: Module, @unchecked Sendable {
     }
 }
 
+/// The pooler (key "pooler"): `tanh(dense(x[:, 0]))`, the [CLS] feature of BERT's classification heads.
 public final class BertPooler: Module, @unchecked Sendable {
+    /// C → C.
     public let dense: Linear
     init(_ c: BertConfig, rng: inout RandomGenerator) {
         dense = Linear(c.hiddenSize, c.hiddenSize, rng: &rng)
@@ -169,14 +206,23 @@ public final class BertPooler: Module, @unchecked Sendable {
 
 /// DistilBERT's `config.json` (`dim`, `n_layers`, …) as a BertConfig with no token types.
 public struct DistilBertConfig: Codable, Sendable {
+    /// Rows of the word-embedding table (`vocab_size`).
     public var vocabSize: Int
+    /// Hidden width C (`dim`; BERT's `hidden_size`).
     public var dim: Int
+    /// Number of layers (`n_layers`).
     public var nLayers: Int
+    /// Attention heads per layer (`n_heads`); divides `dim`.
     public var nHeads: Int
+    /// Width of the feed-forward block (`hidden_dim`; BERT's `intermediate_size`).
     public var hiddenDim: Int
+    /// The feed-forward activation (`activation`; nil: "gelu"), with the values of `BertConfig.hiddenAct`.
     public var activation: String?
+    /// Rows of the learned position table (`max_position_embeddings`).
     public var maxPositionEmbeddings: Int
+    /// `sinusoidal_pos_embds`: fixed sinusoidal positions, which are not supported (`bertConfig` refuses true).
     public var sinusoidalPosEmbds: Bool?
+    /// The padding id (`pad_token_id`), as `BertConfig.padTokenId`.
     public var padTokenId: Int?
 
     /// The same network in BERT's terms (DistilBERT's LayerNorm eps is fixed at 1e-12), validated (see
@@ -212,9 +258,14 @@ public func distilBertName(forBertKey key: String) -> String {
 
 /// The BERT encoder (`BertModel`): embeddings, encoder and an optional pooler.
 public final class BertModel: Module, @unchecked Sendable {
+    /// The config the model was built from.
     public let config: BertConfig
+    /// Word, position and token-type embeddings (key "embeddings").
     public let embeddings: BertEmbeddings
+    /// The layers (key "encoder").
     public let encoder: BertEncoder
+    /// The pooler; nil when built with `pooler: false` (a checkpoint without one, DistilBERT). The forward pass
+    /// does not apply it: heads do.
     public let pooler: BertPooler?
 
     /// A randomly initialised model (weights are normally loaded afterwards).

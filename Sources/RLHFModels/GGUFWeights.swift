@@ -27,12 +27,18 @@ func hfName(forGGUF name: String) -> String? {
 
 /// The weights of a GGUF llama file under HF names, dequantised on demand.
 public struct GGUFLlamaWeights: WeightSource {
+    /// The opened GGUF file.
     public let file: GGUFFile
+    /// The llama hyper-parameters of its metadata, validated (see `llamaConfig(fromGGUF:)`).
     public let config: LlamaConfig
     /// The metadata keys the config's fields came from (HF key → GGUF key), for messages.
     let keyNames: [String: String]
     private let hfToGGUF: [String: String]
 
+    /// Reads the llama config of `file`'s metadata and maps each of its tensors to its HF name.
+    ///
+    /// - Throws: what `llamaConfig(fromGGUF:)` throws; `ModelError.unsupportedConfig` naming tensors that have
+    ///   no llama mapping.
     public init(_ file: GGUFFile) throws {
         self.file = file
         (config, keyNames) = try llamaConfigAndKeys(fromGGUF: file)
@@ -47,14 +53,21 @@ public struct GGUFLlamaWeights: WeightSource {
         hfToGGUF = map
     }
 
+    /// The file's path.
     public var sourceDescription: String { file.path }
+    /// The HF names of the file's tensors, sorted.
     public var tensorNames: [String] { hfToGGUF.keys.sorted() }
 
+    /// The PyTorch-order shape of the tensor with HF name `name`, without reading it; nil when there is none.
     public func shape(of name: String) -> [Int]? {
         guard let g = hfToGGUF[name] else { return nil }
         return file.info(g)?.shape
     }
 
+    /// The tensor with HF name `name`, dequantised to Float32, with the Q/K row permutation undone.
+    ///
+    /// - Throws: `ModelError.weightsMismatch` naming `name` as missing when the file has no such tensor; the
+    ///   `FormatError` of `GGUFFile.tensor(_:)` for a type it cannot dequantise.
     public func tensor(_ name: String) throws -> Tensor {
         guard let g = hfToGGUF[name] else {
             throw ModelError.weightsMismatch(source: file.path, missing: [name], unexpected: [], wrongShape: [])

@@ -12,17 +12,31 @@ import RLHFTensor
 
 /// `config.json` of GPT-2 (fields are the camelCase of HF's keys).
 public struct GPT2Config: Codable, Sendable, Equatable {
+    /// Rows of the token-embedding table `wte`: token ids are below it (`vocab_size`).
     public var vocabSize: Int
+    /// Hidden width C (`n_embd`).
     public var nEmbd: Int
+    /// Number of blocks (`n_layer`).
     public var nLayer: Int
+    /// Attention heads per block (`n_head`); divides `nEmbd`.
     public var nHead: Int
+    /// Rows of the learned position table `wpe`: the longest sequence, prompt and generated tokens together
+    /// (`n_positions`).
     public var nPositions: Int
+    /// Width of the MLP (`n_inner`; nil: 4·`nEmbd`).
     public var nInner: Int?
+    /// The MLP activation (`activation_function`): "gelu_new" / "gelu_pytorch_tanh" (tanh approximation;
+    /// also when nil) or "gelu" (erf); others are refused by `validate`.
     public var activationFunction: String?
+    /// The LayerNorm epsilon (`layer_norm_epsilon`; nil: 1e-5).
     public var layerNormEpsilon: Float?
+    /// The beginning-of-sequence id (`bos_token_id`), when given.
     public var bosTokenId: Int?
+    /// The end-of-sequence id (`eos_token_id`), when given.
     public var eosTokenId: Int?
 
+    /// A config from explicit sizes; the optional fields stay nil, so their defaults apply. Nothing is
+    /// validated here (`GPT2LMHeadModel.init` validates).
     public init(vocabSize: Int, nEmbd: Int, nLayer: Int, nHead: Int, nPositions: Int) {
         self.vocabSize = vocabSize; self.nEmbd = nEmbd; self.nLayer = nLayer; self.nHead = nHead
         self.nPositions = nPositions
@@ -63,7 +77,10 @@ public final class Conv1D: Module, LoRAAdaptable, @unchecked Sendable {
     }
 }
 
+/// Causal self-attention (key "attn" of a block): `c_attn` makes q, k and v in one map, `c_proj` maps the
+/// merged heads back.
 public final class GPT2Attention: Module, @unchecked Sendable {
+    /// `c_attn`, C → 3C (q, k, v side by side), and `c_proj`, C → C.
     public let cAttn: Conv1D, cProj: Conv1D
     let heads: Int
     init(_ c: GPT2Config, rng: inout RandomGenerator) {
@@ -82,7 +99,9 @@ public final class GPT2Attention: Module, @unchecked Sendable {
     }
 }
 
+/// The feed-forward block (key "mlp" of a block): `c_proj(gelu(c_fc(x)))`.
 public final class GPT2MLP: Module, @unchecked Sendable {
+    /// `c_fc`, C → I, and `c_proj`, I → C, where I = `n_inner` (default 4C).
     public let cFc: Conv1D, cProj: Conv1D
     let act: GeluApproximation
     init(_ c: GPT2Config, act: GeluApproximation, rng: inout RandomGenerator) {
@@ -94,8 +113,12 @@ public final class GPT2MLP: Module, @unchecked Sendable {
     func callAsFunction(_ x: Tensor) -> Tensor { cProj(gelu(cFc(x), approximate: act)) }
 }
 
+/// One pre-norm block (`transformer.h.N`): `x += attn(ln_1(x))`, then `x += mlp(ln_2(x))`.
 public final class GPT2Block: Module, @unchecked Sendable {
+    /// The LayerNorm before attention (key `ln_1`), the attention, the LayerNorm before the MLP (key `ln_2`),
+    /// and the MLP.
     public let ln1: LayerNorm, attn: GPT2Attention, ln2: LayerNorm, mlp: GPT2MLP
+    /// `ln1` and `ln2` have the keys `ln_1` and `ln_2`, as in HF checkpoints.
     override public var keyRenames: [String: String] { ["ln1": "ln_1", "ln2": "ln_2"] }
     init(_ c: GPT2Config, act: GeluApproximation, rng: inout RandomGenerator) {
         ln1 = LayerNorm(c.nEmbd, eps: c.layerNormEpsilon ?? 1e-5)
@@ -108,8 +131,11 @@ public final class GPT2Block: Module, @unchecked Sendable {
 
 /// The trunk (`GPT2Model`, key "transformer").
 public final class GPT2Model: Module, @unchecked Sendable {
+    /// Token embeddings [V, C] (also the tied LM head) and learned positions [`n_positions`, C].
     public let wte: Embedding, wpe: Embedding
+    /// The blocks in order (keys `h.0`, `h.1`, …).
     public let h: [GPT2Block]
+    /// The final LayerNorm (key `ln_f`).
     public let lnF: LayerNorm
     init(_ c: GPT2Config, act: GeluApproximation, rng: inout RandomGenerator) {
         wte = Embedding(c.vocabSize, c.nEmbd, rng: &rng)
@@ -122,7 +148,9 @@ public final class GPT2Model: Module, @unchecked Sendable {
 
 /// GPT-2 with its tied language-model head (`GPT2LMHeadModel`).
 public final class GPT2LMHeadModel: Module, @unchecked Sendable {
+    /// The config the model was built from.
     public let config: GPT2Config
+    /// The trunk (key "transformer").
     public let transformer: GPT2Model
 
     /// A randomly initialised model (weights are normally loaded afterwards).

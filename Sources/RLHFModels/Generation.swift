@@ -23,10 +23,12 @@ public protocol CausalLanguageModel: Module {
 }
 
 extension LlamaForCausalLM: CausalLanguageModel {
+    /// The config's `vocab_size`.
     public var vocabularySize: Int { config.vocabSize }
 }
 
 extension GPT2LMHeadModel: CausalLanguageModel {
+    /// The config's `vocab_size`.
     public var vocabularySize: Int { config.vocabSize }
 }
 
@@ -45,6 +47,7 @@ public struct GenerationConfig: Sendable {
     /// Texts that end a sequence once the decoded continuation contains them (needs `decode`).
     public var stopStrings: [String] = []
 
+    /// A config; every argument defaults as its property does (greedy, 64 new tokens, no stop tokens or texts).
     public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Float? = nil,
                 stopTokenIds: Set<Int> = [], stopStrings: [String] = []) {
         self.maxNewTokens = maxNewTokens; self.temperature = temperature; self.topK = topK; self.topP = topP

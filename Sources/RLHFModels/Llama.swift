@@ -16,28 +16,52 @@ import RLHFTensor
 public struct LlamaConfig: Codable, Sendable, Equatable {
     /// transformers ≥ 5 nests the RoPE settings.
     public struct RopeParameters: Codable, Sendable, Equatable {
+        /// The rotary base θ (`rope_parameters.rope_theta`).
         public var ropeTheta: Float?
+        /// The RoPE variant (`rope_type`); only "default" (or nil) is supported.
         public var ropeType: String?
     }
+    /// Rows of the embedding table: token ids are below it (`vocab_size`).
     public var vocabSize: Int
+    /// Hidden width C (`hidden_size`).
     public var hiddenSize: Int
+    /// Width I of the gated MLP (`intermediate_size`).
     public var intermediateSize: Int
+    /// Number of decoder layers (`num_hidden_layers`).
     public var numHiddenLayers: Int
+    /// Query heads NH (`num_attention_heads`).
     public var numAttentionHeads: Int
+    /// Key/value heads NKV (`num_key_value_heads`), dividing NH (grouped-query attention); nil: NH. See `kvHeads`.
     public var numKeyValueHeads: Int?
+    /// Head size hs (`head_dim`; nil: `hiddenSize / numAttentionHeads`). See `headSize`.
     public var headDim: Int?
+    /// The RMSNorm epsilon (`rms_norm_eps`; nil: 1e-6).
     public var rmsNormEps: Float?
+    /// The rotary base θ (`rope_theta`, transformers < 5); wins over `ropeParameters`. See `theta`.
     public var ropeTheta: Float?
+    /// The RoPE settings of transformers ≥ 5 (`rope_parameters`), read when `ropeTheta` is absent.
     public var ropeParameters: RopeParameters?
+    /// The context length (`max_position_embeddings`; nil: 2048). Rotary positions run past it (see
+    /// `positionLimit`).
     public var maxPositionEmbeddings: Int?
+    /// Whether the LM head is the embedding matrix (`tie_word_embeddings`; nil: true). See `tied`.
     public var tieWordEmbeddings: Bool?
+    /// Whether the attention projections have biases (`attention_bias`; nil: false).
     public var attentionBias: Bool?
+    /// Whether the MLP's projections have biases (`mlp_bias`; nil: false).
     public var mlpBias: Bool?
+    /// The MLP activation (`hidden_act`); only "silu" (or nil) is supported.
     public var hiddenAct: String?
+    /// The beginning-of-sequence id (`bos_token_id`), when given.
     public var bosTokenId: Int?
+    /// The end-of-sequence id (`eos_token_id`), when given as one number.
     public var eosTokenId: Int?
+    /// The padding id (`pad_token_id`), when given.
     public var padTokenId: Int?
 
+    /// A config from explicit sizes; the fields not given (head size, biases, activation, token ids, RoPE
+    /// parameters) stay nil, so their defaults apply. Nothing is validated here (`LlamaForCausalLM.init`
+    /// validates).
     public init(vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
                 numAttentionHeads: Int, numKeyValueHeads: Int, rmsNormEps: Float = 1e-5,
                 ropeTheta: Float = 10_000, tieWordEmbeddings: Bool = true, maxPositionEmbeddings: Int = 2048) {
@@ -95,7 +119,11 @@ public final class KVCache: @unchecked Sendable {
     }
 }
 
+/// Grouped-query self-attention with rotary positions (key `self_attn` of a layer); each KV head serves NH/NKV
+/// query heads.
 public final class LlamaAttention: Module, @unchecked Sendable {
+    /// `q_proj`, C → NH·hs; `k_proj` and `v_proj`, C → NKV·hs; `o_proj`, NH·hs → C (biases when
+    /// `attention_bias`).
     public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
     let heads: Int, kvHeads: Int
 
@@ -118,7 +146,9 @@ public final class LlamaAttention: Module, @unchecked Sendable {
     }
 }
 
+/// The gated MLP (key `mlp` of a layer): `down_proj(silu(gate_proj(x)) ⊙ up_proj(x))`.
 public final class LlamaMLP: Module, @unchecked Sendable {
+    /// `gate_proj` and `up_proj`, C → I; `down_proj`, I → C (biases when `mlp_bias`).
     public let gateProj: Linear, upProj: Linear, downProj: Linear
     init(_ c: LlamaConfig, rng: inout RandomGenerator) {
         let bias = c.mlpBias ?? false
@@ -130,10 +160,16 @@ public final class LlamaMLP: Module, @unchecked Sendable {
     func callAsFunction(_ h: Tensor) -> Tensor { downProj(silu(gateProj(h)) * upProj(h)) }
 }
 
+/// One pre-norm decoder layer (`model.layers.N`): `x += self_attn(input_layernorm(x))`, then
+/// `x += mlp(post_attention_layernorm(x))`.
 public final class LlamaDecoderLayer: Module, @unchecked Sendable {
+    /// The attention block.
     public let selfAttn: LlamaAttention
+    /// The gated MLP.
     public let mlp: LlamaMLP
+    /// The RMSNorm before attention (key `input_layernorm`).
     public let inputLayernorm: RMSNorm
+    /// The RMSNorm before the MLP (key `post_attention_layernorm`).
     public let postAttentionLayernorm: RMSNorm
 
     init(_ c: LlamaConfig, rng: inout RandomGenerator) {
@@ -147,8 +183,11 @@ public final class LlamaDecoderLayer: Module, @unchecked Sendable {
 
 /// The trunk (`LlamaModel`, key "model").
 public final class LlamaModel: Module, @unchecked Sendable {
+    /// Token embeddings [V, C] (also the LM head when tied).
     public let embedTokens: Embedding
+    /// The decoder layers in order (keys `layers.0`, `layers.1`, …).
     public let layers: [LlamaDecoderLayer]
+    /// The final RMSNorm.
     public let norm: RMSNorm
     init(_ c: LlamaConfig, rng: inout RandomGenerator) {
         embedTokens = Embedding(c.vocabSize, c.hiddenSize, rng: &rng)
@@ -160,7 +199,9 @@ public final class LlamaModel: Module, @unchecked Sendable {
 
 /// A Llama causal language model (`LlamaForCausalLM`).
 public final class LlamaForCausalLM: Module, @unchecked Sendable {
+    /// The config the model was built from.
     public let config: LlamaConfig
+    /// The trunk (key "model").
     public let model: LlamaModel
     /// Absent when the embeddings are tied.
     public let lmHead: Linear?

@@ -16,6 +16,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     /// A path that is neither a HF folder nor a GGUF file.
     case notAModel(path: String, reason: String)
 
+    /// One line: the file or folder, then the fault (for a mismatch, the missing, unexpected and wrongly
+    /// shaped tensors: up to 12 names of each kind, with the total when there are more).
     public var description: String {
         switch self {
         case let .weightsMismatch(source, missing, unexpected, wrongShape):

@@ -13,11 +13,17 @@ import RLHFTensor
 
 /// The LoRA hyper-parameters (PEFT's LoraConfig names in adapter_config.json).
 public struct LoRASettings: Codable, Equatable, Sendable {
+    /// The rank of each adapter (`r`): A is [r, in], B [out, r].
     public var r: Int
+    /// The scale numerator (`lora_alpha`): the update is `(loraAlpha / r)·B A x`.
     public var loraAlpha: Double
+    /// Dropout on the adapter's input while training (`lora_dropout`).
     public var loraDropout: Double
+    /// The modules that get adapters (`target_modules`), matched against the last component of a layer's key
+    /// (`q_proj`, `c_attn`, …), as PEFT matches a list.
     public var targetModules: [String]
 
+    /// Settings under PEFT's names (no dropout unless given).
     public init(r: Int, loraAlpha: Double, loraDropout: Double = 0, targetModules: [String]) {
         self.r = r; self.loraAlpha = loraAlpha; self.loraDropout = loraDropout; self.targetModules = targetModules
     }

@@ -18,6 +18,7 @@ public struct PositionLimit: Sendable, Equatable {
     /// positions (Llama): it runs, past what the model was trained on.
     public var isHard: Bool
 
+    /// A limit of `count` positions set by config key `key`; `isHard` for a learned table.
     public init(count: Int, key: String, isHard: Bool) {
         self.count = count; self.key = key; self.isHard = isHard
     }

@@ -9,8 +9,11 @@ import RLHFTokenizers
 
 /// One of the supported architectures.
 public enum Architecture {
+    /// A BERT-family encoder (BERT, MiniLM, DistilBERT).
     case bert(BertModel)
+    /// A Llama-architecture decoder (from a HF folder or a GGUF file).
     case llama(LlamaForCausalLM)
+    /// A GPT-2 decoder.
     case gpt2(GPT2LMHeadModel)
 
     /// The module tree.
@@ -43,8 +46,11 @@ public enum Architecture {
 
 /// A loaded model, its tokenizer and where they came from.
 public struct PretrainedModel {
+    /// The model, in evaluation mode.
     public let architecture: Architecture
+    /// The folder's tokenizer.json, or the tokenizer of the GGUF file's vocabulary; nil when there is none.
     public let tokenizer: Tokenizer?
+    /// The HF folder or `.gguf` file it was loaded from, as given.
     public let path: String
     /// Tensor dtypes in the source file, by tensor name (for `rlhf inspect`).
     public let dtypes: [String: String]

@@ -96,6 +96,7 @@ public final class RewardModel: Module, @unchecked Sendable {
         return out
     }
 
+    /// None: every parameter belongs to a child in `namedChildren()`.
     override public func namedOwnParameters() -> [(String, Parameter)] { [] }
 
     // MARK: Text

@@ -21,24 +21,35 @@ public protocol WeightSource {
 }
 
 extension WeightSource {
+    /// nil: by default a source keeps no matrix in a block format.
     public func quantized(_ name: String) throws -> QuantizedMatrix? { nil }
 }
 
 extension SafetensorsCheckpoint: WeightSource {
+    /// The checkpoint's folder.
     public var sourceDescription: String { directory }
+    /// The shape recorded in the safetensors header, without reading the tensor.
     public func shape(of name: String) -> [Int]? { info(name)?.shape }
 }
 
 /// Tensors held in memory (tests, conversions).
 public struct InMemoryWeights: WeightSource {
+    /// Names the weights in error messages (default `<memory>`).
     public var sourceDescription: String
+    /// The tensors by name.
     public var tensors: [String: Tensor]
+    /// Weights from a dictionary; `description` names them in error messages.
     public init(_ tensors: [String: Tensor], description: String = "<memory>") {
         self.tensors = tensors
         self.sourceDescription = description
     }
+    /// The names, sorted.
     public var tensorNames: [String] { tensors.keys.sorted() }
+    /// The shape of `tensors[name]`; nil when absent.
     public func shape(of name: String) -> [Int]? { tensors[name]?.shape }
+    /// `tensors[name]`.
+    ///
+    /// - Throws: `ModelError.weightsMismatch` naming `name` as missing when it is absent.
     public func tensor(_ name: String) throws -> Tensor {
         guard let t = tensors[name] else {
             throw ModelError.weightsMismatch(source: sourceDescription, missing: [name], unexpected: [], wrongShape: [])

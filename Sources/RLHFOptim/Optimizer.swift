@@ -25,11 +25,19 @@ final class ParamState {
 
 /// Stochastic gradient descent (as `torch.optim.SGD`).
 public final class SGD: Optimizer {
+    /// The parameters `step()` updates; frozen ones and those without a gradient are skipped.
     public let parameters: [Parameter]
+    /// The learning rate of the next `step()` (schedules set it).
     public var learningRate: Double
+    /// `torch.optim.SGD`'s hyper-parameters: the momentum factor μ, the dampening τ (the gradient enters the
+    /// momentum buffer scaled by 1 − τ, except at the first step), the coupled L2 weight decay λ (g ← g + λ·θ)
+    /// and whether the momentum is Nesterov's.
     public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
     private var momentumBuffers: [Tensor?]
 
+    /// SGD over `parameters`; the defaults are PyTorch's (no momentum, dampening, weight decay or Nesterov).
+    ///
+    /// - Precondition: `nesterov` needs `momentum > 0` and `dampening == 0` (PyTorch raises the same error).
     public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
@@ -40,6 +48,8 @@ public final class SGD: Optimizer {
         momentumBuffers = Array(repeating: nil, count: parameters.count)
     }
 
+    /// Updates every trainable parameter that has a gradient: d = g + λ·θ; with momentum, the buffer
+    /// b ← μ·b + (1 − τ)·d (b = d at the first step) and d = b, or d + μ·b with Nesterov; then θ ← θ − lr·d.
     public func step() {
         for (i, p) in parameters.enumerated() {
             guard p.isTrainable, let grad = p.grad else { continue }
@@ -67,6 +77,7 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// Forgets every parameter's gradient.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 }
 
@@ -80,15 +91,30 @@ public final class Adam: Optimizer {
         case decoupled
     }
 
+    /// The parameters `step()` updates, in the order of the per-parameter state; frozen ones and those without a
+    /// gradient are skipped (and their step counts stay).
     public let parameters: [Parameter]
+    /// The learning rate of the next `step()` (schedules set it).
     public var learningRate: Double
+    /// The decay rates β1 and β2 of the first and second moments, the ε added to the denominator, and the
+    /// weight decay λ, applied as `decay` says.
     public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
+    /// Whether `weightDecay` is coupled (Adam) or decoupled (AdamW).
     public let decay: Decay
-    /// Per parameter: the step count and the first and second moments.
+    /// Per parameter, in `parameters` order: how many updates it has had (t of the bias corrections).
     public private(set) var steps: [Int]
+    /// Per parameter: the first moment m (PyTorch's `exp_avg`), shaped as the parameter.
     public private(set) var firstMoments: [Tensor]
+    /// Per parameter: the second moment v (PyTorch's `exp_avg_sq`), shaped as the parameter.
     public private(set) var secondMoments: [Tensor]
 
+    /// Adam over `parameters`, zero moments and step counts; the defaults are `torch.optim.Adam`'s (no weight
+    /// decay). `AdamW(parameters:learningRate:betas:eps:weightDecay:)` gives AdamW with its defaults.
+    ///
+    /// - Parameters:
+    ///   - betas: (β1, β2).
+    ///   - eps: added to √v̂ in the denominator.
+    ///   - decay: `.coupled` as `torch.optim.Adam`, `.decoupled` as `torch.optim.AdamW`.
     public init(parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double = 1e-8, weightDecay: Double = 0, decay: Decay = .coupled) {
         self.parameters = parameters
@@ -100,6 +126,9 @@ public final class Adam: Optimizer {
         secondMoments = parameters.map { Tensor.zeros($0.shape) }
     }
 
+    /// Updates every trainable parameter that has a gradient, as PyTorch's single-tensor Adam/AdamW: t ← t + 1;
+    /// θ ← θ·(1 − lr·λ) (decoupled) or g ← g + λ·θ (coupled); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+    /// θ ← θ − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε).
     public func step() {
         let lrD = learningRate
         for (i, p) in parameters.enumerated() {
@@ -132,6 +161,7 @@ public final class Adam: Optimizer {
         }
     }
 
+    /// Forgets every parameter's gradient.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     /// Replaces the per-parameter state (a resumed run): step counts and both moments, in `parameters`
