@@ -131,7 +131,7 @@ final class TrainerCoreTests: XCTestCase {
             return o["step"] as? Int
         }
         XCTAssertEqual(steps, [2, 4, 6, 7])
-        XCTAssertGreaterThan(straight.w.value.item, 2, "w moves towards the mean, 3")
+        XCTAssertGreaterThan(straight.w.value.item, 0.5, "w moves from 0 towards the mean, 3 (about lr = 0.1 a step)")
 
         var resumedRun = run(out + "/b")
         resumedRun.resumeFrom = out + "/a/checkpoint-4"

@@ -1,6 +1,7 @@
-// Fresh LoRA adapters for a trainer, with the settings checked against the model first: the targets must
-// name layers it has, and the rank must not exceed the smaller side of any adapted layer (a rank of a
-// million would otherwise allocate gigabytes of adapters before anything failed).
+// LoRA in the trainers: the settings every trainer config shares (`LoRAOptions`, PEFT's names), fresh
+// adapters checked against the model first (the targets must name layers it has, and the rank must not
+// exceed the smaller side of any adapted layer: a rank of a million would otherwise allocate gigabytes of
+// adapters before anything failed), and the adapters' dropout generators a checkpoint saves.
 
 import RLHFModels
 import RLHFNN
@@ -94,6 +95,15 @@ extension LoRATrainingConfig {
             + (dropout ? [.double("lora_dropout", \.lora.loraDropout, "dropout on the adapters' input")] : [])
             + [.string("lora_targets", \.lora.loraTargets, targets)]
     }
+}
+
+/// Adds the adapters `lora` describes to `model` (an `architecture`), seeded from the run's `seed`.
+///
+/// - Returns: the keys of the adapted layers.
+@discardableResult
+func addTrainingAdapters(to model: Module, _ lora: LoRAOptions, architecture: Architecture, seed: Int, modelPath: String) throws -> [String] {
+    try addTrainingAdapters(to: model, targets: lora.targetList(for: architecture), rank: lora.loraR, alpha: lora.loraAlpha,
+                            dropout: Float(lora.loraDropout), seed: UInt64(truncatingIfNeeded: seed), modelPath: modelPath)
 }
 
 /// Each LoRA adapter's dropout generator in `model`, by the key of the layer it adapts (saved with a

@@ -11,6 +11,7 @@ import RLHFTensor
 
 /// What went wrong reading or writing a checkpoint.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The checkpoint at `path` cannot be written or read (the file system's reason).
     case io(path: String, reason: String)
     /// The checkpoint does not fit the run (another model, another optimizer layout, a bad state file).
     case mismatch(path: String, reason: String)
@@ -134,22 +135,14 @@ public enum OptimizerState {
         }
         try writeSafetensors(tensors, to: directory + "/optimizer.safetensors")
         let meta = OptimizerMeta(keys: keys, steps: optimizer.steps)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]   // the same bytes from every process
-        let data = try encoder.encode(meta)
-        try AtomicFileWriter.write(to: directory + "/optimizer.json") { try $0.write(Array(data)) }
+        try writeCheckpointJSON(meta, to: directory + "/optimizer.json", compact: true)
     }
 
     /// Restores what `save` wrote into an optimizer over the same parameters (same keys, same order).
     public static func load(_ optimizer: Adam, keys: [String], from directory: String) throws {
         let metaPath = directory + "/optimizer.json"
-        guard let data = try readRegularFileIfPresent(path: metaPath) else {
-            throw CheckpointError.mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)")
-        }
-        let meta: OptimizerMeta
-        do { meta = try JSONDecoder().decode(OptimizerMeta.self, from: data) } catch {
-            throw CheckpointError.mismatch(path: metaPath, reason: "optimizer.json is not valid: \(error)")
-        }
+        let meta = try readCheckpointJSON(OptimizerMeta.self, path: metaPath,
+                                          missing: .mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)"))
         guard meta.keys == keys else {
             let missing = Set(keys).subtracting(meta.keys).sorted().prefix(4)
             throw CheckpointError.mismatch(path: metaPath, reason: "the optimizer state is for other parameters (\(meta.keys.count) saved, "
@@ -180,6 +173,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var totalSteps: Int
     /// Data cursor: the epoch and the next batch within it.
     public var epoch: Int
+    /// The next micro-batch (PPO: prompt) within `epoch`.
     public var batchInEpoch: Int
     /// The run's random generator (dropout, sampling) after `globalStep` steps.
     public var rng: RandomGenerator
@@ -194,8 +188,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// Examples (PPO: prompts) one step consumes, and training examples (prompts) in all, of the run that
     /// wrote it; a resume must use the same (nil in checkpoints written before they were saved).
     public var stepBatchSize: Int?
+    /// Training examples (PPO: prompts) of the run that wrote it (nil in older checkpoints).
     public var trainExamples: Int?
 
+    /// A state at `globalStep` of `totalSteps`, with the cursor at (`epoch`, `batchInEpoch`).
     public init(globalStep: Int, totalSteps: Int, epoch: Int, batchInEpoch: Int, rng: RandomGenerator, seed: Int, trainer: String) {
         self.globalStep = globalStep; self.totalSteps = totalSteps; self.epoch = epoch
         self.batchInEpoch = batchInEpoch; self.rng = rng; self.seed = seed; self.trainer = trainer
@@ -203,10 +199,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     /// Writes `trainer_state.json` into `directory`.
     public func save(to directory: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(self)
-        try AtomicFileWriter.write(to: directory + "/trainer_state.json") { try $0.write(Array(data) + [0x0A]) }
+        try writeCheckpointJSON(self, to: directory + "/trainer_state.json")
     }
 
     /// Reads `trainer_state.json` from a checkpoint folder and checks that `trainer` wrote it.
@@ -252,12 +245,27 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     /// Reads `trainer_state.json` from a checkpoint folder.
     public static func load(from directory: String) throws -> TrainerState {
-        let path = directory + "/trainer_state.json"
-        guard let data = try readRegularFileIfPresent(path: path) else {
-            throw CheckpointError.mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint")
-        }
-        do { return try JSONDecoder().decode(TrainerState.self, from: data) } catch {
-            throw CheckpointError.mismatch(path: path, reason: "trainer_state.json is not valid: \(error)")
-        }
+        try readCheckpointJSON(TrainerState.self, path: directory + "/trainer_state.json",
+                               missing: .mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint"))
+    }
+}
+
+/// Writes a checkpoint's JSON state file atomically: sorted keys (the same bytes from every process),
+/// pretty-printed with a final newline unless `compact`.
+func writeCheckpointJSON<T: Encodable>(_ value: T, to path: String, compact: Bool = false) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = compact ? [.sortedKeys] : [.prettyPrinted, .sortedKeys]
+    let data = Array(try encoder.encode(value)) + (compact ? [] : [0x0A])
+    try AtomicFileWriter.write(to: path) { try $0.write(data) }
+}
+
+/// Reads a checkpoint's JSON state file (a regular file; a FIFO is refused, not waited on).
+///
+/// - Parameter missing: the error when the file is absent.
+/// - Throws: `missing`, or `CheckpointError.mismatch` naming the file when it does not decode.
+func readCheckpointJSON<T: Decodable>(_ type: T.Type, path: String, missing: CheckpointError) throws -> T {
+    guard let data = try readRegularFileIfPresent(path: path) else { throw missing }
+    do { return try JSONDecoder().decode(T.self, from: data) } catch {
+        throw CheckpointError.mismatch(path: path, reason: "\((path as NSString).lastPathComponent) is not valid: \(error)")
     }
 }

@@ -47,6 +47,7 @@ public struct ConfigField<C>: Sendable {
     /// The command-line flag.
     public var flag: String { "--" + key.replacingOccurrences(of: "_", with: "-") }
 
+    /// An integer field.
     public static func int(_ key: String, _ path: WritableKeyPath<C, Int> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "integer") { c, s in
             guard let v = Int(s) else { return "expected an integer, found '\(s)'" }
@@ -54,6 +55,7 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    /// A finite number field.
     public static func double(_ key: String, _ path: WritableKeyPath<C, Double> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "number") { c, s in
             guard let v = Double(s), v.isFinite else { return "expected a finite number, found '\(s)'" }
@@ -61,6 +63,7 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    /// A finite number, or `null` for none.
     public static func optionalDouble(_ key: String, _ path: WritableKeyPath<C, Double?> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "number or null") { c, s in
             if isNull(s) { c[keyPath: path] = nil; return nil }
@@ -69,6 +72,7 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    /// An integer, or `null` for none.
     public static func optionalInt(_ key: String, _ path: WritableKeyPath<C, Int?> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "integer or null") { c, s in
             if isNull(s) { c[keyPath: path] = nil; return nil }
@@ -77,6 +81,7 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    /// A boolean (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`); a bare flag means true.
     public static func bool(_ key: String, _ path: WritableKeyPath<C, Bool> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "boolean") { c, s in
             switch s.lowercased() {
@@ -88,10 +93,12 @@ public struct ConfigField<C>: Sendable {
         }
     }
 
+    /// A string field (any text).
     public static func string(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "string") { c, s in c[keyPath: path] = s; return nil }
     }
 
+    /// A string, or `null` (also `~`, `none`, empty) for none.
     public static func optionalString(_ key: String, _ path: WritableKeyPath<C, String?> & Sendable, _ help: String) -> ConfigField {
         ConfigField(key: key, help: help, kind: "string or null") { c, s in
             c[keyPath: path] = isNull(s) ? nil : s; return nil

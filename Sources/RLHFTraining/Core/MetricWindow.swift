@@ -7,10 +7,13 @@ public struct MetricWindow {
     /// Keys reported at their last value (`learning_rate`, `epoch`, running counts).
     public var latest: Set<String> = ["learning_rate", "epoch", "num_tokens"]
 
+    /// An empty window.
     public init() {}
 
+    /// Adds one step's metrics.
     public mutating func append(_ m: [String: Double]) { steps.append(m) }
 
+    /// Whether no step was added since the last flush.
     public var isEmpty: Bool { steps.isEmpty }
 
     /// The summary, then an empty window.

@@ -29,6 +29,7 @@ public struct NonFiniteGuard: Equatable, Sendable {
     /// Why the run must stop, once it must.
     public private(set) var failure: TrainingError?
 
+    /// A guard that stops the run after `limit` non-finite steps in a row.
     public init(limit: Int) { self.limit = limit }
 
     /// Whether a step with this loss and gradient norm may be applied. A non-finite one is counted (and

@@ -154,10 +154,16 @@ public struct RunSettings: Equatable, Sendable {
     }
 }
 
-/// A trainer config: its own fields plus the shared `RunSettings`, read and written as if they were its own
-/// (`config.learningRate` is `config.run.learningRate`).
+/// A trainer config: the model and data it trains on, its own fields, and the shared `RunSettings`, read
+/// and written as if they were its own (`config.learningRate` is `config.run.learningRate`).
 @dynamicMemberLookup
 public protocol TrainingRunConfig: FieldConfig {
+    /// The model to train (an HF folder or a GGUF file).
+    var model: String { get set }
+    /// JSONL training data.
+    var trainFile: String { get set }
+    /// JSONL held-out data (nil: none).
+    var evalFile: String? { get set }
     /// The shared settings.
     var run: RunSettings { get set }
     /// The trainer's own checks (the shared settings are checked before them).
@@ -174,6 +180,14 @@ extension TrainingRunConfig {
     /// A derived shared figure (`config.stepBatchSize`).
     public subscript<T>(dynamicMember path: KeyPath<RunSettings, T>) -> T {
         run[keyPath: path]
+    }
+
+    /// `model` and `train_file` (a trainer that needs more lists its own).
+    public static var requiredKeys: [String] { ["model", "train_file"] }
+
+    /// The fields of `model`, `train_file` and `eval_file`, with the trainer's help lines.
+    public static func sourceFields(model: String, train: String, eval: String) -> [ConfigField<Self>] {
+        [.string("model", \.model, model), .string("train_file", \.trainFile, train), .optionalString("eval_file", \.evalFile, eval)]
     }
 
     /// The shared settings, then the trainer's own.

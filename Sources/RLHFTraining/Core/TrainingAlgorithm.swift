@@ -35,8 +35,11 @@ public protocol TrainingAlgorithm: AnyObject {
 }
 
 extension TrainingAlgorithm {
+    /// Default: the learning rate, the epoch and the token count.
     public var latestMetricKeys: Set<String> { ["learning_rate", "epoch", "num_tokens"] }
+    /// Default: true.
     public var evaluatesAtEnd: Bool { true }
+    /// Default: nothing.
     public func afterStep(_ step: Int, logger: TrainingLogger?) throws {}
 
     /// Runs to the run's last step with logging, evaluation and checkpoints as configured (see the file's

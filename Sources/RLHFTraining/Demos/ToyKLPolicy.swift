@@ -14,10 +14,15 @@ import RLHFTensor
 
 /// One epoch of the toy run.
 public struct ToyEpoch: Sendable, Codable {
+    /// The epoch, from 1.
     public let epoch: Int
+    /// −mean(reward) + β·KL of the epoch's samples.
     public let loss: Float
+    /// The samples' mean reward.
     public let reward: Float
+    /// The samples' mean log π_RL − log π_SFT.
     public let kl: Float
+    /// The policy's mean m after the epoch's Adam step.
     public let mean: Float
 }
 
@@ -32,6 +37,7 @@ public struct ToyKLPolicy {
     /// Initial mean of the policy.
     public var initialMean: Float = 0.5
 
+    /// A policy with mean 0 (the SFT baseline) and KL weight `beta`.
     public init(beta: Float) { self.beta = beta }
 
     /// The mean that minimises the expected loss: 4 / (4 + 0.2 β).

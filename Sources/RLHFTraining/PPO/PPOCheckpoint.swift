@@ -27,10 +27,7 @@ extension PPOTrainer {
             try writeSafetensors(policyParameters.map { (name: $0.key, tensor: $0.parameter.value.detached()) }, to: dir + "/policy.safetensors")
             try writeSafetensors(valueHeadParameters(valueHead).map { (name: $0.key, tensor: $0.parameter.value.detached()) },
                                  to: dir + "/value_head.safetensors")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(PPOState(klController: klController, episode: episode))
-            try AtomicFileWriter.write(to: dir + "/ppo_state.json") { try $0.write(Array(data) + [0x0A]) }
+            try writeCheckpointJSON(PPOState(klController: klController, episode: episode), to: dir + "/ppo_state.json")
             try export?(dir)
         }
     }
@@ -40,14 +37,7 @@ extension PPOTrainer {
     func restore(from dir: String) throws {
         try assign(policyParameters, from: dir + "/policy.safetensors")
         try assign(valueHeadParameters(valueHead), from: dir + "/value_head.safetensors")
-        let statePath = dir + "/ppo_state.json"
-        guard let data = try readRegularFileIfPresent(path: statePath) else {
-            throw CheckpointError.mismatch(path: dir, reason: "no ppo_state.json")
-        }
-        let ppo: PPOState
-        do { ppo = try JSONDecoder().decode(PPOState.self, from: data) } catch {
-            throw CheckpointError.mismatch(path: statePath, reason: "ppo_state.json is not valid: \(error)")
-        }
+        let ppo = try readCheckpointJSON(PPOState.self, path: dir + "/ppo_state.json", missing: .mismatch(path: dir, reason: "no ppo_state.json"))
         klController = ppo.klController
         episode = ppo.episode
     }

@@ -37,22 +37,33 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
     public var stopToken = StopToken.eos
     /// Subtracted from the score of a response without the stop token.
     public var missingEOSPenalty: Double? = nil
+    /// β of the per-token KL penalty (the start value when adaptive).
     public var klCoef = 0.05
     /// The per-token KL estimator of the penalty.
     public var klEstimator = KLEstimator.k1
     /// Ziegler et al.'s adaptive β (starting at `kl_coef`).
     public var adaptiveKL = false
+    /// The adaptive controller's target KL per response (nats).
     public var klTarget = 6.0
+    /// The adaptive controller's horizon in episodes.
     public var klHorizon = 10_000.0
+    /// GAE's discount γ.
     public var gamma = 1.0
+    /// GAE's λ.
     public var lam = 0.95
+    /// The policy ratio's clip ε.
     public var cliprange = 0.2
+    /// The value clip around the rollout values.
     public var cliprangeValue = 0.2
+    /// Weight of the value loss.
     public var vfCoef = 0.1
     /// Let the value loss train the policy's trunk too (old TRL's shared trunk); default: the head alone.
     public var valueTrunkGradient = false
+    /// Passes over each rollout batch.
     public var numPPOEpochs = 4
+    /// Minibatches (optimizer updates) per pass.
     public var numMiniBatches = 1
+    /// Whiten the token rewards (scale only) before GAE.
     public var whitenRewards = false
     /// A micro-batch whose mean ratio exceeds this is skipped with a warning (TRL 0.11's ratio_threshold).
     public var ratioThreshold = 10.0
@@ -75,13 +86,15 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
     /// The defaults.
     public init() {}
 
+    /// Keys a run must set.
     public static let requiredKeys = ["model", "reward_model", "train_file"]
 
-    public static let fields: [ConfigField<PPOConfig>] = [
-        .string("model", \.model, "policy (SFT model): HF folder (Llama, GPT-2) or Llama GGUF file; the reference is its frozen copy"),
+    /// Every field, in help order: PPO's own, LoRA's, then the shared run settings.
+    public static let fields: [ConfigField<PPOConfig>] = sourceFields(
+        model: "policy (SFT model): HF folder (Llama, GPT-2) or Llama GGUF file; the reference is its frozen copy",
+        train: "JSONL prompts ({\"prompt\": text or messages})",
+        eval: "JSONL held-out prompts for the before/after evaluation") + [
         .string("reward_model", \.rewardModel, "reward model folder (rlhf train-rm checkpoint or *ForSequenceClassification)"),
-        .string("train_file", \.trainFile, "JSONL prompts ({\"prompt\": text or messages})"),
-        .optionalString("eval_file", \.evalFile, "JSONL held-out prompts for the before/after evaluation"),
         .int("max_prompt_length", \.maxPromptLength, "longest prompt in policy tokens (longer ones are dropped)"),
         .int("response_length", \.responseLength, "new tokens per response"),
         .double("temperature", \.temperature, "sampling temperature (log-probs use logits / temperature)"),

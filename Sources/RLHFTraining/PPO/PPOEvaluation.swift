@@ -17,6 +17,7 @@ public struct PPOEvaluation: Sendable {
     public var meanLength: Double
     /// Share of responses that ended with the stop token.
     public var stoppedFraction: Double
+    /// The evaluated episodes, in the prompts' order.
     public var episodes: [RolloutEpisode]
 
     /// The figures as metrics (`score`, `kl`, `response_length`, `eos_fraction`).
@@ -52,6 +53,7 @@ extension PPOTrainer {
 
     // MARK: TrainingAlgorithm
 
+    /// Whether `train` was given held-out prompts.
     public var hasEvaluation: Bool { !evalPrompts.isEmpty }
 
     /// The held-out prompts given to `train` (sampled with the run's seed).
@@ -59,8 +61,11 @@ extension PPOTrainer {
         evaluate(evalPrompts, seed: UInt64(truncatingIfNeeded: config.seed)).metrics
     }
 
+    /// A checkpoint with the export `train` was given.
     public func writeCheckpoint() throws -> String { try saveCheckpoint(export: checkpointExport) }
+    /// Score and KL.
     public var progressFigures: [(label: String, key: String)] { [("score", "objective/scores"), ("kl", "objective/kl")] }
+    /// The learning rate, the episode count and β, at their last value.
     public var latestMetricKeys: Set<String> { ["lr", "episode", "objective/kl_coef"] }
     /// The before/after evaluation is the caller's (`rlhf ppo` reports it), not the loop's.
     public var evaluatesAtEnd: Bool { false }

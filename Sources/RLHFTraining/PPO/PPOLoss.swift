@@ -19,6 +19,7 @@ public struct PolicyLossResult {
     public let approxKL: Double
     /// Mean and variance (unbiased) of the ratio.
     public let ratioMean: Double
+    /// The variance of π / π_old over the tokens (TRL's `val/ratio_var`).
     public let ratioVariance: Double
 }
 

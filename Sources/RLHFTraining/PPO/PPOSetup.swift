@@ -15,9 +15,13 @@ import RLHFTokenizers
 
 /// Everything a `rlhf ppo` run loads.
 public struct PPORun {
+    /// The trainer, resumed when the config says so.
     public let trainer: PPOTrainer
+    /// The policy as loaded (architecture, tokenizer, source path).
     public let pretrained: PretrainedModel
+    /// The policy's tokenizer.
     public let tokenizer: Tokenizer
+    /// The reward model that scores responses.
     public let rewardModel: RewardModel
     /// Held-out prompts (empty without `eval_file`).
     public let evalPrompts: [PPOPrompt]
@@ -36,10 +40,8 @@ public struct PPORun {
         }
         tokenizer = tok
         var reference: CausalLanguageModel? = nil
-        let targets = config.loraTargetList(for: pretrained.architecture)
-        if config.loraR > 0 {
-            try addTrainingAdapters(to: lm, targets: targets, rank: config.loraR, alpha: config.loraAlpha, dropout: 0,
-                                    seed: UInt64(truncatingIfNeeded: config.seed), modelPath: config.model)
+        if config.lora.isEnabled {
+            try addTrainingAdapters(to: lm, config.lora, architecture: pretrained.architecture, seed: config.seed, modelPath: config.model)
         } else {
             reference = try loadPretrained(path: config.model).architecture.causalLM
         }
@@ -66,9 +68,9 @@ public struct PPORun {
         let (architecture, source) = (pretrained.architecture, pretrained.path)
         export = { dir in
             try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: source, to: dir) }
-            if config.loraR > 0 {
+            if config.lora.isEnabled {
                 try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(lm, settings: LoRASettings(r: config.loraR, loraAlpha: config.loraAlpha, targetModules: targets),
+                try saveLoRAAdapters(lm, settings: config.lora.settings(for: architecture),
                                      baseModel: config.model, to: dir + "/adapter")
             }
         }

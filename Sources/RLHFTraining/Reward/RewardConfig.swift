@@ -27,14 +27,14 @@ public struct RewardConfig: LoRATrainingConfig, Equatable {
     /// The shared run settings (`learning_rate` 1e-4, `output_dir` output/reward).
     public var run = RunSettings(outputDir: "output/reward", learningRate: 1e-4)
 
+    /// The defaults.
     public init() {}
 
-    public static let requiredKeys = ["model", "train_file"]
-
-    public static let fields: [ConfigField<RewardConfig>] = [
-        .string("model", \.model, "backbone: HF folder (BERT/MiniLM, Llama, GPT-2) or Llama GGUF file"),
-        .string("train_file", \.trainFile, "JSONL preference pairs (prompt/chosen/rejected, chosen/rejected, messages, text_a/text_b/label)"),
-        .optionalString("eval_file", \.evalFile, "JSONL pairs for evaluation"),
+    /// Every field, in help order: the reward trainer's own, LoRA's, then the shared run settings.
+    public static let fields: [ConfigField<RewardConfig>] = sourceFields(
+        model: "backbone: HF folder (BERT/MiniLM, Llama, GPT-2) or Llama GGUF file",
+        train: "JSONL preference pairs (prompt/chosen/rejected, chosen/rejected, messages, text_a/text_b/label)",
+        eval: "JSONL pairs for evaluation") + [
         .choice("head", \.head, "encoder head: pooler + linear (hf) or linear on raw [CLS] (cls)"),
         .int("max_length", \.maxLength, "longest chosen/rejected encoding in tokens"),
         .bool("truncate", \.truncate, "truncate longer pairs instead of dropping them"),

@@ -103,9 +103,7 @@ public final class RewardTrainer: TrainingAlgorithm {
                     + "\(wanted.loraAlpha), dropout \(wanted.loraDropout), targets \(targets.joined(separator: ",")))")
             }
         } else {
-            let adapted = try addTrainingAdapters(to: m, targets: targets, rank: config.loraR, alpha: config.loraAlpha,
-                                                  dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed),
-                                                  modelPath: config.model)
+            let adapted = try addTrainingAdapters(to: m, config.lora, architecture: m.backbone, seed: config.seed, modelPath: config.model)
             if adapted.contains(where: { $0.hasPrefix(m.headKey) }) {
                 throw TrainingError.badSetting(key: "lora_targets", reason: "must not include the head '\(m.headKey)' (it trains in full)")
             }
@@ -208,8 +206,11 @@ public final class RewardTrainer: TrainingAlgorithm {
 
     // MARK: TrainingAlgorithm
 
+    /// Whether an eval file was given.
     public var hasEvaluation: Bool { !evalPairs.isEmpty }
+    /// `saveCheckpoint()`.
     public func writeCheckpoint() throws -> String { try saveCheckpoint() }
+    /// Loss and accuracy.
     public var progressFigures: [(label: String, key: String)] { [("loss", "loss"), ("accuracy", "accuracy")] }
 
     /// Runs to the last step: logs every `logging_steps` (averages over the interval), evaluates every

@@ -8,7 +8,9 @@ import RLHFOptim
 public struct SFTConfig: LoRATrainingConfig, Equatable {
     /// HF folder or GGUF file of the decoder.
     public var model = ""
+    /// JSONL examples to train on.
     public var trainFile = ""
+    /// JSONL examples for the evaluation loss (nil: none).
     public var evalFile: String? = nil
     /// Longest example in tokens (longer ones keep their start).
     public var maxLength = 512
@@ -26,12 +28,11 @@ public struct SFTConfig: LoRATrainingConfig, Equatable {
     /// The defaults.
     public init() {}
 
-    public static let requiredKeys = ["model", "train_file"]
-
-    public static let fields: [ConfigField<SFTConfig>] = [
-        .string("model", \.model, "decoder: HF folder (Llama, GPT-2) or Llama GGUF file"),
-        .string("train_file", \.trainFile, "JSONL examples (text, messages, or prompt/completion as strings or messages)"),
-        .optionalString("eval_file", \.evalFile, "JSONL examples for the evaluation loss"),
+    /// Every field, in help order: SFT's own, LoRA's, then the shared run settings.
+    public static let fields: [ConfigField<SFTConfig>] = sourceFields(
+        model: "decoder: HF folder (Llama, GPT-2) or Llama GGUF file",
+        train: "JSONL examples (text, messages, or prompt/completion as strings or messages)",
+        eval: "JSONL examples for the evaluation loss") + [
         .int("max_length", \.maxLength, "longest example in tokens (longer ones keep their start)"),
         .bool("packing", \.packing, "pack examples end to end into rows of max_length"),
         .bool("completion_only_loss", \.completionOnlyLoss, "prompt-completion data: loss on the completion only"),

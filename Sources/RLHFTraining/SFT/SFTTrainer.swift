@@ -72,9 +72,7 @@ public final class SFTTrainer: TrainingAlgorithm {
             if let resume = config.resumeFrom {
                 try loadLoRAAdapters(into: lm, from: resume + "/adapter")
             } else {
-                try addTrainingAdapters(to: lm, targets: config.loraTargetList(for: pretrained.architecture), rank: config.loraR,
-                                        alpha: config.loraAlpha, dropout: Float(config.loraDropout), seed: UInt64(truncatingIfNeeded: config.seed),
-                                        modelPath: config.model)
+                try addTrainingAdapters(to: lm, config.lora, architecture: pretrained.architecture, seed: config.seed, modelPath: config.model)
             }
         }
         // max_length past a learned position table is lowered to it; past a rotary context, kept with a warning
@@ -203,8 +201,11 @@ public final class SFTTrainer: TrainingAlgorithm {
 
     // MARK: TrainingAlgorithm
 
+    /// Whether an eval file was given.
     public var hasEvaluation: Bool { !evalExamples.isEmpty }
+    /// `saveCheckpoint()`.
     public func writeCheckpoint() throws -> String { try saveCheckpoint() }
+    /// Loss and token accuracy.
     public var progressFigures: [(label: String, key: String)] { [("loss", "loss"), ("acc", "mean_token_accuracy")] }
 
     /// Runs to the last step with logging, evaluation and checkpoints as configured.
