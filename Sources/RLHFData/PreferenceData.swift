@@ -17,13 +17,16 @@ import RLHFTokenizers
 public struct PreferencePair: Sendable, Equatable {
     /// The explicit prompt, or nil when each side is a whole text.
     public var prompt: String?
+    /// The preferred answer; a whole text (prompt included) when `prompt` is nil.
     public var chosen: String
+    /// The dispreferred answer; a whole text (prompt included) when `prompt` is nil.
     public var rejected: String
     /// Subtracted from r_c − r_r in the loss (TRL's `margin` column); 0 when absent.
     public var margin: Float
     /// 1-based line in the source file.
     public var line: Int
 
+    /// A pair from its parts; `line` is 0 when the pair comes from no file.
     public init(prompt: String?, chosen: String, rejected: String, margin: Float = 0, line: Int = 0) {
         self.prompt = prompt; self.chosen = chosen; self.rejected = rejected; self.margin = margin; self.line = line
     }
@@ -31,7 +34,9 @@ public struct PreferencePair: Sendable, Equatable {
 
 /// The pairs of a preference file and the lines skipped.
 public struct PreferenceDataset: Sendable {
+    /// The file the pairs were read from.
     public let path: String
+    /// The usable pairs, in file order.
     public var pairs: [PreferencePair]
     /// Bad lines passed over under `skipBadLines`, with their errors.
     public var skipped: [DataError]

@@ -18,14 +18,17 @@ public struct PPOPrompt: Sendable, Equatable {
     /// 1-based line in the source file.
     public var line: Int
 
+    /// A prompt from its parts.
     public init(ids: [Int], text: String, line: Int) { self.ids = ids; self.text = text; self.line = line }
 }
 
 /// The prompts of a file and what happened to the others.
 public struct PPOPromptSet: Sendable {
+    /// The usable prompts, in file order.
     public var prompts: [PPOPrompt]
     /// Prompts longer than the limit, dropped.
     public var tooLong: Int
+    /// Bad lines passed over under `skipBadLines`, with their errors.
     public var skipped: [DataError]
 
     /// Reads and tokenizes a JSONL file of prompts.

@@ -15,6 +15,8 @@ import RLHFTokenizers
 
 /// One tokenized example: ids and, per id, whether it carries loss.
 public struct SFTExample: Sendable, Equatable {
+    /// Policy token ids, context and targets in order, with EOS appended when the tokenizer has one
+    /// (a truncated example keeps only its first `maxLength`).
     public var ids: [Int]
     /// 1 where the token is a training target, 0 where it is context (prompt, user turns).
     public var lossMask: [Int]
@@ -24,9 +26,11 @@ public struct SFTExample: Sendable, Equatable {
 
 /// The tokenized examples of a file and what happened to the others.
 public struct SFTDataset: Sendable {
+    /// The usable examples, in file order (at most `maxLength` tokens each).
     public var examples: [SFTExample]
     /// Examples cut to `maxLength`.
     public var truncated: Int
+    /// Bad lines passed over under `skipBadLines`, with their errors.
     public var skipped: [DataError]
 
     /// Reads and tokenizes a JSONL file.

@@ -3,10 +3,18 @@
 
 /// A ggml tensor element type, with the id GGUF files store.
 public enum GGMLType: UInt32, CaseIterable, Sendable {
+    /// IEEE floats (f32, f16) and the original 32-element block quantisations: 4, 5 or 8 bits per weight
+    /// with a block scale (`_0`) or a scale and a minimum or sum (`_1`).
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
+    /// The k-quants: 256-element super-blocks of 2 to 6 bits per weight (`q8_K` is the 8-bit type llama.cpp
+    /// quantises activations to for their dot products).
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
+    /// The i-quants (importance-matrix quantisations): 256-element super-blocks, 32-element blocks for `iq4_nl`.
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
+    /// Plain integers, f64 and bfloat16 (one element per block), and the 256-element i-quant `iq1_m`.
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30
+    /// The ternary quantisations (`tq1_0`, `tq2_0`), the 4-bit float formats MXFP4 and NVFP4, and the 1-bit
+    /// `q1_0`; block sizes and bytes in `blockSize` and `typeSize`.
     case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39, nvfp4 = 40, q1_0 = 41
 
     /// Elements per block (1 for plain types).

@@ -2,8 +2,12 @@
 
 /// A GGUF metadata value.
 public indirect enum GGUFValue: Sendable, Equatable {
+    /// The integer types (gguf.md's value types 0 to 5).
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
+    /// Types 6 to 9: a 32-bit float, a bool (stored as one byte, 0 or 1), a UTF-8 string, and an array
+    /// (elements of one type, never arrays).
     case float32(Float), bool(Bool), string(String), array([GGUFValue])
+    /// The 64-bit types (10 to 12).
     case uint64(UInt64), int64(Int64), float64(Double)
 
     /// Any integer value as `Int` (`nil` for other types and for a `uint64` beyond `Int.max`).

@@ -4,12 +4,17 @@
 
 /// A parsed JSON value. Objects keep their entries in file order, duplicates included.
 public indirect enum JSONValue: Sendable {
+    /// An object's entries in file order, duplicate keys included.
     case object([JSONEntry])
+    /// An array's elements.
     case array([JSONValue])
+    /// A string, escapes decoded.
     case string(String)
     /// The number's text as written (`-1.5e3`).
     case number(String)
+    /// `true` or `false`.
     case bool(Bool)
+    /// `null`.
     case null
 
     /// `an object`, `a string` … for messages.
@@ -35,8 +40,11 @@ public indirect enum JSONValue: Sendable {
 
 /// One `"key": value` of an object, with the byte offset of the key's opening quote.
 public struct JSONEntry: Sendable {
+    /// The key, escapes decoded.
     public let key: String
+    /// The value after the colon.
     public let value: JSONValue
+    /// Byte offset of the key's opening quote in the parsed text.
     public let offset: Int
 }
 

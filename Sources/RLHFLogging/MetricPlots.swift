@@ -6,8 +6,11 @@ import RLHFFormats
 
 /// One panel: a title and the metric keys drawn in it.
 public struct PlotPanel: Sendable {
+    /// The heading drawn above the panel.
     public var title: String
+    /// The metrics.jsonl keys drawn as series in this panel, one line each.
     public var keys: [String]
+    /// A panel titled `title` with one series per key in `keys`.
     public init(_ title: String, _ keys: [String]) { self.title = title; self.keys = keys }
 }
 

@@ -82,6 +82,7 @@ public final class LayerNorm: Module, @unchecked Sendable {
     /// Added to the variance.
     public let eps: Float
 
+    /// Normalises vectors of width `dim`; without `affine`, no weight or bias (pure normalisation).
     public init(_ dim: Int, eps: Float = 1e-5, affine: Bool = true) {
         weight = affine ? Parameter(Tensor.ones([dim])) : nil
         bias = affine ? Parameter(Tensor.zeros([dim])) : nil
@@ -89,6 +90,7 @@ public final class LayerNorm: Module, @unchecked Sendable {
         super.init()
     }
 
+    /// `(x − mean) / √(var + eps) · weight + bias` over the last axis: x [..., dim] → [..., dim].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         layerNorm(x, weight: weight?.value, bias: bias?.value, eps: eps)
     }
@@ -101,12 +103,14 @@ public final class RMSNorm: Module, @unchecked Sendable {
     /// Added to the mean square.
     public let eps: Float
 
+    /// Normalises vectors of width `dim`.
     public init(_ dim: Int, eps: Float = 1e-6) {
         weight = Parameter(Tensor.ones([dim]))
         self.eps = eps
         super.init()
     }
 
+    /// `x / √(mean(x²) + eps) · weight` over the last axis: x [..., dim] → [..., dim].
     public func callAsFunction(_ x: Tensor) -> Tensor { rmsNorm(x, weight: weight.value, eps: eps) }
 }
 
@@ -115,12 +119,15 @@ public final class Dropout: Module, @unchecked Sendable {
     /// Probability of zeroing an element.
     public let p: Float
 
+    /// Zeroes elements with probability `p`, which must be in [0, 1) (a precondition).
     public init(_ p: Float) {
         precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p
         super.init()
     }
 
+    /// In training mode, each element zeroed with probability `p` and the rest scaled by 1/(1 − p), the mask
+    /// drawn from `rng`; in evaluation mode (or with `p` 0), `x` unchanged. Same shape as `x`.
     public func callAsFunction(_ x: Tensor, rng: inout RandomGenerator) -> Tensor {
         dropout(x, p: p, training: training, using: &rng)
     }

@@ -41,7 +41,9 @@ public final class LoRAAdapter: @unchecked Sendable {
     public let loraA: Parameter
     /// [out, r]
     public let loraB: Parameter
+    /// r, the inner width of the update.
     public let rank: Int
+    /// LoRA's alpha; the update is scaled by alpha / r (`scaling`).
     public let alpha: Double
     /// Dropout on the adapter's input (training mode only).
     public let dropout: Float

@@ -56,6 +56,7 @@ open class Module: @unchecked Sendable {
     /// Whether the module is in training mode (dropout active); see `train()` / `eval()`.
     public private(set) var training: Bool = true
 
+    /// A module in training mode (subclasses call it after setting their parameters and children).
     public init() {}
 
     /// Checkpoint keys that differ from the snake_case of property names: property name → key (e.g. BERT's

@@ -56,6 +56,8 @@ public final class GradNode: @unchecked Sendable {
 
 /// Whether ops record autodiff nodes. A task-local value, so tests and threads do not disturb each other.
 public enum GradMode {
+    /// True (the default) when ops record; `withNoGrad` or `GradMode.$isEnabled.withValue(false)` turns it off
+    /// for a scope.
     @TaskLocal public static var isEnabled: Bool = true
 }
 

@@ -5,16 +5,27 @@ import Foundation
 
 /// A binary elementwise kernel; generic specialisation inlines `apply` into the loops.
 package protocol BinaryKernel { static func apply(_ a: Float, _ b: Float) -> Float }
+/// `a + b`.
 package enum AddK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+/// `a − b`.
 package enum SubK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+/// `a · b`.
 package enum MulK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+/// `a / b` (IEEE: x/0 is ±inf or NaN).
 package enum DivK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+/// 1 where `a > b`, else 0.
 package enum GtK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
+/// 1 where `a ≥ b`, else 0.
 package enum GeK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }
+/// 1 where `a < b`, else 0.
 package enum LtK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
+/// 1 where `a ≤ b`, else 0.
 package enum LeK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
+/// 1 where `a == b`, else 0.
 package enum EqK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+/// The larger of `a` and `b` (`Swift.max`).
 package enum MaxK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
+/// The smaller of `a` and `b` (`Swift.min`).
 package enum MinK: BinaryKernel { @inline(__always) package static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) } }
 
 extension Tensor {
@@ -170,13 +181,21 @@ public prefix func - (a: Tensor) -> Tensor {
     return Tensor.record("neg", out, [a]) { g in [-g] }
 }
 
+/// `a + b`, the scalar `b` broadcast over `a` as a rank-0 tensor; the gradient flows to `a`.
 public func + (a: Tensor, b: Float) -> Tensor { a + Tensor(scalar: b) }
+/// `a - b`, the scalar `b` broadcast over `a` as a rank-0 tensor; the gradient flows to `a`.
 public func - (a: Tensor, b: Float) -> Tensor { a - Tensor(scalar: b) }
+/// `a * b`, the scalar `b` broadcast over `a` as a rank-0 tensor; the gradient flows to `a`.
 public func * (a: Tensor, b: Float) -> Tensor { a * Tensor(scalar: b) }
+/// `a / b`, the scalar `b` broadcast over `a` as a rank-0 tensor; the gradient flows to `a`.
 public func / (a: Tensor, b: Float) -> Tensor { a / Tensor(scalar: b) }
+/// `a + b`, the scalar `a` broadcast over `b` as a rank-0 tensor; the gradient flows to `b`.
 public func + (a: Float, b: Tensor) -> Tensor { Tensor(scalar: a) + b }
+/// `a - b`, the scalar `a` broadcast over `b` as a rank-0 tensor; the gradient flows to `b`.
 public func - (a: Float, b: Tensor) -> Tensor { Tensor(scalar: a) - b }
+/// `a * b`, the scalar `a` broadcast over `b` as a rank-0 tensor; the gradient flows to `b`.
 public func * (a: Float, b: Tensor) -> Tensor { Tensor(scalar: a) * b }
+/// `a / b`, the scalar `a` broadcast over `b` as a rank-0 tensor; the gradient flows to `b`.
 public func / (a: Float, b: Tensor) -> Tensor { Tensor(scalar: a) / b }
 
 // MARK: - Unary maths

@@ -14,6 +14,7 @@ import Foundation
 
 /// A ggml block format `QuantizedMatrix` can hold.
 public enum QuantizedFormat: String, Sendable, CaseIterable {
+    /// Blocks of 32 weights: Q4_0 `d, u8[16]` (d·(q − 8)), Q4_1 `d, m, u8[16]` (d·q + m), Q8_0 `d, i8[32]` (d·q).
     case q4_0, q4_1, q8_0
 
     /// Bytes per block of 32 weights.
@@ -28,6 +29,7 @@ public enum QuantizedFormat: String, Sendable, CaseIterable {
 
 /// A [rows, cols] weight matrix kept in a ggml block format (rows of `cols / 32` blocks).
 public final class QuantizedMatrix: @unchecked Sendable {
+    /// The block format of every row.
     public let format: QuantizedFormat
     /// Output features N.
     public let rows: Int

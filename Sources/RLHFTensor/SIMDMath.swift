@@ -111,7 +111,9 @@ public func vstore(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
 /// Scalar versions with the same formulas, for loop tails (so every element gets the same rounding).
 @inlinable @inline(__always)
 public func sexp(_ x: Float) -> Float { vexp(Vec(repeating: x))[0] }
+/// tanh(x) of one float, by `vtanh`'s formula.
 @inlinable @inline(__always)
 public func stanh(_ x: Float) -> Float { vtanh(Vec(repeating: x))[0] }
+/// erf(x) of one float, by `verf`'s formula.
 @inlinable @inline(__always)
 public func serf(_ x: Float) -> Float { verf(Vec(repeating: x))[0] }
