@@ -245,7 +245,7 @@ def has_doc(source, code, doc_ends, idx):
         if j in doc_ends and raw.endswith("*/"):
             return True
         c = code[j].strip()
-        if c.startswith("@") and ATTRIBUTE.fullmatch(c):   # an attribute line between doc and declaration
+        if c.startswith("@") and re.fullmatch(r"(?:" + ATTRIBUTE.pattern + r")+", c):   # an attribute line between doc and declaration
             j -= 1
             continue
         return False

@@ -5,10 +5,15 @@ import Foundation
 
 /// One benchmark figure, printed as a JSON line `{"bench", "metric", "value", "unit", "impl"}`.
 public struct BenchResult: Codable, Sendable {
+    /// The benchmark's name (e.g. `gemm`).
     public let bench: String
+    /// What was measured (the case and the figure).
     public let metric: String
+    /// The measured value, in `unit`.
     public let value: Double
+    /// The unit of `value` (`ms`, `GFLOP/s`, …).
     public let unit: String
+    /// Which implementation produced it (`swift-rlhf` here, `pytorch` in the comparison script).
     public var impl: String = "swift-rlhf"
 
     /// The JSON line.

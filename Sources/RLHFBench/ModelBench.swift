@@ -83,6 +83,7 @@ public func runModelBenchCase(bench: String, caseName: String, modelsDir: String
 
 /// A bad benchmark case name.
 public enum BenchError: Error, CustomStringConvertible {
+    /// A case name the benchmark does not have.
     case unknownCase(bench: String, caseName: String)
     public var description: String {
         switch self {

@@ -34,6 +34,7 @@ public let ppoBenchCases = ["step"]
 
 /// An unknown `--case` for `ppo-step`.
 public struct PPOBenchCaseError: Error, CustomStringConvertible {
+    /// The case's name as `rlhf bench` takes it.
     public let caseName: String
     public var description: String { "unknown case '\(caseName)' for bench ppo-step (\(ppoBenchCases.joined(separator: ", ")))" }
 }

@@ -3,6 +3,7 @@
 
 /// Which end of a sequence to pad or truncate.
 public enum Side: Sendable, Equatable {
+    /// Which end padding or truncation acts on.
     case left, right
 }
 
