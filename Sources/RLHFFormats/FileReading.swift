@@ -64,7 +64,7 @@ func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, path:
 ///
 /// - Throws: `FormatError.io` naming the path when it cannot be opened or read, or is not a regular file
 ///   (a FIFO is refused at once instead of blocking).
-public func readRegularFile(path: String) throws -> Data {
+package func readRegularFile(path: String) throws -> Data {
     let (fd, size) = try openRegularFile(path, openFailure: "cannot read the file")
     defer { close(fd) }
     var data = Data(count: size)
@@ -79,7 +79,7 @@ public func readRegularFile(path: String) throws -> Data {
 ///
 /// - Throws: `FormatError.io` naming the path when something is there but is not a regular file (a FIFO is
 ///   refused at once instead of blocking) or cannot be read.
-public func readRegularFileIfPresent(path: String) throws -> Data? {
+package func readRegularFileIfPresent(path: String) throws -> Data? {
     var st = stat()
     guard lstat(path, &st) == 0 else { return nil }
     return try readRegularFile(path: path)
@@ -89,7 +89,7 @@ public func readRegularFileIfPresent(path: String) throws -> Data? {
 /// (`--data <(…)`, `/dev/fd/N`), or standard input when `path` is `-`.
 ///
 /// - Throws: `FormatError.io` naming the path when it cannot be opened or read (a directory, say).
-public func readStream(path: String) throws -> Data {
+package func readStream(path: String) throws -> Data {
     let fd: Int32
     if path == "-" { fd = STDIN_FILENO } else {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -110,6 +110,6 @@ public func readStream(path: String) throws -> Data {
 }
 
 /// `path` as messages name it: standard input (`-`) as `<stdin>`.
-public func displayPath(_ path: String) -> String {
+package func displayPath(_ path: String) -> String {
     path == "-" ? "<stdin>" : path
 }

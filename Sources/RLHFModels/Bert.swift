@@ -242,7 +242,7 @@ public struct DistilBertConfig: Codable, Sendable {
 
 /// The DistilBERT checkpoint name of one of our BERT keys (e.g. `encoder.layer.3.attention.self.query.weight`
 /// → `transformer.layer.3.attention.q_lin.weight`).
-public func distilBertName(forBertKey key: String) -> String {
+package func distilBertName(forBertKey key: String) -> String {
     let pairs = [(".attention.self.query.", ".attention.q_lin."), (".attention.self.key.", ".attention.k_lin."),
                  (".attention.self.value.", ".attention.v_lin."), (".attention.output.dense.", ".attention.out_lin."),
                  (".attention.output.LayerNorm.", ".sa_layer_norm."), (".intermediate.dense.", ".ffn.lin1."),

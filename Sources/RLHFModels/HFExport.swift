@@ -8,12 +8,12 @@ import RLHFNN
 import RLHFTensor
 
 /// Tokenizer files copied from a source folder into exports, when present.
-public let hfTokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+package let hfTokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
                                "merges.txt", "vocab.json", "added_tokens.json"]
 
 /// The source's config.json as a dictionary: read from `sourceDirectory` when it is a HF folder, else built
 /// from the architecture's config (a GGUF source).
-public func hfConfigDictionary(for backbone: Architecture, sourceDirectory: String?) throws -> [String: Any] {
+package func hfConfigDictionary(for backbone: Architecture, sourceDirectory: String?) throws -> [String: Any] {
     if let dir = sourceDirectory, let data = try readRegularFileIfPresent(path: dir + "/config.json") {
         guard let dict = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelError.notAModel(path: dir + "/config.json", reason: "config.json is not a JSON object")
@@ -48,14 +48,14 @@ public func hfConfigDictionary(for backbone: Architecture, sourceDirectory: Stri
 }
 
 /// Writes `config` as pretty, key-sorted JSON to `path`.
-public func writeJSONObject(_ object: [String: Any], to path: String) throws {
+package func writeJSONObject(_ object: [String: Any], to path: String) throws {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     try AtomicFileWriter.write(to: path) { try $0.write(Array(data) + [0x0A]) }
 }
 
 /// Copies the tokenizer files `sourceDirectory` has into `directory`; returns the names copied.
 @discardableResult
-public func copyTokenizerFiles(from sourceDirectory: String?, to directory: String) throws -> [String] {
+package func copyTokenizerFiles(from sourceDirectory: String?, to directory: String) throws -> [String] {
     guard let src = sourceDirectory else { return [] }
     var copied: [String] = []
     let fm = FileManager.default
@@ -71,7 +71,7 @@ public func copyTokenizerFiles(from sourceDirectory: String?, to directory: Stri
 }
 
 /// Writes a module's parameters as `model.safetensors` under their key paths.
-public func writeModelSafetensors(_ module: Module, to directory: String) throws {
+package func writeModelSafetensors(_ module: Module, to directory: String) throws {
     try writeSafetensors(module.namedParameters().map { (name: $0.key, tensor: $0.parameter.value.detached()) },
                          to: directory + "/model.safetensors")
 }
