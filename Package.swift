@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFTraining"],
                 swiftSettings: simdFlags),
         .executableTarget(name: "rlhf", dependencies: [
-            "RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFFormats", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFLogging",
+            "RLHFTensor", "RLHFNN", "RLHFFormats", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFLogging",
             "RLHFTraining", "RLHFBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

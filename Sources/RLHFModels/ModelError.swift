@@ -15,6 +15,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidInput(source: String, reason: String)
     /// A path that is neither a HF folder nor a GGUF file.
     case notAModel(path: String, reason: String)
+    /// The model at `path` came without a tokenizer (no tokenizer.json in its folder, no vocabulary in its
+    /// GGUF metadata) where one is needed.
+    case noTokenizer(path: String)
+    /// The model at `path` is an encoder (`architecture`, e.g. "bert") where a causal LM is needed; `purpose`
+    /// says what needs one ("SFT trains Llama or GPT-2 causal LMs").
+    case notADecoder(path: String, architecture: String, purpose: String)
 
     /// One line: the file or folder, then the fault (for a mismatch, the missing, unexpected and wrongly
     /// shaped tensors: up to 12 names of each kind, with the total when there are more).
@@ -37,6 +43,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(source): \(reason)"
         case let .notAModel(path, reason):
             return "\(path): not a model: \(reason)"
+        case let .noTokenizer(path):
+            return "\(path): the model has no tokenizer (tokenizer.json or a GGUF vocabulary)"
+        case let .notADecoder(path, architecture, purpose):
+            return "\(path): a \(architecture) model is not a decoder (\(purpose))"
         }
     }
 }

@@ -54,6 +54,28 @@ public struct PretrainedModel {
     public let path: String
     /// Tensor dtypes in the source file, by tensor name (for `rlhf inspect`).
     public let dtypes: [String: String]
+
+    /// The model's tokenizer, for uses that cannot go on without one.
+    ///
+    /// - Throws: `ModelError.noTokenizer` naming `path` when the model came without one (no tokenizer.json in
+    ///   its folder, no `tokenizer.ggml.*` vocabulary in its GGUF metadata).
+    public func requireTokenizer() throws -> Tokenizer {
+        guard let tokenizer else { throw ModelError.noTokenizer(path: path) }
+        return tokenizer
+    }
+
+    /// The model as a decoder, for uses that need a causal LM (generation, SFT, a PPO policy).
+    ///
+    /// - Parameter purpose: what needs the decoder, as a clause for the message, e.g. "SFT trains Llama or
+    ///   GPT-2 causal LMs".
+    /// - Throws: `ModelError.notADecoder` naming `path`, the architecture and `purpose` when the model is an
+    ///   encoder.
+    public func requireCausalLM(purpose: String) throws -> CausalLanguageModel {
+        guard let lm = architecture.causalLM else {
+            throw ModelError.notADecoder(path: path, architecture: architecture.name, purpose: purpose)
+        }
+        return lm
+    }
 }
 
 extension GGUFVocabulary {

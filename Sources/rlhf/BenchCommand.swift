@@ -40,17 +40,15 @@ struct Bench: ParsableCommand {
         case .ops: runOpsBench(filter: filter, report: report)
         case .generate, .forward, .rmTrain, .rmScore, .sftStep, .ppoStep:
             if let c = `case` {
-                do {
-                    if name == .ppoStep {
-                        try runPPOBenchCase(caseName: c, modelsDir: modelsDir, report: report)
-                    } else if name == .sftStep {
-                        try runSFTBenchCase(caseName: c, modelsDir: modelsDir, report: report)
-                    } else if name == .rmTrain || name == .rmScore {
-                        try runRewardBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
-                    } else {
-                        try runModelBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
-                    }
-                } catch { throw ValidationError("\(error)") }
+                if name == .ppoStep {
+                    try runPPOBenchCase(caseName: c, modelsDir: modelsDir, report: report)
+                } else if name == .sftStep {
+                    try runSFTBenchCase(caseName: c, modelsDir: modelsDir, report: report)
+                } else if name == .rmTrain || name == .rmScore {
+                    try runRewardBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
+                } else {
+                    try runModelBenchCase(bench: name.rawValue, caseName: c, modelsDir: modelsDir, report: report)
+                }
             } else {
                 // one process per case, so that each reports its own peak memory
                 for c in name == .ppoStep ? ppoBenchCases : modelBenchCases(name.rawValue) {
@@ -59,6 +57,7 @@ struct Bench: ParsableCommand {
                     p.arguments = ["bench", name.rawValue, "--case", c, "--models-dir", modelsDir] + (json ? ["--json"] : [])
                     try p.run()
                     p.waitUntilExit()
+                    // the case has written its own `error:` line: exit with its code, adding none
                     if p.terminationStatus != 0 { throw ExitCode(p.terminationStatus) }
                 }
             }

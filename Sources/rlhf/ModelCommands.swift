@@ -6,24 +6,9 @@ import RLHFModels
 import RLHFTensor
 import RLHFTokenizers
 
-/// Loads a model, turning load errors into one-line CLI errors.
-func loadModelOrFail(_ path: String) throws -> PretrainedModel {
-    do { return try loadPretrained(path: path) } catch { throw ValidationError("\(error)") }
-}
-
 /// Writes one line to standard error (warnings and notes; standard output keeps the results).
 func warn(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-/// `Architecture.checkInput` as a one-line CLI error.
-func checkInput(_ ids: [Int], for m: PretrainedModel, source: String) throws {
-    do { try m.architecture.checkInput(ids, source: source) } catch { throw ValidationError("\(error)") }
-}
-
-func requireTokenizer(_ m: PretrainedModel) throws -> Tokenizer {
-    guard let t = m.tokenizer else { throw ValidationError("\(m.path): no tokenizer (tokenizer.json or GGUF vocabulary) found") }
-    return t
 }
 
 struct Generate: ParsableCommand {
@@ -46,37 +31,31 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModelOrFail(model)
-        guard let lm = m.architecture.causalLM else { throw ValidationError("\(model): a \(m.architecture.name) model cannot generate text") }
-        if let adapter {
-            do { try loadLoRAAdapters(into: lm, from: adapter) } catch { throw ValidationError("\(error)") }
-        }
+        let m = try loadPretrained(path: model)
+        let lm = try m.requireCausalLM(purpose: "only a Llama or GPT-2 causal LM generates text")
+        if let adapter { try loadLoRAAdapters(into: lm, from: adapter) }
         lm.freeze()   // inference only: quantised weights are then read block by block
-        let tok = try requireTokenizer(m)
+        let tok = try m.requireTokenizer()
         var text = prompt
         if chat {
-            guard let template = tok.chatTemplate else { throw ValidationError("\(model): no chat template") }
+            guard let template = tok.chatTemplate else { throw CLIError.noChatTemplate(model: model) }
             text = try template.render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
         }
         var ids = tok.encode(text, addSpecialTokens: !chat)
         let fromBOS = ids.isEmpty
         if fromBOS {
             // as transformers' generate given no input ids: start from the BOS token
-            guard let bos = tok.bosTokenId ?? m.architecture.bosTokenId else {
-                throw ValidationError("--prompt: the prompt encodes to no tokens and \(model) has no BOS token to start from; give a non-empty prompt")
-            }
+            guard let bos = tok.bosTokenId ?? m.architecture.bosTokenId else { throw CLIError.nothingToStartFrom(model: model) }
             ids = [bos]
         }
-        try checkInput(ids, for: m, source: fromBOS ? "--prompt (empty, from the BOS token)" : "--prompt")
+        try m.architecture.checkInput(ids, source: fromBOS ? "--prompt (empty, from the BOS token)" : "--prompt")
         if fromBOS { warn("note: the prompt is empty; generating from the BOS token \(tok.idToToken(ids[0]) ?? String(ids[0]))") }
         var newTokens = maxNewTokens
         let limit = lm.positionLimit
         if maxNewTokens > limit.count - ids.count {
             let what = "the prompt (\(ids.count) tokens) + --max-new-tokens \(maxNewTokens) is more than the model's"
             if limit.isHard {
-                guard ids.count < limit.count else {
-                    throw ValidationError("--prompt: \(ids.count) tokens fill the model's \(limit.phrase); no position is left for a new token")
-                }
+                guard ids.count < limit.count else { throw CLIError.noPositionLeft(tokens: ids.count, limit: limit.phrase) }
                 newTokens = limit.count - ids.count
                 warn("warning: \(what) \(limit.phrase); generating at most \(newTokens) tokens")
             } else {
@@ -107,9 +86,9 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         let tok: Tokenizer
         if model.hasSuffix("tokenizer.json") {
-            do { tok = try Tokenizer.load(tokenizerJSON: model) } catch { throw ValidationError("\(error)") }
+            tok = try Tokenizer.load(tokenizerJSON: model)
         } else {
-            tok = try requireTokenizer(try loadModelOrFail(model))
+            tok = try loadPretrained(path: model).requireTokenizer()
         }
         let ids = tok.encode(text)
         let tokens = ids.map { tok.idToToken($0) ?? "?" }
@@ -130,10 +109,8 @@ struct Inspect: ParsableCommand {
     @Option(help: "A LoRA adapter folder in PEFT's layout to apply on top of the model.") var adapter: String?
 
     func run() throws {
-        let m = try loadModelOrFail(model)
-        if let adapter {
-            do { try loadLoRAAdapters(into: m.architecture.module, from: adapter) } catch { throw ValidationError("\(error)") }
-        }
+        let m = try loadPretrained(path: model)
+        if let adapter { try loadLoRAAdapters(into: m.architecture.module, from: adapter) }
         guard let text else {
             let module = m.architecture.module
             print("model:       \(m.path)")
@@ -145,7 +122,7 @@ struct Inspect: ParsableCommand {
             if let t = m.tokenizer { print("vocabulary:  \(t.vocabularySize)") }
             return
         }
-        let tok = try requireTokenizer(m)
+        let tok = try m.requireTokenizer()
         var ids = tok.encode(text)
         let limit = m.architecture.positionLimit
         if ids.count > limit.count {
@@ -161,7 +138,7 @@ struct Inspect: ParsableCommand {
                      + "it was never trained on positions past \(limit.count)")
             }
         }
-        try checkInput(ids, for: m, source: "--text")
+        try m.architecture.checkInput(ids, source: "--text")
         var object: [String: Any] = ["input_ids": ids]
         withNoGrad {
             switch m.architecture {

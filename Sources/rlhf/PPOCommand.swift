@@ -27,8 +27,7 @@ struct PPO: ParsableCommand {
 /// Runs PPO as configured; returns the last checkpoint and the report lines (summary, before/after figures,
 /// samples, plots).
 func runPPO(_ cfg: PPOConfig) throws -> (checkpoint: String, lines: [String]) {
-    let run: PPORun
-    do { run = try PPORun(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch { throw ValidationError("\(error)") }
+    let run = try PPORun(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
     let trainer = run.trainer
     let held = run.evalPrompts
     let seed = UInt64(truncatingIfNeeded: cfg.seed) &+ 1000

@@ -26,14 +26,13 @@ struct Pipeline: ParsableCommand {
     @Option(help: "Seed of every stage (overrides seed).") var seed: Int?
 
     func run() throws {
-        let file: (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])])
-        do { file = try readYAMLSections(path: config) } catch { throw ValidationError("\(error)") }
+        let file = try readYAMLSections(path: config)
         var root = "output/pipeline", seedValue = "42"
         for (key, value, line) in file.scalars {
             switch key {
             case "output_dir": root = value
             case "seed": seedValue = value
-            default: throw ValidationError("\(config):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, and the sections sft, reward, ppo)")
+            default: throw CLIError.pipelineUnknownKey(path: config, line: line, key: key)
             }
         }
         if let outputDir { root = outputDir }
@@ -41,20 +40,28 @@ struct Pipeline: ParsableCommand {
         var sections: [String: [(key: String, value: String, line: Int)]] = [:]
         for s in file.sections {
             guard ["sft", "reward", "ppo"].contains(s.name) else {
-                throw ValidationError("\(config):\(s.line): unknown section '\(s.name)' (sections: sft, reward, ppo)")
+                throw CLIError.pipelineUnknownSection(path: config, line: s.line, name: s.name)
             }
             sections[s.name] = s.entries
         }
         for name in ["sft", "reward", "ppo"] where sections[name] == nil {
-            throw ValidationError("\(config): missing section '\(name):'")
+            throw CLIError.pipelineMissingSection(path: config, name: name)
         }
         /// Stage defaults first, then the file's entries (which may override them).
         func entries(_ name: String, _ defaults: [(String, String)]) -> [(key: String, value: String, line: Int)] {
             let given = Set(sections[name]!.map(\.key))
             return defaults.filter { !given.contains($0.0) }.map { (key: $0.0, value: $0.1, line: 0) } + sections[name]!
         }
+        /// The stage's config. A ConfigError with a line of the file goes on as it is; one without (a missing
+        /// key, a value that fails the stage's validation) is said of the section, which it does not name.
         func load<C: FieldConfig>(_ type: C.Type, _ name: String, _ defaults: [(String, String)]) throws -> C {
-            do { return try C.load(entries: entries(name, defaults), source: config) } catch { throw ValidationError("section \(name): \(error)") }
+            do {
+                return try C.load(entries: entries(name, defaults), source: config)
+            } catch ConfigError.missing(let path, let key) {
+                throw CLIError.pipelineMissingKey(path: path, section: name, key: key)
+            } catch ConfigError.badValue(let path, 0, let key, let reason) {
+                throw CLIError.pipelineBadValue(path: path, section: name, key: key, reason: reason)
+            }
         }
 
         var sft = try load(SFTConfig.self, "sft", [("output_dir", root + "/sft"), ("seed", seedValue)])

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import RLHFData
 import RLHFFormats
 import RLHFLogging
 import RLHFModels
@@ -26,9 +27,11 @@ struct SharedTrainingOptions: ParsableArguments {
     }
 }
 
-/// Reads a config: defaults, then the YAML file, then flags; errors as one CLI line.
+/// Reads a config: defaults, then the YAML file, then flags.
+///
+/// - Throws: `ConfigError` naming the file and line, or the flag.
 func loadConfig<C: FieldConfig>(_ type: C.Type, path: String?, shared: SharedTrainingOptions, extra: [String]) throws -> C {
-    do { return try C.load(path: path, overrides: shared.overrides + extra) } catch { throw ValidationError("\(error)") }
+    try C.load(path: path, overrides: shared.overrides + extra)
 }
 
 /// Builds a trainer (its data report going to stderr), runs it with a logger in the config's output folder,
@@ -37,8 +40,7 @@ func runTraining<Trainer>(_ cfg: some TrainingRunConfig, description: String,
                           make: (@escaping (String) -> Void) throws -> Trainer, position: (Trainer) -> TrainerState,
                           train: (Trainer, TrainingLogger) throws -> (eval: [String: Double], checkpoint: String),
                           before: (Trainer) -> Void = { _ in }) throws -> (trainer: Trainer, eval: [String: Double], checkpoint: String, summary: String) {
-    let trainer: Trainer
-    do { trainer = try make { FileHandle.standardError.write(Data("\($0)\n".utf8)) } } catch { throw ValidationError("\(error)") }
+    let trainer = try make { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
     before(trainer)
     let state = position(trainer)
     let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: state.totalSteps, description: description,
@@ -87,28 +89,26 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let rm: RewardModel
-        do { rm = try RewardModel.load(path: model) } catch { throw ValidationError("\(error)") }
+        let rm = try RewardModel.load(path: model)
         var items: [(prompt: String?, response: String)] = []
         var sources: [String] = []   // where each item comes from, for messages
         if let text { items = [(nil, text)]; sources = ["--text"] }
         if let data {
-            let records: [JSONLinesRecord]
-            do { records = try readJSONLines(path: data) } catch { throw ValidationError("\(error)") }
-            for r in records {
-                guard case .success(let v) = r.value else {
-                    if case .failure(let e) = r.value { throw ValidationError("\(e)") }
-                    continue
+            for r in try readJSONLines(path: data) {
+                let v = try r.value.get()
+                func string(_ field: String) throws -> String {
+                    guard let s = v[field]?.stringValue else {
+                        throw DataError.badLine(path: data, line: r.line, field: field, reason: "expected a string")
+                    }
+                    return s
                 }
-                if let t = v["text"] {
-                    guard let s = t.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'text': expected a string") }
-                    items.append((nil, s)); sources.append("\(data):\(r.line)")
-                } else if let p = v["prompt"], let c = v["completion"] {
-                    guard let ps = p.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'prompt': expected a string") }
-                    guard let cs = c.stringValue else { throw ValidationError("\(displayPath(data)):\(r.line): field 'completion': expected a string") }
+                if v["text"] != nil {
+                    items.append((nil, try string("text"))); sources.append("\(data):\(r.line)")
+                } else if v["prompt"] != nil, v["completion"] != nil {
+                    let ps = try string("prompt"), cs = try string("completion")
                     items.append((ps, cs)); sources.append("\(data):\(r.line)")
                 } else {
-                    throw ValidationError("\(displayPath(data)):\(r.line): expected a 'text' field, or 'prompt' and 'completion'")
+                    throw DataError.badLine(path: data, line: r.line, field: "", reason: "expected a 'text' field, or 'prompt' and 'completion'")
                 }
             }
         }
@@ -134,7 +134,7 @@ struct Score: ParsableCommand {
                 cut.append(source)
                 e = truncateKeepingLast(e, to: limit)
             }
-            do { try rm.backbone.checkInput(e.ids, source: source) } catch { throw ValidationError("\(error)") }
+            try rm.backbone.checkInput(e.ids, source: source)
         }
         guard let limit, !cut.isEmpty else { return }
         let positions = rm.backbone.positionLimit.phrase, kept = "its first \(limit - 1) tokens and its last"

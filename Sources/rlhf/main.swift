@@ -1,5 +1,7 @@
 // rlhf: the command line. Parses, builds a config, calls the library; nothing else.
-// Errors are one line `error: …` on stderr with a non-zero exit code.
+// Errors are one line `error: …` on stderr with a non-zero exit code: 64 for bad command-line syntax
+// (ArgumentParser's usage errors and `validate()` failures), 1 for everything else (library errors as the
+// library describes them, and CLIError).
 
 import ArgumentParser
 import Foundation
@@ -13,14 +15,41 @@ struct RLHF: ParsableCommand {
     )
 }
 
+/// Writes `error: <first line of message>` to standard error and exits with `code`.
+func fail(_ message: String, code: Int32) -> Never {
+    let line = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
+    FileHandle.standardError.write(Data("error: \(line)\n".utf8))
+    Foundation.exit(code)
+}
+
+/// What an error says of itself: the library's errors (and CLIError) their `description`; Foundation's
+/// their localized description.
+func describe(_ error: Error) -> String {
+    if let text = (error as? LocalizedError)?.errorDescription { return text }
+    if type(of: error) is NSError.Type { return error.localizedDescription }
+    return String(describing: error)
+}
+
+/// Whether ArgumentParser made the error: its usage errors and help requests (also thrown by the `help`
+/// command's run), and what commands throw in its terms (ValidationError, CleanExit, ExitCode).
+func isArgumentParserError(_ error: Error) -> Bool {
+    String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+}
+
+/// ArgumentParser's own outcomes as it decides them: help (printed, exit 0), an ExitCode (nothing printed: the
+/// command that threw it has reported), usage errors and failed validations (one line, exit 64).
+func exitForArgumentParser(_ error: Error) -> Never {
+    let code = RLHF.exitCode(for: error)
+    let message = RLHF.message(for: error)
+    if code == .success || message.isEmpty { RLHF.exit(withError: error) }
+    fail(message, code: code.rawValue)
+}
+
 do {
     var command = try RLHF.parseAsRoot()
     try command.run()
+} catch where isArgumentParserError(error) {
+    exitForArgumentParser(error)
 } catch {
-    let code = RLHF.exitCode(for: error)
-    if code == .success { RLHF.exit(withError: error) }   // --help, --version
-    let message = RLHF.message(for: error)
-        .split(separator: "\n").first.map(String.init) ?? "\(error)"
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    Foundation.exit(code.rawValue)
+    fail(describe(error), code: 1)   // the library's errors and CLIError
 }
