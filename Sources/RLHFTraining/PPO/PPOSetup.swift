@@ -31,13 +31,8 @@ public struct PPORun {
     /// Loads models and data as `config` says and builds the trainer (resuming when configured).
     public init(config: PPOConfig, report: @escaping (String) -> Void = { _ in }) throws {
         pretrained = try loadPretrained(path: config.model)
-        guard let lm = pretrained.architecture.causalLM else {
-            throw TrainingError.unsuitableModel(path: config.model, reason: "a \(pretrained.architecture.name) model is not a decoder (the "
-                                                + "policy must be a Llama or GPT-2 causal LM)")
-        }
-        guard let tok = pretrained.tokenizer else {
-            throw TrainingError.unsuitableModel(path: config.model, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
-        }
+        let lm = try pretrained.requireCausalLM(purpose: "the policy must be a Llama or GPT-2 causal LM")
+        let tok = try pretrained.requireTokenizer()
         tokenizer = tok
         var reference: CausalLanguageModel? = nil
         if config.lora.isEnabled {

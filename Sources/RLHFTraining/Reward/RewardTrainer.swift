@@ -69,10 +69,7 @@ public final class RewardTrainer: TrainingAlgorithm {
             sourceDirectory = resume
         } else {
             let pre = try loadPretrained(path: config.model)
-            guard let tokenizer = pre.tokenizer else {
-                throw TrainingError.unsuitableModel(path: config.model, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
-            }
-            model = RewardModel(backbone: pre.architecture, tokenizer: tokenizer, headKind: config.head, rng: &rng)
+            model = RewardModel(backbone: pre.architecture, tokenizer: try pre.requireTokenizer(), headKind: config.head, rng: &rng)
             var isDir: ObjCBool = false
             sourceDirectory = FileManager.default.fileExists(atPath: config.model, isDirectory: &isDir) && isDir.boolValue ? config.model : nil
         }

@@ -59,13 +59,8 @@ public final class SFTTrainer: TrainingAlgorithm {
         // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus saved adapters
         let source = (!lora ? config.resumeFrom : nil) ?? config.model
         pretrained = try loadPretrained(path: source)
-        guard let lm = pretrained.architecture.causalLM else {
-            throw TrainingError.unsuitableModel(path: source, reason: "a \(pretrained.architecture.name) model is not a decoder (SFT trains "
-                                                + "Llama or GPT-2 causal LMs)")
-        }
-        guard let tok = pretrained.tokenizer else {
-            throw TrainingError.unsuitableModel(path: source, reason: "the model has no tokenizer (tokenizer.json or a GGUF vocabulary)")
-        }
+        let lm = try pretrained.requireCausalLM(purpose: "SFT trains Llama or GPT-2 causal LMs")
+        let tok = try pretrained.requireTokenizer()
         model = lm; tokenizer = tok
         lm.train()
         if lora {
