@@ -5,14 +5,17 @@
 #   make demo    the whole pipeline on the real models: SFT → reward model → PPO (examples/pipeline.yaml)
 #   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
 #   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (scripts/fuzz); fails on a crash
+#   make format  rewrite the Swift sources in place with swift format and the committed .swift-format
+#   make lint    report where the Swift sources differ from .swift-format (warnings only; never fails)
 
 SWIFT ?= swift
 PYTHON ?= python3
 SWIFTFLAGS ?= -c release -Xswiftc -enable-testing
 RLHF := .build/release/rlhf
 FUZZ_SECONDS ?= 60
+FORMAT_PATHS := Package.swift Sources Tests Fuzz/Package.swift Fuzz/Sources
 
-.PHONY: all setup build test demo bench fuzz
+.PHONY: all setup build test demo bench fuzz format lint
 
 all: build
 
@@ -34,3 +37,14 @@ bench: build
 
 fuzz: setup
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash scripts/fuzz
+
+# .swift-format follows the existing code: 4-space indentation, lines up to 150, existing line breaks kept,
+# three spaces before an end-of-line comment; the rules the code does not follow (one declaration or case
+# per line, no semicolons, ordered imports, lowerCamelCase everywhere, ...) are off, so that a format run
+# changes layout only. Most of what `make lint` reports is continuation lines aligned under an opening
+# parenthesis, which swift format indents by a fixed step instead.
+format:
+	$(SWIFT) format --in-place --recursive --parallel --configuration .swift-format $(FORMAT_PATHS)
+
+lint:
+	-$(SWIFT) format lint --recursive --parallel --configuration .swift-format $(FORMAT_PATHS)

@@ -48,16 +48,20 @@ let package = Package(
             "RLHFTraining", "RLHFBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "RLHFTensorTests", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
+        // Helpers shared by the test targets (paths, temporary folders, tolerances, fuzz replay); a plain target
+        // so that test targets can depend on it. Each test target keeps its own resources.
+        .target(name: "RLHFTestSupport", path: "Tests/RLHFTestSupport"),
+        .testTarget(name: "RLHFTensorTests", dependencies: ["RLHFTensor", "RLHFTestSupport"], swiftSettings: simdFlags),
         .testTarget(name: "RLHFNNTests", dependencies: ["RLHFNN"]),
-        .testTarget(name: "RLHFOptimTests", dependencies: ["RLHFOptim"],
+        .testTarget(name: "RLHFOptimTests", dependencies: ["RLHFOptim", "RLHFTestSupport"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFFormatsTests", dependencies: ["RLHFFormats", "RLHFModels"], resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFTokenizersTests", dependencies: ["RLHFTokenizers", "RLHFFormats", "RLHFModels"],
+        .testTarget(name: "RLHFFormatsTests", dependencies: ["RLHFFormats", "RLHFTestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "RLHFTokenizersTests", dependencies: ["RLHFTokenizers", "RLHFFormats", "RLHFModels", "RLHFTestSupport"],
                     resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFModelsTests", dependencies: ["RLHFModels"], resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging"], resources: [.copy("Resources")]),
-        .testTarget(name: "CLITests", dependencies: ["rlhf"]),
+        .testTarget(name: "RLHFModelsTests", dependencies: ["RLHFModels", "RLHFTestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

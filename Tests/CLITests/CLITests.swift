@@ -2,6 +2,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 
 final class CLITests: XCTestCase {
     private func run(_ args: [String], stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws
@@ -49,7 +50,7 @@ final class CLITests: XCTestCase {
         }
     }
 
-    private var smolPath: String { cliRepoRoot + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" }
+    private var smolPath: String { repoRoot + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" }
 
     func testGenerateInspectAndTokenizeOnSmolLM2() throws {
         let gen = try run(["generate", "--model", smolPath, "--prompt", "What is the capital of France?", "--chat", "--max-new-tokens", "12"])
@@ -83,8 +84,6 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0)
         XCTAssertTrue(r.out.contains("bench"))
     }
-
-    private var repoRoot: String { cliRepoRoot }
 
     func testTrainRMScoreAndTheirErrors() throws {
         let dir = NSTemporaryDirectory() + "rlhf-cli-rm-\(UUID().uuidString)"

@@ -5,9 +5,10 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 
 final class InputLimitCLITests: XCTestCase {
-    private let root = cliRepoRoot
+    private let root = repoRoot
     private var smol: String { root + "/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" }
 
     /// Runs the binary; a death by signal fails the test.
@@ -16,24 +17,13 @@ final class InputLimitCLITests: XCTestCase {
     }
 
     private func folder(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "rlhf-cli-\(name)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
+        try temporaryFolder("cli-\(name)", removedAfter: self)
     }
 
     /// The tiny GPT-2 of the model tests (64 positions) with a word-level tokenizer over "w0" … "w99".
     private func tinyGPT2() throws -> String {
         let dir = try folder("tiny-gpt2")
-        for file in ["config.json", "model.safetensors"] {
-            try FileManager.default.copyItem(atPath: root + "/Tests/RLHFModelsTests/Resources/tiny-gpt2/" + file, toPath: dir + "/" + file)
-        }
-        let vocab = (0..<100).map { "\"w\($0)\": \($0)" }.joined(separator: ", ")
-        try """
-        {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-         "pre_tokenizer": {"type": "WhitespaceSplit"}, "post_processor": null, "decoder": null,
-         "model": {"type": "WordLevel", "vocab": {\(vocab), "[UNK]": 100}, "unk_token": "[UNK]"}}
-        """.write(toFile: dir + "/tokenizer.json", atomically: true, encoding: .utf8)
+        try writeTinyGPT2Folder(to: dir)
         return dir
     }
 

@@ -4,10 +4,6 @@
 import Foundation
 import XCTest
 
-/// The repository root (three levels above this file).
-let cliRepoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
 /// The built `rlhf` next to the test bundle.
 var rlhfBinary: URL {
     for b in [Bundle.main] + Bundle.allBundles {

@@ -4,28 +4,8 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFFormats
-
-/// Makes a FIFO at `path`. A watchdog opens it for writing after `after` seconds and closes it, so that a
-/// reader blocked in `open` wakes up (and the test fails on its timing and message instead of hanging).
-func makeFIFO(_ path: String, watchdogAfter after: Double = 5) throws {
-    guard mkfifo(path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + after) {
-        let fd = open(path, O_WRONLY | O_NONBLOCK)
-        if fd >= 0 { close(fd) }
-    }
-}
-
-/// Writes `text` into the FIFO at `path` from another thread (the open blocks until a reader comes).
-func feedFIFO(_ path: String, _ text: String) {
-    Thread.detachNewThread {
-        let fd = open(path, O_WRONLY)
-        guard fd >= 0 else { return }
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress!, $0.count) }
-        close(fd)
-    }
-}
 
 final class FileKindTests: TemporaryDirectoryTestCase {
     /// Runs `body`, asserting it throws within a second with a message naming `path` and "FIFO".

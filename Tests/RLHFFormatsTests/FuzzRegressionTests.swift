@@ -6,34 +6,17 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFFormats
-
-/// The files of `Tests/<target>/Resources/fuzz-regressions/<reader>/`, sorted; fails when there are none.
-func fuzzRegressionInputs(_ reader: String, target: String = "RLHFFormatsTests",
-                          file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
-    let folder = repoRoot + "/Tests/\(target)/Resources/fuzz-regressions/" + reader
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-    XCTAssertFalse(names.isEmpty, "no regression inputs in \(folder)", file: file, line: line)
-    return names.sorted().map { folder + "/" + $0 }
-}
 
 final class FuzzRegressionTests: XCTestCase {
     /// Runs `body` on one input: true when it threw a FormatError naming `path` (anything else thrown fails).
     private func rejected(_ path: String, _ body: () throws -> Void, line: UInt = #line) -> Bool {
-        do {
-            try body()
-            return false
-        } catch let error as FormatError {
-            XCTAssertTrue(error.description.hasPrefix(path + ":"), "message does not name the file: \(error)", line: line)
-            return true
-        } catch {
-            XCTFail("\(path): expected a FormatError, got \(error)", line: line)
-            return true
-        }
+        assertReadOrRejected(path, naming: path + ":", expecting: { $0 is FormatError }, body, line: line)
     }
 
     func testSafetensorsInputs() throws {
-        for path in try fuzzRegressionInputs("safetensors") {
+        forEachFuzzRegressionInput("safetensors", target: "RLHFFormatsTests") { path in
             var refused = false
             let opened = !rejected(path) {
                 let file = try SafetensorsFile(path: path)
@@ -43,14 +26,14 @@ final class FuzzRegressionTests: XCTestCase {
                     try file.withRawBytes(name) { raw in _ = raw.reduce(0 as UInt8, &+) }
                 }
             }
-            if (path as NSString).lastPathComponent.hasPrefix("hand-") {
+            if isHandMadeFuzzInput(path) {
                 XCTAssertTrue(!opened || refused, "\(path): a hand-made hostile input was accepted")
             }
         }
     }
 
     func testGGUFInputs() throws {
-        for path in try fuzzRegressionInputs("gguf") {
+        forEachFuzzRegressionInput("gguf", target: "RLHFFormatsTests") { path in
             var refused = false
             let opened = !rejected(path) {
                 let file = try GGUFFile(path: path)
@@ -59,7 +42,7 @@ final class FuzzRegressionTests: XCTestCase {
                     try file.withRawBytes(info.name) { raw in _ = raw.reduce(0 as UInt8, &+) }
                 }
             }
-            if (path as NSString).lastPathComponent.hasPrefix("hand-") {
+            if isHandMadeFuzzInput(path) {
                 XCTAssertTrue(!opened || refused, "\(path): a hand-made hostile input was accepted")
             }
         }

@@ -4,6 +4,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFFormats
 
 /// Builds GGUF bytes field by field, so that a test can break exactly one of them.

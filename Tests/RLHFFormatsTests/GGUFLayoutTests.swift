@@ -5,6 +5,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFFormats
 
 final class GGUFLayoutTests: TemporaryDirectoryTestCase {

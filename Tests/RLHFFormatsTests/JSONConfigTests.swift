@@ -3,6 +3,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFFormats
 
 private struct TinyConfig: Codable, Equatable {

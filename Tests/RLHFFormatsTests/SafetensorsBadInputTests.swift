@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFFormats
 
 final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {

@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFFormats
 
 final class SafetensorsTests: TemporaryDirectoryTestCase {

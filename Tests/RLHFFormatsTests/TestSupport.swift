@@ -1,49 +1,9 @@
-// Shared helpers of the format tests: a per-test temporary folder, byte builders, error assertions, and the
-// paths of the real models (placed by scripts/fetch-models).
+// Helpers of the format tests: byte builders and the FormatError assertion (the per-test temporary folder,
+// test data generator and model paths are in RLHFTestSupport).
 
 import Foundation
 import XCTest
 @testable import RLHFFormats
-
-/// The repository root (three levels above this file).
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// The path of a real model file under models/, failing the test when it is missing.
-func realModelPath(_ relative: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let path = repoRoot + "/models/" + relative
-    guard FileManager.default.fileExists(atPath: path) else {
-        XCTFail("\(path) is missing: run `make test` or scripts/fetch-models", file: file, line: line)
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return path
-}
-
-/// A fresh temporary folder for one test, removed at teardown.
-class TemporaryDirectoryTestCase: XCTestCase {
-    var tmp: String = ""
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "rlhf-formats-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: tmp)
-    }
-
-    /// Writes `bytes` to `tmp/name` and returns the path.
-    func write(_ bytes: [UInt8], _ name: String) throws -> String {
-        let path = tmp + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    /// The bytes of a file.
-    func read(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    }
-}
 
 /// Asserts that `body` throws a `FormatError` whose message names `path` and contains every one of `fragments`.
 @discardableResult
@@ -86,19 +46,4 @@ extension Array where Element == UInt8 {
         }
         self = out
     }
-}
-
-/// A tiny deterministic generator for test data (SplitMix64).
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -13,6 +13,7 @@ import RLHFFormats
 import RLHFModels
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 
 /// A fresh temporary folder, removed when the test ends.

@@ -10,38 +10,21 @@ import Foundation
 import XCTest
 import RLHFFormats
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFModels
-
-/// The files of `Tests/<target>/Resources/fuzz-regressions/<reader>/`, sorted; fails when there are none.
-func fuzzRegressionInputs(_ reader: String, target: String = "RLHFModelsTests",
-                          file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
-    let folder = repoRoot + "/Tests/\(target)/Resources/fuzz-regressions/" + reader
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-    XCTAssertFalse(names.isEmpty, "no regression inputs in \(folder)", file: file, line: line)
-    return names.sorted().map { folder + "/" + $0 }
-}
 
 /// Runs `body`; a thrown error must name `path` (`mentioning`: somewhere in the message, else at its start).
 func readOrReject(_ path: String, mentioning: Bool = false, _ body: () throws -> Void,
                   file: StaticString = #filePath, line: UInt = #line) {
-    do { try body() } catch {
-        let text = "\(error)"
-        if error is FormatError || error is ModelError || error is TokenizerError {
-            XCTAssertTrue(mentioning ? text.contains(path) : text.hasPrefix(path), "the message does not name \(path): \(text)",
-                          file: file, line: line)
-        } else {
-            XCTFail("\(path): unexpected error \(type(of: error)): \(text)", file: file, line: line)
-        }
-    }
+    assertReadOrRejected(path, mentioning: mentioning, expecting: { $0 is FormatError || $0 is ModelError || $0 is TokenizerError },
+                         body, file: file, line: line)
 }
 
 final class FuzzRegressionTests: XCTestCase {
     func testConfigInputs() throws {
-        let dir = NSTemporaryDirectory() + "rlhf-fuzz-config-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        for path in try fuzzRegressionInputs("config") {
+        let dir = try temporaryFolder("fuzz-config", removedAfter: self)
+        try forEachFuzzRegressionInput("config", target: "RLHFModelsTests") { path in
             readOrReject(path) { _ = try decodeConfig(BertConfig.self, from: path) }
             readOrReject(path) { _ = try decodeConfig(DistilBertConfig.self, from: path).bertConfig(source: path) }
             readOrReject(path) { _ = try decodeConfig(LlamaConfig.self, from: path) }
@@ -54,7 +37,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testGGUFVocabularyInputs() throws {
-        for path in try fuzzRegressionInputs("gguf", target: "RLHFFormatsTests") {
+        forEachFuzzRegressionInput("gguf", target: "RLHFFormatsTests") { path in
             readOrReject(path) {
                 let file = try GGUFFile(path: path)
                 let vocabulary: GGUFVocabulary
@@ -86,7 +69,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testModelConfigInputs() throws {
-        for path in try fuzzRegressionInputs("model-config") {
+        forEachFuzzRegressionInput("model-config", target: "RLHFModelsTests") { path in
             var rng = RandomGenerator(seed: 0)
             var built = 0
             for family in 0..<4 {
@@ -111,14 +94,14 @@ final class FuzzRegressionTests: XCTestCase {
                     built += 1
                 }
             }
-            if (path as NSString).lastPathComponent.hasPrefix("hand-") {
+            if isHandMadeFuzzInput(path) {
                 XCTAssertEqual(built, 0, "\(path): a hand-made hostile config built a model")
             }
         }
     }
 
     func testModelGGUFInputs() throws {
-        for path in try fuzzRegressionInputs("model-gguf") {
+        forEachFuzzRegressionInput("model-gguf", target: "RLHFModelsTests") { path in
             var built = false
             readOrReject(path) {
                 try llamaConfig(fromGGUF: try GGUFFile(path: path)).validate(source: path, limits: limits)
@@ -128,7 +111,7 @@ final class FuzzRegressionTests: XCTestCase {
                 if case .llama(let llama) = model.architecture { _ = llama(ids: ids, batch: 1) }
                 built = true
             }
-            if (path as NSString).lastPathComponent.hasPrefix("hand-") {
+            if isHandMadeFuzzInput(path) {
                 XCTAssertFalse(built, "\(path): a hand-made hostile GGUF built a model")
             }
         }

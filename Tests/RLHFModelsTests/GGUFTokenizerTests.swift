@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 import RLHFModels
+import RLHFTestSupport
 import RLHFTokenizers
 
 final class GGUFTokenizerTests: XCTestCase {

@@ -7,6 +7,7 @@ import XCTest
 import RLHFFormats
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFModels
 
 final class LoRAConv1DTests: XCTestCase {

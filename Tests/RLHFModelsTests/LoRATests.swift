@@ -6,6 +6,7 @@ import XCTest
 import RLHFFormats
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFModels
 
 /// Gives every adapter a non-zero B so that it changes the output.

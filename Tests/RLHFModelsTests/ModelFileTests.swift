@@ -5,20 +5,10 @@
 import Foundation
 import XCTest
 import RLHFFormats
+import RLHFTestSupport
 @testable import RLHFModels
 
-final class ModelFileTests: XCTestCase {
-    private var tmp = ""
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "rlhf-model-files-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: tmp)
-    }
-
+final class ModelFileTests: TemporaryDirectoryTestCase {
     /// A copy of the tiny Llama folder whose first F32 tensor is relabelled `dtype` (same byte size); returns
     /// the relabelled tensor's name.
     private func relabelledCopy(_ dtype: String) throws -> String {
@@ -58,11 +48,7 @@ final class ModelFileTests: XCTestCase {
     func testConfigThatIsAFIFOIsRefusedAtOnce() throws {
         try FileManager.default.copyItem(atPath: resourceFolder("tiny-llama") + "/model.safetensors", toPath: tmp + "/model.safetensors")
         let config = tmp + "/config.json"
-        XCTAssertEqual(mkfifo(config, 0o600), 0)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {  // wakes a loader that would wait on the FIFO
-            let fd = open(config, O_WRONLY | O_NONBLOCK)
-            if fd >= 0 { close(fd) }
-        }
+        try makeFIFO(config)   // its watchdog wakes a loader that would wait on the FIFO
         let start = Date()
         XCTAssertThrowsError(try loadPretrained(path: tmp)) { error in
             XCTAssertTrue("\(error)".hasPrefix(config + ": is a FIFO (named pipe), not a regular file"), "\(error)")
@@ -73,11 +59,7 @@ final class ModelFileTests: XCTestCase {
 
     func testGGUFThatIsAFIFOIsRefusedAtOnce() throws {
         let path = tmp + "/model.gguf"
-        XCTAssertEqual(mkfifo(path, 0o600), 0)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
-            let fd = open(path, O_WRONLY | O_NONBLOCK)
-            if fd >= 0 { close(fd) }
-        }
+        try makeFIFO(path)
         let start = Date()
         XCTAssertThrowsError(try loadPretrained(path: path)) { error in
             XCTAssertTrue("\(error)".hasPrefix(path + ": is a FIFO (named pipe)"), "\(error)")

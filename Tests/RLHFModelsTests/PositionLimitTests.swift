@@ -7,6 +7,7 @@ import XCTest
 import RLHFFormats
 import RLHFModels
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 
 final class PositionLimitTests: XCTestCase {

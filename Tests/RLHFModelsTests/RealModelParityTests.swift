@@ -10,6 +10,7 @@ import XCTest
 import RLHFFormats
 import RLHFModels
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 
 struct RealGoldens: Decodable {
@@ -21,19 +22,6 @@ struct RealGoldens: Decodable {
     }
     let minilm: [Sentence]
     let smollm2: [Prompt]
-}
-
-/// The repository root (three levels above this file).
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-func realModelPath(_ relative: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-    let path = repoRoot + "/models/" + relative
-    guard FileManager.default.fileExists(atPath: path) else {
-        XCTFail("\(path) is missing: run `make test` or scripts/fetch-models", file: file, line: line)
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return path
 }
 
 final class RealModelParityTests: XCTestCase {

@@ -7,6 +7,7 @@ import XCTest
 import RLHFNN
 import RLHFOptim
 import RLHFTensor
+import RLHFTestSupport
 
 private struct Golden: Decodable {
     struct Array: Decodable { let shape: [Int]; let data: [Float] }
@@ -60,13 +61,10 @@ final class OptimizerGoldenTests: XCTestCase {
         }
     }
 
-    private func assertClose(_ ours: [Float], _ theirs: [Float], _ what: String, rel: Float = 1e-6,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(ours.count, theirs.count, what, file: file, line: line)
-        for (i, (a, b)) in zip(ours, theirs).enumerated() where abs(a - b) > rel * max(abs(b), 1) {
-            XCTFail("\(what)[\(i)]: ours \(a) vs torch \(b)", file: file, line: line)
-            return
-        }
+    /// Ours against torch's values within `rel`·max(|torch|, 1).
+    private func assertMatchesTorch(_ ours: [Float], _ theirs: [Float], _ what: String, rel: Float = 1e-6,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        assertClose(ours, theirs, rel: rel, relativeFloor: 1, what, bName: "torch", file: file, line: line)
     }
 
     /// Feeds PyTorch's recorded gradients (through the loss Σ w·G, whose gradient is G exactly), so only
@@ -81,8 +79,8 @@ final class OptimizerGoldenTests: XCTestCase {
                 let gw = Tensor(step.grads["w"]!, shape: w.shape), gb = Tensor(step.grads["b"]!, shape: b.shape)
                 ((w.value * gw).sum() + (b.value * gb).sum()).backward()
                 opt.step()
-                assertClose(w.value.scalars, step.params_after["w"]!, "\(name) step \(s) w")
-                assertClose(b.value.scalars, step.params_after["b"]!, "\(name) step \(s) b")
+                assertMatchesTorch(w.value.scalars, step.params_after["w"]!, "\(name) step \(s) w")
+                assertMatchesTorch(b.value.scalars, step.params_after["b"]!, "\(name) step \(s) b")
             }
         }
     }
@@ -104,10 +102,10 @@ final class OptimizerGoldenTests: XCTestCase {
                     let norm = clipGradNorm([w, b], maxNorm: Float(maxNorm))
                     XCTAssertEqual(norm, step.total_norm!, accuracy: 1e-5 * max(1, step.total_norm!), "\(name) step \(s) norm")
                 }
-                assertClose(w.grad!.scalars, step.grads["w"]!, "\(name) step \(s) grad w", rel: 1e-5)
+                assertMatchesTorch(w.grad!.scalars, step.grads["w"]!, "\(name) step \(s) grad w", rel: 1e-5)
                 opt.step()
-                assertClose(w.value.scalars, step.params_after["w"]!, "\(name) step \(s) w", rel: 1e-5)
-                assertClose(b.value.scalars, step.params_after["b"]!, "\(name) step \(s) b", rel: 1e-5)
+                assertMatchesTorch(w.value.scalars, step.params_after["w"]!, "\(name) step \(s) w", rel: 1e-5)
+                assertMatchesTorch(b.value.scalars, step.params_after["b"]!, "\(name) step \(s) b", rel: 1e-5)
             }
         }
     }

@@ -5,6 +5,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTensor
 
 /// Primitive compositions of the fused kernels (also used by ParallelKernelTests).

@@ -1,5 +1,6 @@
 // Test helpers: gradient checks against central finite differences of a Double reference, fused-kernel
-// versus primitive-composition checks, and small Double reference implementations (row-major, flat).
+// versus primitive-composition checks, and small Double reference implementations (row-major, flat). The
+// elementwise comparison, `assertClose`, is RLHFTestSupport's.
 //
 // Tolerances (stated once, used by every test unless a test says otherwise):
 //   forward vs Double reference:        |ours − ref| ≤ 1e-5 + 1e-5·|ref|
@@ -8,6 +9,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTensor
 
 /// The tolerances listed at the top of this file.
@@ -16,35 +18,6 @@ enum Tolerance {
     static let gradAbs = 1e-4, gradRel = 1e-3
     static let fdStep = 1e-6
     static let compositionAbs = 1e-5, compositionRel = 1e-5
-}
-
-/// At most this many element failures are reported per compared array (the count is always reported).
-private let maxReports = 4
-
-/// Compares two arrays elementwise with `|a − b| ≤ abs + rel·|b|`; reports the first few failures, each
-/// naming `what`, the element index and both values. Returns whether all matched.
-@discardableResult
-func assertClose(_ a: [Double], _ b: [Double], abs: Double, rel: Double, _ what: String,
-                 aName: String = "ours", bName: String = "reference",
-                 file: StaticString = #filePath, line: UInt = #line) -> Bool {
-    guard a.count == b.count else {
-        XCTFail("\(what): \(a.count) values vs \(b.count) in the \(bName)", file: file, line: line)
-        return false
-    }
-    var bad = 0
-    for i in 0..<a.count {
-        let ok = Swift.abs(a[i] - b[i]) <= abs + rel * Swift.abs(b[i]) || (a[i].isNaN && b[i].isNaN)
-            || (a[i].isInfinite && a[i] == b[i])
-        if !ok {
-            if bad < maxReports {
-                XCTFail("\(what): element \(i): \(aName) \(a[i]) vs \(bName) \(b[i]) (|diff| \(Swift.abs(a[i] - b[i])))",
-                        file: file, line: line)
-            }
-            bad += 1
-        }
-    }
-    if bad > maxReports { XCTFail("\(what): \(bad) elements out of tolerance in all", file: file, line: line) }
-    return bad == 0
 }
 
 extension Tensor {

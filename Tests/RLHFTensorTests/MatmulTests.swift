@@ -4,6 +4,7 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTensor
 
 final class MatmulTests: XCTestCase {

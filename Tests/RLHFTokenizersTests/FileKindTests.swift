@@ -3,19 +3,13 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTokenizers
 
 final class FileKindTests: XCTestCase {
     func testTokenizerFileThatIsAFIFOIsRefusedAtOnce() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rlhf-fifo-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/tokenizer.json"
-        XCTAssertEqual(mkfifo(path, 0o600), 0)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {  // wakes a reader that would wait on the FIFO
-            let fd = open(path, O_WRONLY | O_NONBLOCK)
-            if fd >= 0 { close(fd) }
-        }
+        let path = try temporaryFolder("fifo", removedAfter: self) + "/tokenizer.json"
+        try makeFIFO(path)   // its watchdog wakes a reader that would wait on the FIFO
         let start = Date()
         assertTokenizerError([path, "FIFO", "not a regular file"]) { _ = try Tokenizer.load(tokenizerJSON: path) }
         XCTAssertLessThan(Date().timeIntervalSince(start), 1, "the loader waited on the FIFO")
@@ -24,11 +18,7 @@ final class FileKindTests: XCTestCase {
     func testConfigBesideTheTokenizerThatIsAFIFOIsRefused() throws {
         let path = try Fixtures.writeTemp(#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}}"#)
         let config = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
-        XCTAssertEqual(mkfifo(config, 0o600), 0)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
-            let fd = open(config, O_WRONLY | O_NONBLOCK)
-            if fd >= 0 { close(fd) }
-        }
+        try makeFIFO(config)
         assertTokenizerError([config, "FIFO"]) { _ = try Tokenizer.load(tokenizerJSON: path) }
     }
 }

@@ -7,19 +7,17 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTokenizers
 
 final class FuzzRegressionTests: XCTestCase {
     private let sample = "Hello, wörld! 12 345  [CLS] <|im_start|>user\nhi<|im_end|>\t你好 🙂 a\u{301}\r\n"
 
     func testTokenizerInputs() throws {
-        let folder = Fixtures.root.appendingPathComponent("Tests/RLHFTokenizersTests/Resources/fuzz-regressions/tokenizer").path
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        XCTAssertFalse(names.isEmpty, "no regression inputs in \(folder)")
-        for name in names {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rlhf-fuzz-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try forEachFuzzRegressionInput("tokenizer", target: "RLHFTokenizersTests") { path in
+            let name = (path as NSString).lastPathComponent
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let dir = try temporaryFolder("fuzz")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let split = bytes.firstIndex(of: 0)
             try bytes[..<(split ?? bytes.endIndex)].write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
@@ -35,7 +33,7 @@ final class FuzzRegressionTests: XCTestCase {
                     _ = try template.render([ChatMessage(role: "user", content: sample)], addGenerationPrompt: true)
                 }
             } catch let error as TokenizerError {
-                if case .chatTemplateRender = error { continue }
+                if case .chatTemplateRender = error { return }
                 XCTAssertTrue(error.description.contains(dir), "\(name): the message does not name the file: \(error)")
             }
         }

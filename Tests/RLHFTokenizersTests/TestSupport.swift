@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 import RLHFFormats
 import RLHFModels
+import RLHFTestSupport
 @testable import RLHFTokenizers
 
 /// The layout of Resources/tokenizer_goldens.json (see the script's docstring).
@@ -145,9 +146,8 @@ struct Goldens: Decodable {
 }
 
 enum Fixtures {
-    /// The repository root (this file is Tests/RLHFTokenizersTests/TestSupport.swift).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    /// The repository root.
+    static let root = URL(fileURLWithPath: repoRoot)
 
     static func resource(_ name: String) throws -> Data {
         let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources"),
@@ -217,8 +217,7 @@ enum Fixtures {
 
     /// Writes `contents` to `name` in a fresh temporary folder and returns its path.
     static func writeTemp(_ contents: String, name: String = "tokenizer.json", extra: [String: String] = [:]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rlhf-tok-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = URL(fileURLWithPath: try temporaryFolder("tok"))
         for (file, text) in extra { try text.write(to: dir.appendingPathComponent(file), atomically: true, encoding: .utf8) }
         let url = dir.appendingPathComponent(name)
         try contents.write(to: url, atomically: true, encoding: .utf8)

@@ -9,6 +9,7 @@ import Foundation
 @testable import RLHFData
 import XCTest
 import RLHFFormats
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
 
@@ -30,29 +31,14 @@ final class FuzzRegressionTests: XCTestCase {
             chatTemplate: chatML))
     }()
 
-    private func inputs(_ reader: String) throws -> [String] {
-        let folder = repoRoot + "/Tests/RLHFTrainingTests/Resources/fuzz-regressions/" + reader
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        XCTAssertFalse(names.isEmpty, "no regression inputs in \(folder)")
-        return names.map { folder + "/" + $0 }
-    }
-
     /// Runs `body`; an error must be one of ours and name `path`.
     private func readOrReject(_ path: String, _ body: () throws -> Void, line: UInt = #line) {
-        do { try body() } catch let error as DataError {
-            XCTAssertTrue(error.description.hasPrefix(path), "\(error)", line: line)
-        } catch let error as FormatError {
-            XCTAssertTrue(error.description.hasPrefix(path), "\(error)", line: line)
-        } catch let error as ConfigError {
-            XCTAssertTrue(error.description.hasPrefix(path), "\(error)", line: line)
-        } catch {
-            XCTFail("\(path): unexpected error \(type(of: error)): \(error)", line: line)
-        }
+        assertReadOrRejected(path, expecting: { $0 is DataError || $0 is FormatError || $0 is ConfigError }, body, line: line)
     }
 
     func testJSONLinesInputs() throws {
         let tokenizer = try XCTUnwrap(Self.tokenizer, "the harness's tokenizer does not build")
-        for path in try inputs("jsonl") {
+        forEachFuzzRegressionInput("jsonl", target: "RLHFTrainingTests") { path in
             readOrReject(path) { _ = try readJSONLines(path: path) }
             for skip in [false, true] {
                 readOrReject(path) { _ = try PreferenceDataset(path: path, chatTemplate: tokenizer.chatTemplate, skipBadLines: skip) }
@@ -70,7 +56,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testYAMLInputs() throws {
-        for path in try inputs("yaml") {
+        forEachFuzzRegressionInput("yaml", target: "RLHFTrainingTests") { path in
             readOrReject(path) { _ = try readYAMLSections(path: path) }
             readOrReject(path) { _ = try RewardConfig.load(path: path) }
             readOrReject(path) { _ = try SFTConfig.load(path: path) }

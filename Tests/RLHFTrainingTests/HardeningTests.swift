@@ -10,6 +10,7 @@ import RLHFModels
 import RLHFNN
 import RLHFOptim
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFTraining
 
 final class HardeningTests: XCTestCase {

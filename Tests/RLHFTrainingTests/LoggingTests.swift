@@ -5,16 +5,10 @@
 import Foundation
 @testable import RLHFLogging
 import XCTest
+import RLHFTestSupport
 @testable import RLHFTraining
 
 // MARK: - Helpers
-
-/// A fresh directory under the temporary directory, removed by the caller.
-private func temporaryDirectory(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "swift-rlhf-\(name)-\(getpid())-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 private func bytes(ofFile path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -201,7 +195,7 @@ final class CRC32CLoggingTests: XCTestCase {
 
 final class TensorBoardLoggingTests: XCTestCase {
     func testFileNameAndFirstRecord() throws {
-        let root = try temporaryDirectory("tb-name")
+        let root = try temporaryFolder("tb-name")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let directory = root + "/a/b/runs"  // intermediates are created
         let writer = try TensorBoardWriter(logDirectory: directory)
@@ -225,7 +219,7 @@ final class TensorBoardLoggingTests: XCTestCase {
     }
 
     func testScalarsAndTextReadBack() throws {
-        let directory = try temporaryDirectory("tb-read")
+        let directory = try temporaryFolder("tb-read")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let writer = try TensorBoardWriter(logDirectory: directory)
         try writer.addScalar("train/loss", 0.25, step: 7, wallTime: 1234.5)
@@ -265,7 +259,7 @@ final class TensorBoardLoggingTests: XCTestCase {
 
         // RLHF_TB_CHECK_DIR keeps the file for `tensorboard_goldens.py --check DIR`.
         let keep = ProcessInfo.processInfo.environment["RLHF_TB_CHECK_DIR"]
-        let directory = try keep ?? temporaryDirectory("tb-golden")
+        let directory = try keep ?? temporaryFolder("tb-golden")
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let writer = try TensorBoardWriter(logDirectory: directory,
                                            startWallTime: try XCTUnwrap(golden["start_wall_time"] as? Double))
@@ -294,7 +288,7 @@ final class TensorBoardLoggingTests: XCTestCase {
     }
 
     func testUncreatableDirectoryNamesThePath() throws {
-        let root = try temporaryDirectory("tb-error")
+        let root = try temporaryFolder("tb-error")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let blocker = root + "/file"
         XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
@@ -316,7 +310,7 @@ final class MetricsLoggingTests: XCTestCase {
     }
 
     func testLineFormatSortedKeysAndNonFinite() throws {
-        let directory = try temporaryDirectory("jsonl-format")
+        let directory = try temporaryFolder("jsonl-format")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/metrics.jsonl"
         let log = try MetricsLog(path: path)
@@ -344,7 +338,7 @@ final class MetricsLoggingTests: XCTestCase {
     }
 
     func testRejectsDuplicateAndReservedKeys() throws {
-        let directory = try temporaryDirectory("jsonl-keys")
+        let directory = try temporaryFolder("jsonl-keys")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try MetricsLog(path: directory + "/m.jsonl")
         XCTAssertThrowsError(try log.write(step: 1, metrics: ["a": 1], strings: ["a": "x"])) {
@@ -356,7 +350,7 @@ final class MetricsLoggingTests: XCTestCase {
     }
 
     func testFreshRunTruncatesAndResumeDropsLaterSteps() throws {
-        let directory = try temporaryDirectory("jsonl-resume")
+        let directory = try temporaryFolder("jsonl-resume")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/metrics.jsonl"
         do {
@@ -520,7 +514,7 @@ final class TrainingLoggerLoggingTests: XCTestCase {
         // RLHF_TB_CHECK_DIR keeps the run for `tensorboard_goldens.py --check DIR` (the session-start purge).
         let keep = ProcessInfo.processInfo.environment["RLHF_TB_CHECK_DIR"].map { $0 + "/logger" }
         if let keep { try? FileManager.default.removeItem(atPath: keep) }
-        let out = try keep ?? temporaryDirectory("logger") + "/run"
+        let out = try keep ?? temporaryFolder("logger") + "/run"
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) } }
         do {
             let logger = try TrainingLogger(outputDirectory: out, totalSteps: 10, description: "reward",

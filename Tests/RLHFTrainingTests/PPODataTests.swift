@@ -4,6 +4,7 @@
 import Foundation
 @testable import RLHFData
 import XCTest
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
 

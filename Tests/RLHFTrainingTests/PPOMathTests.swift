@@ -5,6 +5,7 @@
 import Foundation
 import XCTest
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFTraining
 
 final class PPOMathTests: XCTestCase {
@@ -25,10 +26,6 @@ final class PPOMathTests: XCTestCase {
     private func ragged(_ values: [[Double]], _ mask: [[Double]]) -> [[Double]] {
         zip(values, mask).map { v, m in Array(v.prefix(m.filter { $0 > 0 }.count)) }
     }
-    private func assertClose(_ a: [[Double]], _ b: [[Double]], accuracy: Double, _ what: String) {
-        XCTAssertEqual(a.map(\.count), b.map(\.count), what)
-        for (ra, rb) in zip(a, b) { for (x, y) in zip(ra, rb) { XCTAssertEqual(x, y, accuracy: accuracy, what) } }
-    }
 
     func testMaskedStatisticsAndWhitening() {
         let (i, o) = section("masked_stats")
@@ -36,8 +33,8 @@ final class PPOMathTests: XCTestCase {
         XCTAssertEqual(maskedMean(rows), number(o["mean"]), accuracy: 1e-12)
         XCTAssertEqual(maskedVariance(rows), number(o["var_unbiased"]), accuracy: 1e-12)
         XCTAssertEqual(maskedVariance(rows, unbiased: false), number(o["var_biased"]), accuracy: 1e-12)
-        assertClose(maskedWhiten(rows), ragged(matrix(o["whiten_shift_mean"]), mask), accuracy: 1e-10, "whiten")
-        assertClose(maskedWhiten(rows, shiftMean: false), ragged(matrix(o["whiten_no_shift_mean"]), mask), accuracy: 1e-10, "whiten, no shift")
+        assertClose(maskedWhiten(rows), ragged(matrix(o["whiten_shift_mean"]), mask), abs: 1e-10, "whiten")
+        assertClose(maskedWhiten(rows, shiftMean: false), ragged(matrix(o["whiten_no_shift_mean"]), mask), abs: 1e-10, "whiten, no shift")
     }
 
     func testKLEstimators() {
@@ -45,7 +42,7 @@ final class PPOMathTests: XCTestCase {
         let lp = matrix(i["logprobs"]), ref = matrix(i["ref_logprobs"])
         for (estimator, key) in [(KLEstimator.k1, "k1"), (.k1, "kl"), (.k3, "k3"), (.abs, "abs"), (.mse, "mse")] {
             let ours = zip(lp, ref).map { zip($0, $1).map { estimator(logProb: $0, refLogProb: $1) } }
-            assertClose(ours, matrix(o[key]), accuracy: 1e-12, key)
+            assertClose(ours, matrix(o[key]), abs: 1e-12, key)
         }
         // k3 is never negative; k1 can be
         XCTAssertTrue(matrix(o["k3"]).joined().allSatisfy { $0 >= 0 })
@@ -59,8 +56,8 @@ final class PPOMathTests: XCTestCase {
         let kl = zip(lp, ref).map { zip($0, $1).map { KLEstimator.k1(logProb: $0, refLogProb: $1) } }
         let scores = (i["scores"] as! [NSNumber]).map(\.doubleValue)
         let (rewards, nonScore) = tokenRewards(scores: scores, kl: kl, klCoef: number(i["kl_coef"]))
-        assertClose(rewards, ragged(matrix(o["rewards"]), mask), accuracy: 1e-12, "rewards")
-        assertClose(nonScore, ragged(matrix(o["non_score_rewards"]), mask), accuracy: 1e-12, "non-score rewards")
+        assertClose(rewards, ragged(matrix(o["rewards"]), mask), abs: 1e-12, "rewards")
+        assertClose(nonScore, ragged(matrix(o["non_score_rewards"]), mask), abs: 1e-12, "non-score rewards")
     }
 
     func testGeneralizedAdvantageEstimation() {
@@ -68,15 +65,15 @@ final class PPOMathTests: XCTestCase {
         let mask = matrix(i["mask"])
         let (adv, ret) = generalizedAdvantages(rewards: ragged(matrix(i["rewards"]), mask), values: ragged(matrix(i["values"]), mask),
                                                gamma: number(i["gamma"]), lambda: number(i["lam"]))
-        assertClose(adv, ragged(matrix(o["advantages_unwhitened"]), mask), accuracy: 1e-10, "advantages")
-        assertClose(ret, ragged(matrix(o["returns"]), mask), accuracy: 1e-10, "returns")
-        assertClose(maskedWhiten(adv), ragged(matrix(o["advantages"]), mask), accuracy: 1e-9, "whitened advantages")
+        assertClose(adv, ragged(matrix(o["advantages_unwhitened"]), mask), abs: 1e-10, "advantages")
+        assertClose(ret, ragged(matrix(o["returns"]), mask), abs: 1e-10, "returns")
+        assertClose(maskedWhiten(adv), ragged(matrix(o["advantages"]), mask), abs: 1e-9, "whitened advantages")
         // reward whitening scales the real tokens' rewards as TRL does (TRL 0.11 then lets whitened padding
         // leak into GAE; the later trainer zeroes it, as our ragged rows do, so only this step is compared)
         let (wi, wo) = section("compute_advantages_whiten")
         let wmask = matrix(wi["mask"])
         assertClose(maskedWhiten(ragged(matrix(wi["rewards"]), wmask), shiftMean: false), ragged(matrix(wo["rewards_whitened"]), wmask),
-                    accuracy: 1e-10, "whitened rewards")
+                    abs: 1e-10, "whitened rewards")
     }
 
     func testClippedLossesValuesGradientsAndStatistics() {

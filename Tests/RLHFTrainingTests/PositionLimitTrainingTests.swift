@@ -9,23 +9,15 @@ import Foundation
 import XCTest
 import RLHFModels
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
 
 /// The tiny GPT-2 of the model tests (64 positions, vocabulary 103) with a word-level tokenizer over
 /// "w0" … "w99", as a HF folder.
 func makeTinyGPT2Folder() throws -> String {
-    let source = repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-gpt2"
     let dir = try temporaryFolder("tiny-gpt2")
-    for file in ["config.json", "model.safetensors"] {
-        try FileManager.default.copyItem(atPath: source + "/" + file, toPath: dir + "/" + file)
-    }
-    let vocab = (0..<100).map { "\"w\($0)\": \($0)" }.joined(separator: ", ")
-    try """
-    {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-     "pre_tokenizer": {"type": "WhitespaceSplit"}, "post_processor": null, "decoder": null,
-     "model": {"type": "WordLevel", "vocab": {\(vocab), "[UNK]": 100}, "unk_token": "[UNK]"}}
-    """.write(toFile: dir + "/tokenizer.json", atomically: true, encoding: .utf8)
+    try writeTinyGPT2Folder(to: dir)
     return dir
 }
 

@@ -5,6 +5,7 @@ import Foundation
 @testable import RLHFData
 import XCTest
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
 

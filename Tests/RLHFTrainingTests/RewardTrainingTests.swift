@@ -8,19 +8,9 @@ import RLHFFormats
 import RLHFModels
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
-
-/// The repository root (three levels above this file).
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// A fresh temporary folder.
-func temporaryFolder(_ name: String) throws -> String {
-    let dir = NSTemporaryDirectory() + "rlhf-\(name)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 /// Writes `lines` as a JSONL file in `dir`.
 func writeLines(_ lines: [String], _ dir: String, _ name: String) throws -> String {
@@ -31,11 +21,7 @@ func writeLines(_ lines: [String], _ dir: String, _ name: String) throws -> Stri
 
 /// A tiny random BERT (2 layers, d = 32) with MiniLM's vocabulary and tokenizer, saved as a HF folder.
 func makeTinyBertFolder() throws -> String {
-    let minilm = repoRoot + "/models/minilm"
-    guard FileManager.default.fileExists(atPath: minilm + "/tokenizer.json") else {
-        XCTFail("\(minilm) is missing: run `make test` or scripts/fetch-models")
-        throw CocoaError(.fileNoSuchFile)
-    }
+    let minilm = (try realModelPath("minilm/tokenizer.json") as NSString).deletingLastPathComponent
     let dir = try temporaryFolder("tiny-bert")
     var config = BertConfig(vocabSize: 30522, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4,
                             intermediateSize: 64, maxPositionEmbeddings: 128)

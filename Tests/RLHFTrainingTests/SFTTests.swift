@@ -7,6 +7,7 @@ import XCTest
 import RLHFModels
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 import RLHFTokenizers
 @testable import RLHFTraining
 

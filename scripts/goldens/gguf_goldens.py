@@ -16,7 +16,8 @@ Writes Tests/RLHFFormatsTests/Resources/gguf_goldens.json:
             and the sum of squares of the whole tensor (float64).
   hf:       layer 0's q_proj and k_proj as transformers loads them from the GGUF (dequantised by gguf-py,
             Q/K rows un-permuted): a few rows (first 32 columns, float32 bits) and every row's sum of squares
-            (float64), so that each row's position after our un-permutation is checked.
+            (float64), so that each row's position after our un-permutation is checked (read by
+            Tests/RLHFModelsTests/LlamaRotaryTests.swift, where the un-permutation lives now).
 """
 import json
 import os
