@@ -4,9 +4,10 @@
 
 import Foundation
 import XCTest
+import RLHFTestSupport
 
 final class ExitCodeCLITests: XCTestCase {
-    private let root = cliRepoRoot
+    private let root = repoRoot
 
     private func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, out: String, err: String) {
         try runRLHF(args, file: file, line: line)

@@ -7,6 +7,7 @@ import XCTest
 import RLHFLogging
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFTraining
 
 /// A one-parameter "model" fitted to numbers: loss = mean over the micro-batch of (w − xᵢ)².
