@@ -1,7 +1,8 @@
 # swift-rlhf — common tasks.
 #   make setup   install what is missing (OpenBLAS, the two models) via scripts/setup
 #   make build   release build (with -enable-testing so tests reuse the same build)
-#   make test    release build + swift test + the short kill-and-resume check (scripts/kill_resume.py --short)
+#   make test    every public declaration documented (scripts/check_docs.py --strict), release build + swift test,
+#                then the short kill-and-resume check (scripts/kill_resume.py --short)
 #   make demo    the whole pipeline on the real models: SFT → reward model → PPO (examples/pipeline.yaml)
 #   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
 #   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (scripts/fuzz); fails on a crash
@@ -26,6 +27,7 @@ build: setup
 	$(SWIFT) build $(SWIFTFLAGS)
 
 test: setup
+	$(PYTHON) scripts/check_docs.py --strict --summary
 	$(SWIFT) test $(SWIFTFLAGS)
 	$(PYTHON) scripts/kill_resume.py --short
 

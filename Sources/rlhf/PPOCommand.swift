@@ -12,51 +12,26 @@ struct PPO: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
         abstract: "PPO with a per-token KL penalty to the frozen reference (value head on the policy, GAE, clipped losses).",
-        discussion: "Every config key is also a flag, which overrides the file:\n" + PPOConfig.fieldHelp)
+        discussion: "The YAML keys are TRL's PPOConfig's plus lora_*; every key is also a flag, which overrides the file:\n"
+            + PPOConfig.fieldHelp)
 
-    @Option(help: "YAML config (keys as TRL's PPOConfig plus lora_*; see below).") var config: String?
-    @OptionGroup var shared: SharedTrainingOptions
-    @Argument(parsing: .allUnrecognized, help: "Config overrides: --key value.") var overrides: [String] = []
+    @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        let cfg = try loadConfig(PPOConfig.self, path: config, shared: shared, extra: overrides)
-        print(try runPPO(cfg).lines.joined(separator: "\n"))
+        print(try runPPO(try options.load(PPOConfig.self)).lines.joined(separator: "\n"))
     }
 }
 
 /// Runs PPO as configured; returns the last checkpoint and the report lines (summary, before/after figures,
 /// samples, plots).
-func runPPO(_ cfg: PPOConfig) throws -> (checkpoint: String, lines: [String]) {
-    let run = try PPORun(config: cfg) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-    let trainer = run.trainer
-    let held = run.evalPrompts
-    let seed = UInt64(truncatingIfNeeded: cfg.seed) &+ 1000
-    // before: the reference policy (with LoRA, the policy with its adapters off, at any point of the run)
-    var before: PPOEvaluation? = nil
-    if !held.isEmpty && (cfg.loraR > 0 || cfg.resumeFrom == nil) {
-        before = trainer.policy.withAdaptersDisabled { trainer.evaluate(held, seed: seed) }
-    }
-    let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: trainer.state.totalSteps, description: "ppo",
-                                    resumingAfter: cfg.resumeFrom == nil ? nil : trainer.state.globalStep, progress: cfg.progress)
-    let start = Date()
-    let path = try trainer.train(logger: logger, evalPrompts: held, export: run.export)
-    let minutes = Date().timeIntervalSince(start) / 60
-    var lines = ["PPO: trained \(trainer.state.globalStep) steps (\(trainer.episode) episodes) in \(String(format: "%.1f", minutes)) min; checkpoint \(path)"]
-    if !held.isEmpty {
-        let after = trainer.evaluate(held, seed: seed)
-        try logger.log(step: trainer.state.globalStep, metrics: after.metrics, prefix: "eval/")
-        lines += evaluationReport(before: before, after: after, decode: trainer.decode)
-    }
-    try logger.close()
-    let plots = cfg.outputDir + "/plots.svg"
-    try writeMetricPlots(metricsPath: cfg.outputDir + "/metrics.jsonl", panels: [
-        PlotPanel("reward-model score (mean per response)", ["objective/scores", "objective/rlhf_reward"]),
-        PlotPanel("KL to the reference (nats per response)", ["objective/kl"]),
-        PlotPanel("losses", ["loss/policy_avg", "loss/value_avg"]),
-        PlotPanel("response length (tokens)", ["val/response_length"]),
-    ], title: "PPO: \(cfg.outputDir)", to: plots)
-    lines.append("plots: \(plots)")
-    return (path, lines)
+func runPPO(_ config: PPOConfig) throws -> (checkpoint: String, lines: [String]) {
+    let run = try PPORun(config: config, report: warn)
+    let o = try run.train()
+    var lines = ["PPO: trained \(o.training.steps) steps (\(o.episodes) episodes) in \(String(format: "%.1f", o.training.seconds / 60)) min; "
+                 + "checkpoint \(o.training.checkpoint)"]
+    if let after = o.after { lines += evaluationReport(before: o.before, after: after, decode: run.trainer.decode) }
+    lines.append("plots: \(o.plots)")
+    return (o.training.checkpoint, lines)
 }
 
 /// Lines comparing held-out figures before and after, with three responses.

@@ -65,62 +65,27 @@ struct Pipeline: ParsableCommand {
         }
 
         var sft = try load(SFTConfig.self, "sft", [("output_dir", root + "/sft"), ("seed", seedValue)])
-        let sftResult = try runStage("SFT", outputDir: sft.outputDir) { resume in
+        let sftStage = try runPipelineStage("SFT", outputDir: sft.outputDir, say: say) { resume in
             sft.resumeFrom = resume
-            var before: [String: Double] = [:]
-            let (_, eval, checkpoint, summary) = try runTraining(sft, description: "sft", make: { try SFTTrainer(config: sft, report: $0) }, position: \.state,
-                                                     train: { try $0.train(logger: $1) }, before: { if resume == nil { before = $0.evaluate() } })
-            var line = summary
-            if let b = before["loss"], let a = eval["loss"] { line += String(format: "; held-out loss %.4f → %.4f", b, a) }
-            return (checkpoint: checkpoint, lines: [line])
+            let (outcome, line) = try runSFT(sft)
+            return StageRecord(checkpoint: outcome.checkpoint, lines: [line])
         }
         var reward = try load(RewardConfig.self, "reward", [("output_dir", root + "/reward"), ("seed", seedValue)])
-        let rewardResult = try runStage("reward model", outputDir: reward.outputDir) { resume in
+        let rewardStage = try runPipelineStage("reward model", outputDir: reward.outputDir, say: say) { resume in
             reward.resumeFrom = resume
-            let (_, eval, checkpoint, summary) = try runTraining(reward, description: "reward", make: { try RewardTrainer(config: reward, report: $0) },
-                                                     position: \.state, train: { try $0.train(logger: $1) })
-            var line = summary
-            if let acc = eval["accuracy"] { line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")" }
-            return (checkpoint: checkpoint, lines: [line])
+            let outcome = try RewardTrainer(config: reward, report: warn).trainLogged(description: "reward")
+            var line = outcome.summary
+            if let acc = outcome.eval["accuracy"] { line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")" }
+            return StageRecord(checkpoint: outcome.checkpoint, lines: [line])
         }
         var ppo = try load(PPOConfig.self, "ppo", [("output_dir", root + "/ppo"), ("seed", seedValue),
-                                                    ("model", sftResult.checkpoint), ("reward_model", rewardResult.checkpoint)])
-        _ = try runStage("PPO", outputDir: ppo.outputDir) { resume in
+                                                    ("model", sftStage.checkpoint), ("reward_model", rewardStage.checkpoint)])
+        _ = try runPipelineStage("PPO", outputDir: ppo.outputDir, say: say) { resume in
             ppo.resumeFrom = resume
-            return try runPPO(ppo)
+            let (checkpoint, lines) = try runPPO(ppo)
+            return StageRecord(checkpoint: checkpoint, lines: lines)
         }
     }
-}
-
-/// What a finished stage leaves in its folder (completed.json).
-private struct StageRecord: Codable {
-    var checkpoint: String
-    var lines: [String]
-}
-
-/// Runs a stage unless `outputDir/completed.json` names an existing checkpoint; resumes from the latest
-/// `checkpoint-N` when the stage was interrupted. Prints the stage's report either way.
-private func runStage(_ name: String, outputDir: String, _ body: (_ resumeFrom: String?) throws -> (checkpoint: String, lines: [String]))
-    throws -> (checkpoint: String, lines: [String]) {
-    let marker = outputDir + "/completed.json"
-    let fm = FileManager.default
-    if let data = fm.contents(atPath: marker), let record = try? JSONDecoder().decode(StageRecord.self, from: data),
-       fm.fileExists(atPath: record.checkpoint + "/config.json") {
-        say("== \(name): done earlier, skipped (\(marker))")
-        record.lines.forEach { say($0) }
-        return (record.checkpoint, record.lines)
-    }
-    let latest = ((try? fm.contentsOfDirectory(atPath: outputDir)) ?? [])
-        .compactMap { $0.hasPrefix("checkpoint-") ? Int($0.dropFirst("checkpoint-".count)) : nil }.max()
-    let resume = latest.map { outputDir + "/checkpoint-\($0)" }
-    say("== \(name)" + (resume.map { " (resuming from \($0))" } ?? ""))
-    let result = try body(resume)
-    result.lines.forEach { say($0) }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-    let data = try encoder.encode(StageRecord(checkpoint: result.checkpoint, lines: result.lines))
-    try AtomicFileWriter.write(to: marker) { try $0.write(Array(data)) }
-    return result
 }
 
 /// Prints a line and flushes standard output, so that a stage's report shows before the next stage starts

@@ -5,73 +5,30 @@ import ArgumentParser
 import Foundation
 import RLHFData
 import RLHFFormats
-import RLHFLogging
 import RLHFModels
 import RLHFTraining
-
-/// Flags every training command shares; they override the YAML file.
-struct SharedTrainingOptions: ParsableArguments {
-    @Option(help: "Where checkpoints, metrics.jsonl and TensorBoard runs go.") var outputDir: String?
-    @Option(help: "Optimizer steps to train (overrides epochs).") var maxSteps: Int?
-    @Option(help: "Random seed.") var seed: Int?
-    @Option(help: "Checkpoint folder to continue from.") var resumeFrom: String?
-
-    /// The shared flags as `--key value` overrides, before the command's own.
-    var overrides: [String] {
-        var out: [String] = []
-        if let outputDir { out += ["--output-dir", outputDir] }
-        if let maxSteps { out += ["--max-steps", String(maxSteps)] }
-        if let seed { out += ["--seed", String(seed)] }
-        if let resumeFrom { out += ["--resume-from", resumeFrom] }
-        return out
-    }
-}
-
-/// Reads a config: defaults, then the YAML file, then flags.
-///
-/// - Throws: `ConfigError` naming the file and line, or the flag.
-func loadConfig<C: FieldConfig>(_ type: C.Type, path: String?, shared: SharedTrainingOptions, extra: [String]) throws -> C {
-    try C.load(path: path, overrides: shared.overrides + extra)
-}
-
-/// Builds a trainer (its data report going to stderr), runs it with a logger in the config's output folder,
-/// and returns the final evaluation, the last checkpoint and the line that starts the summary.
-func runTraining<Trainer>(_ cfg: some TrainingRunConfig, description: String,
-                          make: (@escaping (String) -> Void) throws -> Trainer, position: (Trainer) -> TrainerState,
-                          train: (Trainer, TrainingLogger) throws -> (eval: [String: Double], checkpoint: String),
-                          before: (Trainer) -> Void = { _ in }) throws -> (trainer: Trainer, eval: [String: Double], checkpoint: String, summary: String) {
-    let trainer = try make { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-    before(trainer)
-    let state = position(trainer)
-    let logger = try TrainingLogger(outputDirectory: cfg.outputDir, totalSteps: state.totalSteps, description: description,
-                                    resumingAfter: cfg.resumeFrom == nil ? nil : state.globalStep, progress: cfg.progress)
-    let start = Date()
-    let (eval, path) = try train(trainer, logger)
-    try logger.close()
-    let minutes = Date().timeIntervalSince(start) / 60
-    return (trainer, eval, path, "trained \(position(trainer).globalStep) steps in \(String(format: "%.1f", minutes)) min; checkpoint \(path)")
-}
 
 struct TrainRM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-rm",
         abstract: "Train a reward model on preference pairs (Bradley-Terry loss).",
-        discussion: "Every config key is also a flag, which overrides the file:\n" + RewardConfig.fieldHelp)
+        discussion: "The YAML keys are TRL's RewardConfig's; every key is also a flag, which overrides the file:\n" + RewardConfig.fieldHelp)
 
-    @Option(help: "YAML config (keys as TRL's RewardConfig; see below).") var config: String?
-    @OptionGroup var shared: SharedTrainingOptions
-    @Argument(parsing: .allUnrecognized, help: "Config overrides: --key value.") var overrides: [String] = []
+    @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        let cfg = try loadConfig(RewardConfig.self, path: config, shared: shared, extra: overrides)
-        let (_, eval, _, summary) = try runTraining(cfg, description: "reward", make: { try RewardTrainer(config: cfg, report: $0) },
-                                                 position: \.state, train: { try $0.train(logger: $1) })
-        var line = summary
-        if let acc = eval["accuracy"], let loss = eval["loss"] {
-            line += String(format: "; held-out accuracy %.4f, loss %.4f", acc, loss)
-        }
-        print(line)
+        let outcome = try RewardTrainer(config: try options.load(RewardConfig.self), report: warn).trainLogged(description: "reward")
+        print(rewardSummary(outcome))
     }
+}
+
+/// The summary line of a reward-model run, with its held-out accuracy and loss.
+func rewardSummary(_ outcome: TrainingOutcome) -> String {
+    var line = outcome.summary
+    if let acc = outcome.eval["accuracy"], let loss = outcome.eval["loss"] {
+        line += String(format: "; held-out accuracy %.4f, loss %.4f", acc, loss)
+    }
+    return line
 }
 
 struct Score: ParsableCommand {
@@ -94,23 +51,9 @@ struct Score: ParsableCommand {
         var sources: [String] = []   // where each item comes from, for messages
         if let text { items = [(nil, text)]; sources = ["--text"] }
         if let data {
-            for r in try readJSONLines(path: data) {
-                let v = try r.value.get()
-                func string(_ field: String) throws -> String {
-                    guard let s = v[field]?.stringValue else {
-                        throw DataError.badLine(path: data, line: r.line, field: field, reason: "expected a string")
-                    }
-                    return s
-                }
-                if v["text"] != nil {
-                    items.append((nil, try string("text"))); sources.append("\(data):\(r.line)")
-                } else if v["prompt"] != nil, v["completion"] != nil {
-                    let ps = try string("prompt"), cs = try string("completion")
-                    items.append((ps, cs)); sources.append("\(data):\(r.line)")
-                } else {
-                    throw DataError.badLine(path: data, line: r.line, field: "", reason: "expected a 'text' field, or 'prompt' and 'completion'")
-                }
-            }
+            let set = try ScoringDataset(path: data)
+            items = set.items.map { ($0.prompt, $0.response) }
+            sources = set.items.map(\.source)
         }
         try checkLengths(rm, items, sources: sources)
         let scores = rm.score(items, batchSize: batchSize)

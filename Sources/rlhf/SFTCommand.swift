@@ -9,22 +9,24 @@ struct SFT: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Supervised fine-tuning of a decoder (full or LoRA).",
-        discussion: "Every config key is also a flag, which overrides the file:\n" + SFTConfig.fieldHelp)
+        discussion: "The YAML keys are TRL's SFTConfig's plus lora_*; every key is also a flag, which overrides the file:\n"
+            + SFTConfig.fieldHelp)
 
-    @Option(help: "YAML config (keys as TRL's SFTConfig plus lora_*; see below).") var config: String?
-    @OptionGroup var shared: SharedTrainingOptions
-    @Argument(parsing: .allUnrecognized, help: "Config overrides: --key value.") var overrides: [String] = []
+    @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        let cfg = try loadConfig(SFTConfig.self, path: config, shared: shared, extra: overrides)
-        var before: [String: Double] = [:]
-        let (_, eval, _, summary) = try runTraining(cfg, description: "sft", make: { try SFTTrainer(config: cfg, report: $0) },
-                                                 position: \.state, train: { try $0.train(logger: $1) },
-                                                 before: { if cfg.resumeFrom == nil { before = $0.evaluate() } })
-        var line = summary
-        if let after = eval["loss"] {
-            line += before["loss"].map { String(format: "; held-out loss %.4f → %.4f", $0, after) } ?? String(format: "; held-out loss %.4f", after)
-        }
-        print(line)
+        print(try runSFT(try options.load(SFTConfig.self)).line)
     }
+}
+
+/// Trains as configured; returns the summary line with the held-out loss before (a fresh run) and after.
+func runSFT(_ config: SFTConfig) throws -> (outcome: TrainingOutcome, line: String) {
+    let trainer = try SFTTrainer(config: config, report: warn)
+    let before = config.resumeFrom == nil ? trainer.evaluate() : [:]
+    let outcome = try trainer.trainLogged(description: "sft")
+    var line = outcome.summary
+    if let after = outcome.eval["loss"] {
+        line += before["loss"].map { String(format: "; held-out loss %.4f → %.4f", $0, after) } ?? String(format: "; held-out loss %.4f", after)
+    }
+    return (outcome, line)
 }

@@ -34,6 +34,7 @@ public struct RewardDemo: Sendable {
     /// The sentence scored after training.
     public var sentence = "Photosynthesis is the process where plants convert light to energy."
 
+    /// The demo as the original description gives it.
     public init() {}
 
     /// Loads the encoder at `modelPath` (a HF folder with its tokenizer), puts a reward head initialised from

@@ -60,10 +60,10 @@ public final class PPOTrainer: TrainingAlgorithm {
     let report: (String) -> Void
     /// The last step's episodes (sample tables).
     var lastEpisodes: [RolloutEpisode] = []
-    /// Held-out prompts evaluated every `eval_steps` during `train`.
-    var evalPrompts: [PPOPrompt] = []
-    /// Adds user-facing files to each checkpoint written during `train`.
-    var checkpointExport: ((String) throws -> Void)?
+    /// Held-out prompts evaluated every `eval_steps` by the loop (`train(logger:evalPrompts:export:)` sets them).
+    public var evalPrompts: [PPOPrompt] = []
+    /// Adds user-facing files to each checkpoint the loop writes (`train(logger:evalPrompts:export:)` sets it).
+    public var checkpointExport: ((String) throws -> Void)?
 
     /// The run's position (step, prompt cursor, RNG).
     public var state: TrainerState { core.state }
