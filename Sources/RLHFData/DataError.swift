@@ -28,3 +28,23 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 }
+
+/// Reads the JSON Lines file at `path` and calls `body` with each line's value and number. A line that is
+/// not JSON, or whose `body` throws a `DataError`, stops the read with that error; with `skipBadLines` the
+/// error is appended to `skipped` and the read goes on.
+///
+/// - Throws: `FormatError` when the file cannot be read; a line's `DataError` unless `skipBadLines`.
+func forEachJSONRecord(path: String, skipBadLines: Bool, skipped: inout [DataError],
+                       _ body: (_ value: JSONValue, _ line: Int) throws -> Void) throws {
+    for record in try readJSONLines(path: path) {
+        do {
+            switch record.value {
+            case .failure(let e): throw DataError.notJSON(path: path, line: record.line, e)
+            case .success(let v): try body(v, record.line)
+            }
+        } catch let e as DataError {
+            guard skipBadLines else { throw e }
+            skipped.append(e)
+        }
+    }
+}

@@ -49,21 +49,12 @@ public struct PreferenceDataset: Sendable {
     /// - Throws: `DataError.badLine` (file, line, field), `.empty`, or `FormatError.io`.
     public init(path: String, chatTemplate: ChatTemplate? = nil, skipBadLines: Bool = false) throws {
         self.path = path
-        pairs = []
-        skipped = []
-        for record in try readJSONLines(path: path) {
-            do {
-                switch record.value {
-                case .failure(let e):
-                    throw DataError.notJSON(path: path, line: record.line, e)
-                case .success(let v):
-                    pairs.append(try PreferenceDataset.pair(v, line: record.line, path: path, chatTemplate: chatTemplate))
-                }
-            } catch let e as DataError {
-                guard skipBadLines else { throw e }
-                skipped.append(e)
-            }
+        var pairs: [PreferencePair] = [], skipped: [DataError] = []
+        try forEachJSONRecord(path: path, skipBadLines: skipBadLines, skipped: &skipped) { v, line in
+            pairs.append(try PreferenceDataset.pair(v, line: line, path: path, chatTemplate: chatTemplate))
         }
+        self.pairs = pairs
+        self.skipped = skipped
         if pairs.isEmpty {
             throw DataError.empty(path: path, reason: skipped.isEmpty ? "no preference pairs (the file is empty)"
                                   : "no usable preference pairs (\(skipped.count) bad lines skipped)")

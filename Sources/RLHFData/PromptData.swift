@@ -36,21 +36,15 @@ public struct PPOPromptSet: Sendable {
     /// - Throws: `DataError.badLine` naming the file, line and field (unless `skipBadLines`), `.empty`
     ///   when no prompt is usable.
     public init(path: String, tokenizer: Tokenizer, maxLength: Int, skipBadLines: Bool = false) throws {
-        prompts = []; tooLong = 0; skipped = []
-        for record in try readJSONLines(path: path) {
-            do {
-                let value: JSONValue
-                switch record.value {
-                case .success(let v): value = v
-                case .failure(let e): throw DataError.notJSON(path: path, line: record.line, e)
-                }
-                let p = try Self.prompt(value, line: record.line, path: path, tokenizer: tokenizer)
-                if p.ids.count > maxLength { tooLong += 1 } else { prompts.append(p) }
-            } catch let e as DataError {
-                guard skipBadLines else { throw e }
-                skipped.append(e)
-            }
+        var skipped: [DataError] = []
+        var tooLong = 0, prompts: [PPOPrompt] = []
+        try forEachJSONRecord(path: path, skipBadLines: skipBadLines, skipped: &skipped) { value, line in
+            let p = try Self.prompt(value, line: line, path: path, tokenizer: tokenizer)
+            if p.ids.count > maxLength { tooLong += 1 } else { prompts.append(p) }
         }
+        self.tooLong = tooLong
+        self.prompts = prompts
+        self.skipped = skipped
         if prompts.isEmpty {
             throw DataError.empty(path: path, reason: tooLong > 0 ? "every prompt is longer than \(maxLength) tokens"
                                   : skipped.isEmpty ? "no prompts (the file is empty)" : "no usable prompts (\(skipped.count) bad lines skipped)")

@@ -41,26 +41,20 @@ public struct SFTDataset: Sendable {
     ///   - skipBadLines: report and skip bad lines instead of failing.
     public init(path: String, tokenizer: Tokenizer, maxLength: Int, completionOnlyLoss: Bool = true,
                 assistantOnlyLoss: Bool = false, skipBadLines: Bool = false) throws {
-        examples = []; truncated = 0; skipped = []
-        for record in try readJSONLines(path: path) {
-            do {
-                let v: JSONValue
-                switch record.value {
-                case .success(let value): v = value
-                case .failure(let e): throw DataError.notJSON(path: path, line: record.line, e)
-                }
-                var e = try SFTDataset.example(v, line: record.line, path: path, tokenizer: tokenizer,
-                                               completionOnly: completionOnlyLoss, assistantOnly: assistantOnlyLoss)
-                if e.ids.count > maxLength {
-                    e.ids = Array(e.ids.prefix(maxLength)); e.lossMask = Array(e.lossMask.prefix(maxLength))
-                    truncated += 1
-                }
-                examples.append(e)
-            } catch let e as DataError {
-                guard skipBadLines else { throw e }
-                skipped.append(e)
+        var skipped: [DataError] = []
+        var examples: [SFTExample] = [], truncated = 0
+        try forEachJSONRecord(path: path, skipBadLines: skipBadLines, skipped: &skipped) { v, line in
+            var e = try SFTDataset.example(v, line: line, path: path, tokenizer: tokenizer,
+                                           completionOnly: completionOnlyLoss, assistantOnly: assistantOnlyLoss)
+            if e.ids.count > maxLength {
+                e.ids = Array(e.ids.prefix(maxLength)); e.lossMask = Array(e.lossMask.prefix(maxLength))
+                truncated += 1
             }
+            examples.append(e)
         }
+        self.examples = examples
+        self.skipped = skipped
+        self.truncated = truncated
         if examples.isEmpty {
             throw DataError.empty(path: path, reason: skipped.isEmpty ? "no examples (the file is empty)" : "no usable examples (\(skipped.count) bad lines skipped)")
         }
