@@ -5,7 +5,7 @@ import PackageDescription
 /// Hot numeric code is built for AVX2 + FMA (any x86-64 from 2013 on): at the default x86-64 target
 /// even explicit SIMD code is scalarised (see DESIGN.md, "Measured facts").
 let simdFlags: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))
 ]
 
 let package = Package(
@@ -21,15 +21,16 @@ let package = Package(
         .library(name: "RLHFModels", targets: ["RLHFModels"]),
         .library(name: "RLHFData", targets: ["RLHFData"]),
         .library(name: "RLHFLogging", targets: ["RLHFLogging"]),
-        .library(name: "RLHFTraining", targets: ["RLHFTraining"]),
+        .library(name: "RLHFTraining", targets: ["RLHFTraining"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0")
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]),
         .target(name: "RLHFTensor", dependencies: ["CBLAS"], swiftSettings: simdFlags),
         .target(name: "RLHFNN", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
         .target(name: "RLHFOptim", dependencies: ["RLHFNN"], swiftSettings: simdFlags),
@@ -38,30 +39,40 @@ let package = Package(
         .target(name: "RLHFModels", dependencies: ["RLHFNN", "RLHFFormats", "RLHFTokenizers"], swiftSettings: simdFlags),
         .target(name: "RLHFData", dependencies: ["RLHFFormats", "RLHFTokenizers"]),
         .target(name: "RLHFLogging", dependencies: ["RLHFFormats"]),
-        .target(name: "RLHFTraining", dependencies: ["RLHFModels", "RLHFOptim", "RLHFData", "RLHFLogging",
-                                                     .product(name: "Yams", package: "Yams")],
-                swiftSettings: simdFlags),
-        .target(name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFTraining"],
-                swiftSettings: simdFlags),
-        .executableTarget(name: "rlhf", dependencies: [
-            "RLHFTensor", "RLHFNN", "RLHFFormats", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFLogging",
-            "RLHFTraining", "RLHFBench",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "RLHFTraining",
+            dependencies: [
+                "RLHFModels", "RLHFOptim", "RLHFData", "RLHFLogging",
+                .product(name: "Yams", package: "Yams")
+            ],
+            swiftSettings: simdFlags),
+        .target(
+            name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFTraining"],
+            swiftSettings: simdFlags),
+        .executableTarget(
+            name: "rlhf",
+            dependencies: [
+                "RLHFTensor", "RLHFNN", "RLHFFormats", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFLogging",
+                "RLHFTraining", "RLHFBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
         // Helpers shared by the test targets (paths, temporary folders, tolerances, fuzz replay); a plain target
         // so that test targets can depend on it. Each test target keeps its own resources.
         .target(name: "RLHFTestSupport", path: "Tests/RLHFTestSupport"),
         .testTarget(name: "RLHFTensorTests", dependencies: ["RLHFTensor", "RLHFTestSupport"], swiftSettings: simdFlags),
         .testTarget(name: "RLHFNNTests", dependencies: ["RLHFNN"]),
-        .testTarget(name: "RLHFOptimTests", dependencies: ["RLHFOptim", "RLHFTestSupport"],
-                    resources: [.copy("Resources")]),
+        .testTarget(
+            name: "RLHFOptimTests", dependencies: ["RLHFOptim", "RLHFTestSupport"],
+            resources: [.copy("Resources")]),
         .testTarget(name: "RLHFFormatsTests", dependencies: ["RLHFFormats", "RLHFTestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFTokenizersTests", dependencies: ["RLHFTokenizers", "RLHFFormats", "RLHFModels", "RLHFTestSupport"],
-                    resources: [.copy("Resources")]),
+        .testTarget(
+            name: "RLHFTokenizersTests", dependencies: ["RLHFTokenizers", "RLHFFormats", "RLHFModels", "RLHFTestSupport"],
+            resources: [.copy("Resources")]),
         .testTarget(name: "RLHFModelsTests", dependencies: ["RLHFModels", "RLHFTestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
-                    resources: [.copy("Resources")]),
-        .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFTestSupport"]),
+        .testTarget(
+            name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
+            resources: [.copy("Resources")]),
+        .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFTestSupport"])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@ let harnesses: [(name: String, products: [String])] = [
     ("fuzz-jsonl", ["RLHFFormats", "RLHFTokenizers", "RLHFTraining"]),
     ("fuzz-yaml", ["RLHFTraining"]),
     ("fuzz-model-config", ["RLHFFormats", "RLHFModels", "RLHFTensor"]),
-    ("fuzz-model-gguf", ["RLHFFormats", "RLHFModels"]),
+    ("fuzz-model-gguf", ["RLHFFormats", "RLHFModels"])
 ]
 
 let package = Package(
@@ -20,11 +20,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "swift-rlhf", path: "..")],
     targets: [
-        .target(name: "FuzzSupport"),
-    ] + harnesses.map { h in
-        .executableTarget(name: h.name, dependencies: ["FuzzSupport"] + h.products.map {
-            .product(name: $0, package: "swift-rlhf")
-        })
-    },
+        .target(name: "FuzzSupport")
+    ]
+        + harnesses.map { h in
+            .executableTarget(
+                name: h.name,
+                dependencies: ["FuzzSupport"]
+                    + h.products.map {
+                        .product(name: $0, package: "swift-rlhf")
+                    })
+        },
     swiftLanguageModes: [.v6]
 )

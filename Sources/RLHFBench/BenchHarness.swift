@@ -38,8 +38,10 @@ func now() -> Double {
 }
 
 /// Median seconds of `body` (with `before` run untimed ahead of every call).
-func medianSeconds(warmup: Int, minReps: Int, minTotal: Double, maxReps: Int = 10_000,
-                   before: () -> Void = {}, _ body: () -> Void) -> Double {
+func medianSeconds(
+    warmup: Int, minReps: Int, minTotal: Double, maxReps: Int = 10_000,
+    before: () -> Void = {}, _ body: () -> Void
+) -> Double {
     for _ in 0..<warmup { before(); body() }
     var times: [Double] = []
     while times.count < minReps || (times.reduce(0, +) < minTotal && times.count < maxReps) {

@@ -7,7 +7,7 @@ import RLHFTensor
 public let gemmShapes: [(Int, Int, Int)] = [
     (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048),
     (4096, 384, 1536),   // BERT-small MLP: [B·T, C] @ [C, 4C] at B·T = 4096
-    (512, 576, 1536),    // SmolLM2 MLP: [B·T, 576] @ [576, 1536] at B·T = 512
+    (512, 576, 1536)   // SmolLM2 MLP: [B·T, 576] @ [576, 1536] at B·T = 512
 ]
 
 /// Runs the GEMM benchmark, reporting each result as it is measured.

@@ -32,8 +32,10 @@ func peakRSSMegabytes() -> Double {
 }
 
 /// Runs one case of `generate` or `forward` in this process.
-public func runModelBenchCase(bench: String, caseName: String, modelsDir: String,
-                              report: (BenchResult) -> Void) throws {
+public func runModelBenchCase(
+    bench: String, caseName: String, modelsDir: String,
+    report: (BenchResult) -> Void
+) throws {
     let smol = modelsDir + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", minilm = modelsDir + "/minilm"
     switch (bench, caseName) {
     case ("generate", "b1"), ("generate", "b8"):
@@ -47,8 +49,10 @@ public func runModelBenchCase(bench: String, caseName: String, modelsDir: String
         let secs = medianSeconds(warmup: 1, minReps: 3, minTotal: 5) {
             _ = generate(lm, prompts: prompts, config: config, rng: &rng)
         }
-        report(BenchResult(bench: "generate", metric: "smollm2.\(caseName).tokens_per_s",
-                           value: Double(batch * 64) / secs, unit: "tokens/s"))
+        report(
+            BenchResult(
+                bench: "generate", metric: "smollm2.\(caseName).tokens_per_s",
+                value: Double(batch * 64) / secs, unit: "tokens/s"))
         report(BenchResult(bench: "generate", metric: "smollm2.\(caseName).peak_rss", value: peakRSSMegabytes(), unit: "MB"))
     case ("forward", "logprobs"):
         guard let lm = try loadPretrained(path: smol).architecture.causalLM else { return }
@@ -63,8 +67,10 @@ public func runModelBenchCase(bench: String, caseName: String, modelsDir: String
                 _ = selectiveLogSoftmax(logits, ids: targets)
             }
         }
-        report(BenchResult(bench: "forward", metric: "smollm2.logprobs.b8x128.tokens_per_s",
-                           value: Double(b * t) / secs, unit: "tokens/s"))
+        report(
+            BenchResult(
+                bench: "forward", metric: "smollm2.logprobs.b8x128.tokens_per_s",
+                value: Double(b * t) / secs, unit: "tokens/s"))
         report(BenchResult(bench: "forward", metric: "smollm2.logprobs.peak_rss", value: peakRSSMegabytes(), unit: "MB"))
     case ("forward", "encode"):
         guard case .bert(let bert) = try loadPretrained(path: minilm).architecture else { return }

@@ -6,10 +6,11 @@ import RLHFTensor
 
 /// Median ms of forward + backward with upstream gradient `g` (nil: the output is a scalar loss).
 private func fwdBwdMS(_ leaves: [Tensor], _ g: Tensor?, _ forward: () -> Tensor) -> Double {
-    1e3 * medianSeconds(warmup: 2, minReps: 5, minTotal: 1.0, before: { leaves.forEach { $0.zeroGrad() } }) {
-        let y = forward()
-        y.backward(g)
-    }
+    1e3
+        * medianSeconds(warmup: 2, minReps: 5, minTotal: 1.0, before: { leaves.forEach { $0.zeroGrad() } }) {
+            let y = forward()
+            y.backward(g)
+        }
 }
 
 /// Runs the fused-kernel benchmark, reporting each result as it is measured.

@@ -71,8 +71,9 @@ public func runPPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
     let decode: ([Int]) -> String = { tok.decode($0, skipSpecialTokens: true) }
     let scorer = RewardModelScorer(model: rewardModel, decode: decode, batchSize: 8, maxLength: config.rewardMaxLength)
     let prompts = ppoBenchPromptIds().enumerated().map { PPOPrompt(ids: $1, text: decode($1), line: $0 + 1) }
-    let trainer = try PPOTrainer(config: config, policy: lm, reference: nil, valueHead: valueHead, reward: scorer, prompts: prompts,
-                                 eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode)
+    let trainer = try PPOTrainer(
+        config: config, policy: lm, reference: nil, valueHead: valueHead, reward: scorer, prompts: prompts,
+        eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode)
 
     var totals: [Double] = [], generation: [Double] = [], scoring: [Double] = [], update: [Double] = []
     _ = trainer.step()   // warm-up

@@ -34,8 +34,10 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
 /// error is appended to `skipped` and the read goes on.
 ///
 /// - Throws: `FormatError` when the file cannot be read; a line's `DataError` unless `skipBadLines`.
-func forEachJSONRecord(path: String, skipBadLines: Bool, skipped: inout [DataError],
-                       _ body: (_ value: JSONValue, _ line: Int) throws -> Void) throws {
+func forEachJSONRecord(
+    path: String, skipBadLines: Bool, skipped: inout [DataError],
+    _ body: (_ value: JSONValue, _ line: Int) throws -> Void
+) throws {
     for record in try readJSONLines(path: path) {
         do {
             switch record.value {

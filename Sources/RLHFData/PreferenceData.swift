@@ -56,8 +56,11 @@ public struct PreferenceDataset: Sendable {
         self.pairs = pairs
         self.skipped = skipped
         if pairs.isEmpty {
-            throw DataError.empty(path: path, reason: skipped.isEmpty ? "no preference pairs (the file is empty)"
-                                  : "no usable preference pairs (\(skipped.count) bad lines skipped)")
+            throw DataError.empty(
+                path: path,
+                reason: skipped.isEmpty
+                    ? "no preference pairs (the file is empty)"
+                    : "no usable preference pairs (\(skipped.count) bad lines skipped)")
         }
     }
 
@@ -81,7 +84,9 @@ public struct PreferenceDataset: Sendable {
             }
             return PreferencePair(prompt: nil, chosen: aBetter ? a : b, rejected: aBetter ? b : a, margin: margin, line: line)
         }
-        guard let chosen = v["chosen"] else { throw bad("chosen", "missing (preference lines need chosen and rejected, or text_a, text_b and label)") }
+        guard let chosen = v["chosen"] else {
+            throw bad("chosen", "missing (preference lines need chosen and rejected, or text_a, text_b and label)")
+        }
         guard let rejected = v["rejected"] else { throw bad("rejected", "missing") }
         if case .string(let c) = chosen {
             guard case .string(let r) = rejected else { throw bad("rejected", "expected a string like 'chosen', found \(rejected.kindDescription)") }
@@ -105,8 +110,9 @@ public struct PreferenceDataset: Sendable {
                 throw bad(field, "the chat template failed: \(error)")
             }
         }
-        return PreferencePair(prompt: nil, chosen: try render(chosenMessages, "chosen"),
-                              rejected: try render(rejectedMessages, "rejected"), margin: margin, line: line)
+        return PreferencePair(
+            prompt: nil, chosen: try render(chosenMessages, "chosen"),
+            rejected: try render(rejectedMessages, "rejected"), margin: margin, line: line)
     }
 
     private static func string(_ v: JSONValue, _ key: String, _ bad: (String, String) -> DataError) throws -> String {

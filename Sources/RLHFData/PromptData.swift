@@ -46,8 +46,11 @@ public struct PPOPromptSet: Sendable {
         self.prompts = prompts
         self.skipped = skipped
         if prompts.isEmpty {
-            throw DataError.empty(path: path, reason: tooLong > 0 ? "every prompt is longer than \(maxLength) tokens"
-                                  : skipped.isEmpty ? "no prompts (the file is empty)" : "no usable prompts (\(skipped.count) bad lines skipped)")
+            throw DataError.empty(
+                path: path,
+                reason: tooLong > 0
+                    ? "every prompt is longer than \(maxLength) tokens"
+                    : skipped.isEmpty ? "no prompts (the file is empty)" : "no usable prompts (\(skipped.count) bad lines skipped)")
         }
     }
 

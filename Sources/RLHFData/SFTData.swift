@@ -39,13 +39,16 @@ public struct SFTDataset: Sendable {
     ///   - completionOnlyLoss: prompt-completion data trains on the completion only (TRL's default).
     ///   - assistantOnlyLoss: `messages` data trains on assistant turns only.
     ///   - skipBadLines: report and skip bad lines instead of failing.
-    public init(path: String, tokenizer: Tokenizer, maxLength: Int, completionOnlyLoss: Bool = true,
-                assistantOnlyLoss: Bool = false, skipBadLines: Bool = false) throws {
+    public init(
+        path: String, tokenizer: Tokenizer, maxLength: Int, completionOnlyLoss: Bool = true,
+        assistantOnlyLoss: Bool = false, skipBadLines: Bool = false
+    ) throws {
         var skipped: [DataError] = []
         var examples: [SFTExample] = [], truncated = 0
         try forEachJSONRecord(path: path, skipBadLines: skipBadLines, skipped: &skipped) { v, line in
-            var e = try SFTDataset.example(v, line: line, path: path, tokenizer: tokenizer,
-                                           completionOnly: completionOnlyLoss, assistantOnly: assistantOnlyLoss)
+            var e = try SFTDataset.example(
+                v, line: line, path: path, tokenizer: tokenizer,
+                completionOnly: completionOnlyLoss, assistantOnly: assistantOnlyLoss)
             if e.ids.count > maxLength {
                 e.ids = Array(e.ids.prefix(maxLength)); e.lossMask = Array(e.lossMask.prefix(maxLength))
                 truncated += 1
@@ -56,7 +59,8 @@ public struct SFTDataset: Sendable {
         self.skipped = skipped
         self.truncated = truncated
         if examples.isEmpty {
-            throw DataError.empty(path: path, reason: skipped.isEmpty ? "no examples (the file is empty)" : "no usable examples (\(skipped.count) bad lines skipped)")
+            throw DataError.empty(
+                path: path, reason: skipped.isEmpty ? "no examples (the file is empty)" : "no usable examples (\(skipped.count) bad lines skipped)")
         }
     }
 
@@ -66,8 +70,10 @@ public struct SFTDataset: Sendable {
         return ids + [eos]
     }
 
-    static func example(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer,
-                        completionOnly: Bool, assistantOnly: Bool) throws -> SFTExample {
+    static func example(
+        _ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer,
+        completionOnly: Bool, assistantOnly: Bool
+    ) throws -> SFTExample {
         func bad(_ field: String, _ reason: String) -> DataError { .badLine(path: path, line: line, field: field, reason: reason) }
         guard v.objectEntries != nil else { throw bad("", "expected a JSON object, found \(v.kindDescription)") }
         func template() throws -> ChatTemplate {

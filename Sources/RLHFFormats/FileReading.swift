@@ -27,8 +27,10 @@ func openRegularFile(_ path: String, openFailure: String = "cannot open") throws
     }
     guard (st.st_mode & S_IFMT) == S_IFREG else {
         close(fd)
-        throw FormatError.io(path: path, reason: "is \(fileKindDescription(st.st_mode)), not a regular file: "
-                             + "model and config files must be regular files")
+        throw FormatError.io(
+            path: path,
+            reason: "is \(fileKindDescription(st.st_mode)), not a regular file: "
+                + "model and config files must be regular files")
     }
     return (fd, Int(st.st_size))
 }
@@ -91,7 +93,9 @@ package func readRegularFileIfPresent(path: String) throws -> Data? {
 /// - Throws: `FormatError.io` naming the path when it cannot be opened or read (a directory, say).
 package func readStream(path: String) throws -> Data {
     let fd: Int32
-    if path == "-" { fd = STDIN_FILENO } else {
+    if path == "-" {
+        fd = STDIN_FILENO
+    } else {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FormatError.io(path: path, reason: "cannot read the file: \(systemErrorMessage(errno))") }
     }

@@ -35,8 +35,8 @@ public enum FormatError: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String {
         switch self {
         case let .io(path, _), let .truncated(path, _, _, _, _), let .invalid(path, _, _),
-             let .invalidJSON(path, _, _, _, _), let .missingKey(path, _), let .wrongType(path, _, _, _),
-             let .invalidValue(path, _, _), let .unsupported(path, _, _), let .tensorNotFound(path, _):
+            let .invalidJSON(path, _, _, _, _), let .missingKey(path, _), let .wrongType(path, _, _, _),
+            let .invalidValue(path, _, _), let .unsupported(path, _, _), let .tensorNotFound(path, _):
             return path
         }
     }

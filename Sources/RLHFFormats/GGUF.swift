@@ -75,7 +75,7 @@ public struct GGUFFile: Sendable {
 
         // Header.
         let magic = try c.u32("the GGUF magic")
-        guard magic == 0x4655_4747 else {  // "GGUF" read as a little-endian u32
+        guard magic == 0x4655_4747 else {   // "GGUF" read as a little-endian u32
             throw bad(0, "bad magic 0x\(String(magic.byteSwapped, radix: 16, uppercase: true)), expected 'GGUF' (0x47475546)")
         }
         let v = try c.u32("the version")
@@ -170,12 +170,16 @@ public struct GGUFFile: Sendable {
         guard let k = index[name] else { throw FormatError.tensorNotFound(path: path, name: name) }
         let t = tensorInfos[k]
         guard t.type.canDequantize else {
-            throw FormatError.unsupported(path: path, name: name, reason: "ggml type \(t.type) cannot be dequantised (supported: "
-                                          + GGMLType.allCases.filter(\.canDequantize).map { "\($0)" }.joined(separator: ", ") + ")")
+            throw FormatError.unsupported(
+                path: path, name: name,
+                reason: "ggml type \(t.type) cannot be dequantised (supported: "
+                    + GGMLType.allCases.filter(\.canDequantize).map { "\($0)" }.joined(separator: ", ") + ")")
         }
         guard !t.type.isInteger || allowingIntegers else {
-            throw FormatError.unsupported(path: path, name: name, reason: "ggml type \(t.type) is an integer type: "
-                                          + "weights must be floating point or quantised")
+            throw FormatError.unsupported(
+                path: path, name: name,
+                reason: "ggml type \(t.type) is an integer type: "
+                    + "weights must be floating point or quantised")
         }
         let out = Tensor(uninitialized: t.shape)
         withExtendedLifetime(file) {
@@ -199,8 +203,10 @@ public struct GGUFFile: Sendable {
     /// means some tensor's type or shape says fewer bytes than its data holds: a tensor retyped to a smaller
     /// type, say), none overlaps another or runs past the end of the file, and the file ends within the
     /// alignment after the last one. Offsets in messages are absolute byte offsets in the file.
-    private static func checkLayout(_ infos: [GGUFTensorInfo], dataOffset: Int, alignment: Int, fileSize: Int,
-                                    path: String) throws {
+    private static func checkLayout(
+        _ infos: [GGUFTensorInfo], dataOffset: Int, alignment: Int, fileSize: Int,
+        path: String
+    ) throws {
         func bad(_ at: Int, _ reason: String) -> FormatError { .invalid(path: path, offset: at, reason: reason) }
         func alignUp(_ x: Int) -> Int { x + (alignment - x % alignment) % alignment }
         var previous: (name: String, end: Int)? = nil   // end: relative to the data section
@@ -208,26 +214,34 @@ public struct GGUFFile: Sendable {
             let (start, o2) = dataOffset.addingReportingOverflow(t.offset)
             let (end, o3) = start.addingReportingOverflow(t.byteCount)
             if o2 || o3 || end > fileSize {
-                throw bad(o2 ? dataOffset : start, "tensor '\(t.name)' needs \(t.byteCount) bytes of data at offset "
-                          + "\(t.offset) of the data section, past the end of the file (\(fileSize) bytes)")
+                throw bad(
+                    o2 ? dataOffset : start,
+                    "tensor '\(t.name)' needs \(t.byteCount) bytes of data at offset "
+                        + "\(t.offset) of the data section, past the end of the file (\(fileSize) bytes)")
             }
             let expected = previous.map { alignUp($0.end) } ?? 0
             if let p = previous, p.end > t.offset {
-                throw bad(start, "data of tensor '\(t.name)' (offset \(t.offset)) overlaps tensor '\(p.name)', "
-                          + "which ends at offset \(p.end) of the data section")
+                throw bad(
+                    start,
+                    "data of tensor '\(t.name)' (offset \(t.offset)) overlaps tensor '\(p.name)', "
+                        + "which ends at offset \(p.end) of the data section")
             }
             if t.offset != expected {
                 let after = previous.map { "tensor '\($0.name)' ends at \($0.end)" } ?? "the data section starts at 0"
-                throw bad(start, "tensor '\(t.name)' starts at offset \(t.offset) of the data section, but \(after) "
-                          + "(next aligned offset \(expected)): \(t.offset - expected) bytes are unaccounted for; "
-                          + "a tensor's type or shape does not match its data")
+                throw bad(
+                    start,
+                    "tensor '\(t.name)' starts at offset \(t.offset) of the data section, but \(after) "
+                        + "(next aligned offset \(expected)): \(t.offset - expected) bytes are unaccounted for; "
+                        + "a tensor's type or shape does not match its data")
             }
             previous = (t.name, t.offset + t.byteCount)
         }
         let dataEnd = dataOffset + (previous?.end ?? 0)
         if let p = previous, fileSize - dataEnd >= alignment {
-            throw bad(dataEnd, "\(fileSize - dataEnd) bytes follow the data of the last tensor '\(p.name)', more than "
-                      + "the alignment padding (< \(alignment)): a tensor's type or shape does not match its data")
+            throw bad(
+                dataEnd,
+                "\(fileSize - dataEnd) bytes follow the data of the last tensor '\(p.name)', more than "
+                    + "the alignment padding (< \(alignment)): a tensor's type or shape does not match its data")
         }
         if previous == nil, fileSize > dataOffset {
             throw bad(dataOffset, "\(fileSize - dataOffset) bytes of data follow the header, but the file has no tensors")
@@ -241,15 +255,16 @@ public struct GGUFFile: Sendable {
         let at = c.offset
         let n = try c.u64("the length of \(what())")
         guard n <= UInt64(c.remaining) else {
-            throw FormatError.invalid(path: c.path, offset: at,
-                                      reason: "length \(n) of \(what()) is more than the \(c.remaining) bytes left in the file")
+            throw FormatError.invalid(
+                path: c.path, offset: at,
+                reason: "length \(n) of \(what()) is more than the \(c.remaining) bytes left in the file")
         }
         return try c.utf8(Int(n), what())
     }
 
     /// One metadata value of `type`; arrays hold one level of scalars or strings (ggml rejects nested arrays).
     private static func readValue(_ c: inout ByteCursor, _ type: GGUFValueType, key: String) throws -> GGUFValue {
-        func what() -> String { "the value of key '\(key)'" }  // built only for an error message
+        func what() -> String { "the value of key '\(key)'" }   // built only for an error message
         switch type {
         case .uint8: return .uint8(try c.u8(what()))
         case .int8: return .int8(Int8(bitPattern: try c.u8(what())))
@@ -279,8 +294,10 @@ public struct GGUFFile: Sendable {
             let countAt = c.offset
             let n = try c.u64("the array length of key '\(key)'")
             guard n <= UInt64(c.remaining / element.minimumSize) else {
-                throw FormatError.invalid(path: c.path, offset: countAt, reason:
-                    "array length \(n) of key '\(key)' is more than the \(c.remaining) bytes left in the file can hold")
+                throw FormatError.invalid(
+                    path: c.path, offset: countAt,
+                    reason:
+                        "array length \(n) of key '\(key)' is more than the \(c.remaining) bytes left in the file can hold")
             }
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(n))

@@ -27,7 +27,7 @@ func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, _ dst: UnsafeMutableP
         case .q4_1: dequantizeBlocks(.q4_1, s, d, blocks: r.count)
         case .q4_K: dequantizeQ4_K(s, d, blocks: r.count)
         case .q6_K: dequantizeQ6_K(s, d, blocks: r.count)
-        default: break  // excluded by `canDequantize`
+        default: break   // excluded by `canDequantize`
         }
     }
 }
@@ -80,7 +80,7 @@ private func dequantizeQ4_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer
         let d = half(p, 0), dmin = half(p, 2)
         let s = p + 4
         @inline(__always) func u(_ i: Int) -> UInt32 { UInt32(s.load(fromByteOffset: i, as: UInt8.self)) }
-        for c in 0..<4 {  // chunk c: 32 bytes; low nibbles → sub-block 2c, high nibbles → 2c + 1
+        for c in 0..<4 {   // chunk c: 32 bytes; low nibbles → sub-block 2c, high nibbles → 2c + 1
             for nibble in 0..<2 {
                 let j = 2 * c + nibble
                 let sc: UInt32, mn: UInt32
@@ -109,9 +109,9 @@ private func dequantizeQ6_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer
         let p = src + 210 * b, out = dst + 256 * b
         let d = half(p, 208)
         for h in 0..<2 {
-            for k in 0..<4 {  // row r = 4h + k holds elements 32r ..< 32r + 32
+            for k in 0..<4 {   // row r = 4h + k holds elements 32r ..< 32r + 32
                 let r = 4 * h + k
-                for part in 0..<2 {  // lanes l = 16·part ..< 16·part + 16; scale index 2r + part
+                for part in 0..<2 {   // lanes l = 16·part ..< 16·part + 16; scale index 2r + part
                     let l = 16 * part
                     let qlBytes = bytes16(p, 64 * h + (k & 1) * 32 + l)
                     let low = k < 2 ? qlBytes & 0xF : qlBytes &>> 4

@@ -45,8 +45,9 @@ func convertHalfToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Flo
         let finite = unsafeBitCast(unsafeBitCast(em &<< 13, to: SIMD16<Float>.self) * 0x1p112, to: SIMD16<UInt32>.self)
         let special = 0x7F80_0000 | ((em & 0x3FF) &<< 13)
         let bits = finite.replacing(with: special, where: em .>= 0x7C00) | sign
-        (UnsafeMutableRawPointer(dst + i)).storeBytes(of: unsafeBitCast(bits, to: SIMD16<Float>.self),
-                                                       as: SIMD16<Float>.self)
+        (UnsafeMutableRawPointer(dst + i)).storeBytes(
+            of: unsafeBitCast(bits, to: SIMD16<Float>.self),
+            as: SIMD16<Float>.self)
         i += 16
     }
     while i < count {
@@ -60,8 +61,9 @@ func convertBFloat16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer
     var i = 0
     while i + 16 <= count {
         let b = SIMD16<UInt32>(truncatingIfNeeded: src.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self))
-        (UnsafeMutableRawPointer(dst + i)).storeBytes(of: unsafeBitCast(b &<< 16, to: SIMD16<Float>.self),
-                                                       as: SIMD16<Float>.self)
+        (UnsafeMutableRawPointer(dst + i)).storeBytes(
+            of: unsafeBitCast(b &<< 16, to: SIMD16<Float>.self),
+            as: SIMD16<Float>.self)
         i += 16
     }
     while i < count {

@@ -26,15 +26,18 @@ public func decodeConfig<T: Decodable>(_ type: T.Type, from path: String) throws
 ///
 /// When the decoder blames the whole document although it is valid JSON, `replay` decodes the parsed
 /// document again with `JSONValueDecoder`, whose error says which key holds what.
-func configError(_ error: DecodingError, data: Data, path: String,
-                 replay: (JSONValue) throws -> Void = { _ in }) -> FormatError {
+func configError(
+    _ error: DecodingError, data: Data, path: String,
+    replay: (JSONValue) throws -> Void = { _ in }
+) -> FormatError {
     let parsed: Result<JSONValue, JSONSyntaxError> = data.withUnsafeBytes { bytes in
         Result { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(bytes) }
     }
     let root = try? parsed.get()
     if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let root {
         do { try replay(root) } catch let replayed as DecodingError {
-            if case .dataCorrupted(let c) = replayed, c.codingPath.isEmpty {} else {
+            if case .dataCorrupted(let c) = replayed, c.codingPath.isEmpty {
+            } else {
                 return configError(replayed, data: data, path: path)
             }
         } catch {}
@@ -137,7 +140,7 @@ func snakeCase(_ key: String) -> String {
 private func describe(_ type: Any.Type) -> String {
     switch type {
     case is Int.Type, is Int8.Type, is Int16.Type, is Int32.Type, is Int64.Type,
-         is UInt.Type, is UInt8.Type, is UInt16.Type, is UInt32.Type, is UInt64.Type:
+        is UInt.Type, is UInt8.Type, is UInt16.Type, is UInt32.Type, is UInt64.Type:
         return "an integer"
     case is Float.Type, is Double.Type: return "a number"
     case is String.Type: return "a string"

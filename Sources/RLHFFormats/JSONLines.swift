@@ -30,15 +30,25 @@ public func readJSONLines(path: String) throws -> [JSONLinesRecord] {
             let slice = UnsafeRawBufferPointer(rebasing: all[start..<stop])
             if slice.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
                 if String(validating: slice, as: UTF8.self) == nil {
-                    records.append(JSONLinesRecord(line: line, value: .failure(.invalidJSON(
-                        path: path, offset: start, line: line, column: 1, reason: "the line is not valid UTF-8"))))
-                } else { do throws(JSONSyntaxError) {
-                    records.append(JSONLinesRecord(line: line, value: .success(try JSONParser.parse(slice))))
-                } catch {
-                    let (_, column) = lineAndColumn(of: error.offset, in: slice)
-                    records.append(JSONLinesRecord(line: line, value: .failure(.invalidJSON(
-                        path: path, offset: start + error.offset, line: line, column: column, reason: error.reason))))
-                } }
+                    records.append(
+                        JSONLinesRecord(
+                            line: line,
+                            value: .failure(
+                                .invalidJSON(
+                                    path: path, offset: start, line: line, column: 1, reason: "the line is not valid UTF-8"))))
+                } else {
+                    do throws(JSONSyntaxError) {
+                        records.append(JSONLinesRecord(line: line, value: .success(try JSONParser.parse(slice))))
+                    } catch {
+                        let (_, column) = lineAndColumn(of: error.offset, in: slice)
+                        records.append(
+                            JSONLinesRecord(
+                                line: line,
+                                value: .failure(
+                                    .invalidJSON(
+                                        path: path, offset: start + error.offset, line: line, column: column, reason: error.reason))))
+                    }
+                }
             }
             start = end + 1
             line += 1

@@ -34,7 +34,7 @@ public indirect enum JSONValue: Sendable {
         guard case .number(let text) = self, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             return nil
         }
-        return Int(text)  // nil when it does not fit in Int
+        return Int(text)   // nil when it does not fit in Int
     }
 }
 
@@ -179,7 +179,7 @@ struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try hex4(at: i)
                 i += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {  // a high surrogate needs its low half
+                if scalar >= 0xD800 && scalar < 0xDC00 {   // a high surrogate needs its low half
                     guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
                         throw JSONSyntaxError(offset: i - 6, reason: "unpaired surrogate \\u\(String(scalar, radix: 16))")
                     }

@@ -91,7 +91,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     init(entries: [JSONEntry], codingPath: [any CodingKey]) {
         var values: [String: JSONValue] = [:]
-        for e in entries { values[camelCase(e.key)] = e.value }  // the last of repeated keys wins, as in Foundation
+        for e in entries { values[camelCase(e.key)] = e.value }   // the last of repeated keys wins, as in Foundation
         self.values = values
         self.codingPath = codingPath
     }
@@ -143,8 +143,11 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     private mutating func next<T>(_ type: T.Type) throws -> (JSONValue, [any CodingKey]) {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(T.self, .init(codingPath: codingPath + [IndexKey(currentIndex)],
-                                                            debugDescription: "the array has only \(items.count) elements"))
+            throw DecodingError.valueNotFound(
+                T.self,
+                .init(
+                    codingPath: codingPath + [IndexKey(currentIndex)],
+                    debugDescription: "the array has only \(items.count) elements"))
         }
         defer { currentIndex += 1 }
         return (items[currentIndex], codingPath + [IndexKey(currentIndex)])

@@ -31,7 +31,7 @@ final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         count = size
         if count == 0 {
-            base = UnsafeRawPointer(bitPattern: 64)!  // never read: every access is bounds-checked against 0
+            base = UnsafeRawPointer(bitPattern: 64)!   // never read: every access is bounds-checked against 0
             backing = .none
         } else if count <= MappedFile.readLimit {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)

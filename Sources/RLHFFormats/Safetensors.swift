@@ -54,20 +54,23 @@ public struct SafetensorsFile: Sendable {
         self.file = file
         // 1. The 8-byte header length.
         guard file.count >= 8 else {
-            throw FormatError.invalid(path: path, offset: 0,
-                                      reason: "file is \(file.count) bytes, too small to hold the 8-byte header length")
+            throw FormatError.invalid(
+                path: path, offset: 0,
+                reason: "file is \(file.count) bytes, too small to hold the 8-byte header length")
         }
         let n64 = UInt64(littleEndian: file.base.loadUnaligned(as: UInt64.self))
         // 2. A header length beyond the 100 MB cap.
         guard n64 <= UInt64(SafetensorsFile.maxHeaderSize) else {
-            throw FormatError.invalid(path: path, offset: 0,
-                                      reason: "header length \(n64) is larger than the limit of \(SafetensorsFile.maxHeaderSize) bytes")
+            throw FormatError.invalid(
+                path: path, offset: 0,
+                reason: "header length \(n64) is larger than the limit of \(SafetensorsFile.maxHeaderSize) bytes")
         }
         let n = Int(n64)
         // 3. A header running past the end of the file.
         guard 8 + n <= file.count else {
-            throw FormatError.invalid(path: path, offset: 0,
-                                      reason: "header length \(n) runs past the end of the file (\(file.count) bytes)")
+            throw FormatError.invalid(
+                path: path, offset: 0,
+                reason: "header length \(n) runs past the end of the file (\(file.count) bytes)")
         }
         let header = UnsafeRawBufferPointer(start: file.base + 8, count: n)
         // 4. UTF-8.
@@ -90,16 +93,19 @@ public struct SafetensorsFile: Sendable {
         var previousEnd = 0
         var previousName: String? = nil
         for (k, t) in parsed.tensors.indices.sorted(by: { parsed.tensors[$0].dataOffsets < parsed.tensors[$1].dataOffsets })
-            .map({ ($0, parsed.tensors[$0]) }) {
+            .map({ ($0, parsed.tensors[$0]) })
+        {
             let at = 8 + parsed.keyOffsets[k]
             let (begin, end) = t.dataOffsets
             if begin != previousEnd || end < begin {
                 let reason: String
-                if end < begin { reason = "data_offsets [\(begin), \(end)] end before they begin" }
-                else if let p = previousName, begin < previousEnd {
+                if end < begin {
+                    reason = "data_offsets [\(begin), \(end)] end before they begin"
+                } else if let p = previousName, begin < previousEnd {
                     reason = "data_offsets [\(begin), \(end)] overlap tensor '\(p)', which ends at \(previousEnd)"
                 } else if let p = previousName {
-                    reason = "data_offsets [\(begin), \(end)] leave a gap of \(begin - previousEnd) bytes after tensor '\(p)', which ends at \(previousEnd)"
+                    reason =
+                        "data_offsets [\(begin), \(end)] leave a gap of \(begin - previousEnd) bytes after tensor '\(p)', which ends at \(previousEnd)"
                 } else {
                     reason = "data_offsets [\(begin), \(end)] leave a gap: the first tensor must start at 0"
                 }
@@ -114,9 +120,11 @@ public struct SafetensorsFile: Sendable {
             let (nbytes, o) = elements.multipliedReportingOverflow(by: parsed.dtypes[k].size)
             if o { throw FormatError.invalid(path: path, offset: at, reason: "tensor '\(t.name)': shape \(t.shape) overflows the byte count") }
             if end - begin != nbytes {
-                throw FormatError.invalid(path: path, offset: at, reason:
-                    "tensor '\(t.name)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes, "
-                    + "but dtype \(t.dtype) with shape \(t.shape) needs \(nbytes)")
+                throw FormatError.invalid(
+                    path: path, offset: at,
+                    reason:
+                        "tensor '\(t.name)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes, "
+                        + "but dtype \(t.dtype) with shape \(t.shape) needs \(nbytes)")
             }
             previousEnd = end
             previousName = t.name
@@ -124,12 +132,14 @@ public struct SafetensorsFile: Sendable {
         // 9. The data section must end exactly at the end of the file.
         let (fileEnd, o) = dataStart.addingReportingOverflow(previousEnd)
         if o || fileEnd > file.count {
-            throw FormatError.truncated(path: path, offset: dataStart, what: "the tensor data",
-                                        needed: previousEnd, available: file.count - dataStart)
+            throw FormatError.truncated(
+                path: path, offset: dataStart, what: "the tensor data",
+                needed: previousEnd, available: file.count - dataStart)
         }
         if fileEnd < file.count {
-            throw FormatError.invalid(path: path, offset: fileEnd,
-                                      reason: "\(file.count - fileEnd) unexpected trailing bytes after the tensor data")
+            throw FormatError.invalid(
+                path: path, offset: fileEnd,
+                reason: "\(file.count - fileEnd) unexpected trailing bytes after the tensor data")
         }
         entries = parsed.tensors
         dtypes = parsed.dtypes
@@ -171,8 +181,10 @@ public struct SafetensorsFile: Sendable {
             throw FormatError.unsupported(path: path, name: name, reason: "dtype \(info.dtype) cannot be read as Float32")
         }
         guard dtype.isFloatingPoint || allowingIntegers else {
-            throw FormatError.unsupported(path: path, name: name, reason: "dtype \(info.dtype) is not a floating-point "
-                                          + "type: weights must be F32, F16 or BF16")
+            throw FormatError.unsupported(
+                path: path, name: name,
+                reason: "dtype \(info.dtype) is not a floating-point "
+                    + "type: weights must be F32, F16 or BF16")
         }
         let out = Tensor(uninitialized: info.shape)
         withExtendedLifetime(file) {
@@ -196,7 +208,7 @@ public struct SafetensorsFile: Sendable {
         var metadata: [String: String] = [:]
         var tensors: [SafetensorsTensorInfo] = []
         var dtypes: [SafetensorsDType] = []
-        var keyOffsets: [Int] = []  // of each tensor's key within the header
+        var keyOffsets: [Int] = []   // of each tensor's key within the header
     }
 
     /// Step 6: the JSON must be `{"__metadata__": {str: str}?, name: {"dtype": str, "shape": [uint], "data_offsets": [uint, uint]}, …}`.
@@ -251,7 +263,7 @@ public struct SafetensorsFile: Sendable {
                     }
                     if f.key == "shape" { shape = ints } else { offsets = ints }
                 default:
-                    continue  // like the reference (serde without deny_unknown_fields): other fields are ignored
+                    continue   // like the reference (serde without deny_unknown_fields): other fields are ignored
                 }
             }
             guard let dtypeText else { throw bad("tensor '\(e.key)': missing field 'dtype'") }
@@ -263,8 +275,10 @@ public struct SafetensorsFile: Sendable {
             guard offsets.count == 2 else {
                 throw bad("tensor '\(e.key)': data_offsets has \(offsets.count) numbers, expected 2 [begin, end]")
             }
-            h.tensors.append(SafetensorsTensorInfo(name: e.key, dtype: dtypeText, shape: shape,
-                                                   dataOffsets: (offsets[0], offsets[1])))
+            h.tensors.append(
+                SafetensorsTensorInfo(
+                    name: e.key, dtype: dtypeText, shape: shape,
+                    dataOffsets: (offsets[0], offsets[1])))
             h.dtypes.append(dtype)
             h.keyOffsets.append(e.offset)
         }

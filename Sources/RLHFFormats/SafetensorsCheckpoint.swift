@@ -35,14 +35,17 @@ public struct SafetensorsCheckpoint: Sendable {
             var location: [String: Int] = [:]
             for (name, shard) in weightMap {
                 let k: Int
-                if let existing = fileIndex[shard] { k = existing } else {
+                if let existing = fileIndex[shard] {
+                    k = existing
+                } else {
                     k = files.count
                     files.append(try SafetensorsFile(path: directory + "/" + shard))
                     fileIndex[shard] = k
                 }
                 guard files[k].info(name) != nil else {
-                    throw FormatError.invalidValue(path: indexPath, key: "weight_map." + name,
-                                                   reason: "tensor is not in shard \(shard)")
+                    throw FormatError.invalidValue(
+                        path: indexPath, key: "weight_map." + name,
+                        reason: "tensor is not in shard \(shard)")
                 }
                 location[name] = k
             }
@@ -111,8 +114,9 @@ public struct SafetensorsCheckpoint: Sendable {
             }
             let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
             guard !shard.isEmpty, !shard.hasPrefix("/"), !parts.contains(".."), !parts.contains("") else {
-                throw FormatError.invalidValue(path: path, key: "weight_map." + e.key,
-                                               reason: "shard path '\(shard)' must be a relative path inside the folder")
+                throw FormatError.invalidValue(
+                    path: path, key: "weight_map." + e.key,
+                    reason: "shard path '\(shard)' must be a relative path inside the folder")
             }
             result.append((e.key, shard))
         }

@@ -58,6 +58,6 @@ private func convertChunk(_ dtype: SafetensorsDType, _ src: UnsafeRawPointer, _ 
     case .u32: each(UInt32.self) { Float($0) }
     case .i64: each(Int64.self) { Float($0) }
     case .u64: each(UInt64.self) { Float($0) }
-    case .f8E5M2, .f8E4M3: break  // excluded by `convertsToFloat`
+    case .f8E5M2, .f8E4M3: break   // excluded by `convertsToFloat`
     }
 }

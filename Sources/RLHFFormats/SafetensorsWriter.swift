@@ -15,8 +15,10 @@ import RLHFTensor
 ///     present. An empty map writes no `__metadata__` key at all.
 ///   - path: the destination file.
 /// - Throws: `FormatError.invalidValue` for a bad or duplicate name, `.io` when writing fails.
-public func writeSafetensors(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = ["format": "pt"],
-                             to path: String) throws {
+public func writeSafetensors(
+    _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = ["format": "pt"],
+    to path: String
+) throws {
     var seen = Set<String>()
     for (name, _) in tensors {
         if name.isEmpty || name == "__metadata__" {

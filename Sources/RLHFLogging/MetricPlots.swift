@@ -32,10 +32,10 @@ public func writeMetricPlots(metricsPath: String, panels: [PlotPanel], title: St
     let columns = 2, rows = (panels.count + 1) / 2
     let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     var svg = """
-    <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w) * columns)" height="\(Int(h) * rows + 30)" font-family="sans-serif" font-size="11">
-    <rect width="100%" height="100%" fill="white"/>
-    <text x="10" y="20" font-size="14">\(escapeXML(title))</text>\n
-    """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w) * columns)" height="\(Int(h) * rows + 30)" font-family="sans-serif" font-size="11">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="10" y="20" font-size="14">\(escapeXML(title))</text>\n
+        """
     for (n, panel) in panels.enumerated() {
         let ox = Double(n % columns) * w, oy = 30 + Double(n / columns) * h
         let points = panel.keys.flatMap { series[$0] ?? [] }
@@ -43,7 +43,8 @@ public func writeMetricPlots(metricsPath: String, panels: [PlotPanel], title: St
         let (x0, x1, y0, y1) = (pad, w - 12, h - 28, 24.0)
         svg += "<rect x=\"\(x0)\" y=\"\(y1)\" width=\"\(x1 - x0)\" height=\"\(y0 - y1)\" fill=\"none\" stroke=\"#999\"/>\n"
         guard let minStep = points.map(\.step).min(), let maxStep = points.map(\.step).max(),
-              var lo = points.map(\.value).min(), var hi = points.map(\.value).max() else {
+            var lo = points.map(\.value).min(), var hi = points.map(\.value).max()
+        else {
             svg += "<text x=\"\(pad + 10)\" y=\"\(h / 2)\">no data</text>\n</g>\n"
             continue
         }

@@ -122,8 +122,9 @@ public final class MetricsLog {
     /// The `"step"` of a JSONL line, or `nil` when the line is not a JSON object with an integer step.
     static func step(ofLine line: Substring) -> Int? {
         guard let data = line.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let number = object["step"] as? NSNumber else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let number = object["step"] as? NSNumber
+        else { return nil }
         let value = number.doubleValue
         guard value.isFinite, value == value.rounded(), abs(value) < 9e15 else { return nil }
         return Int(value)

@@ -61,15 +61,20 @@ public struct ProgressBar {
     ///   - description: the label in front of the bar (e.g. "reward", "sft", "ppo").
     ///   - initial: the step a resumed run starts after; the rate counts only steps after it.
     ///   - stream: where to draw (standard error by default); a terminal gets one redrawn line.
-    public init(total: Int, description: String, initial: Int = 0,
-                stream: UnsafeMutablePointer<FILE> = stderr) {
-        self.init(total: total, description: description, initial: initial, stream: stream,
-                  isTerminal: isatty(fileno(stream)) == 1, startTime: Self.monotonicSeconds())
+    public init(
+        total: Int, description: String, initial: Int = 0,
+        stream: UnsafeMutablePointer<FILE> = stderr
+    ) {
+        self.init(
+            total: total, description: description, initial: initial, stream: stream,
+            isTerminal: isatty(fileno(stream)) == 1, startTime: Self.monotonicSeconds())
     }
 
     /// As the public init, with the terminal test and the clock's start given (for tests).
-    init(total: Int, description: String, initial: Int, stream: UnsafeMutablePointer<FILE>, isTerminal: Bool,
-         startTime: Double) {
+    init(
+        total: Int, description: String, initial: Int, stream: UnsafeMutablePointer<FILE>, isTerminal: Bool,
+        startTime: Double
+    ) {
         self.total = max(0, total)
         self.description = description
         self.initial = initial
@@ -143,8 +148,9 @@ public struct ProgressBar {
     }
 
     private mutating func draw(now: Double) {
-        let line = Self.render(description: description, completed: completed, total: total, initial: initial,
-                               elapsed: now - startTime, metrics: metrics)
+        let line = Self.render(
+            description: description, completed: completed, total: total, initial: initial,
+            elapsed: now - startTime, metrics: metrics)
         if isTerminal {
             let length = line.count
             let padding = drawnLength > length ? String(repeating: " ", count: drawnLength - length) : ""
@@ -174,8 +180,10 @@ public struct ProgressBar {
     ///
     /// The rate counts steps after `initial` only; the ETA is the remaining steps at that rate (`?` before any
     /// step is done). `total` 0 shows 100%; `completed > total` shows a full bar and the real count.
-    static func render(description: String, completed: Int, total: Int, initial: Int, elapsed: Double,
-                       metrics: [(String, Double)]) -> String {
+    static func render(
+        description: String, completed: Int, total: Int, initial: Int, elapsed: Double,
+        metrics: [(String, Double)]
+    ) -> String {
         let fraction = total > 0 ? min(1, max(0, Double(completed) / Double(total))) : 1
         let percent = String(Int((fraction * 100).rounded(.down)))
         let done = completed - initial

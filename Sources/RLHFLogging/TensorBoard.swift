@@ -99,7 +99,7 @@ public final class TensorBoardWriter {
         event.message(5) { summary in
             summary.message(1) { v in
                 if !tag.isEmpty { v.string(1, tag) }
-                v.float(2, Float(value))  // in a oneof: written even when 0
+                v.float(2, Float(value))   // in a oneof: written even when 0
             }
         }
         try writeRecord(event.bytes)
@@ -117,13 +117,13 @@ public final class TensorBoardWriter {
             summary.message(1) { v in
                 if !tag.isEmpty { v.string(1, tag) }
                 v.message(8) { tensor in
-                    tensor.uint64(1, 7)             // dtype: DT_STRING
-                    tensor.message(2) { _ in }      // tensor_shape: [] (a scalar), present but empty
-                    tensor.string(8, markdown)      // string_val[0]
+                    tensor.uint64(1, 7)   // dtype: DT_STRING
+                    tensor.message(2) { _ in }   // tensor_shape: [] (a scalar), present but empty
+                    tensor.string(8, markdown)   // string_val[0]
                 }
                 v.message(9) { metadata in
                     metadata.message(1) { pluginData in
-                        pluginData.string(1, "text")  // content: TextPluginData{version: 0} encodes to nothing
+                        pluginData.string(1, "text")   // content: TextPluginData{version: 0} encodes to nothing
                     }
                 }
             }
@@ -140,7 +140,7 @@ public final class TensorBoardWriter {
         var event = ProtobufWriter()
         Self.eventHeader(&event, wallTime: wallTime ?? Self.now(), step: step)
         event.message(7) { sessionLog in
-            sessionLog.uint64(1, 1)  // status: START
+            sessionLog.uint64(1, 1)   // status: START
         }
         try writeRecord(event.bytes)
     }

@@ -33,8 +33,8 @@ public enum TrainingLogError: Error, CustomStringConvertible, Equatable, Sendabl
     public var path: String {
         switch self {
         case let .cannotCreateDirectory(path, _), let .cannotOpen(path, _), let .readFailed(path, _),
-             let .writeFailed(path, _), let .closeFailed(path, _), let .renameFailed(_, path, _),
-             let .writeAfterClose(path), let .invalidKey(path, _, _):
+            let .writeFailed(path, _), let .closeFailed(path, _), let .renameFailed(_, path, _),
+            let .writeAfterClose(path), let .invalidKey(path, _, _):
             return path
         }
     }

@@ -36,8 +36,10 @@ public final class TrainingLogger {
     ///     truncates an existing `metrics.jsonl`).
     ///   - progress: draw a progress bar on standard error.
     /// - Throws: ``TrainingLogError`` naming the directory or file that could not be created.
-    public init(outputDirectory: String, totalSteps: Int, description: String, resumingAfter step: Int? = nil,
-                progress: Bool = true) throws {
+    public init(
+        outputDirectory: String, totalSteps: Int, description: String, resumingAfter step: Int? = nil,
+        progress: Bool = true
+    ) throws {
         do {
             try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         } catch {

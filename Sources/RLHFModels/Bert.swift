@@ -41,9 +41,11 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
     /// A config from explicit sizes, with BERT's defaults for the rest; `padTokenId`, `modelType` and
     /// `positionEmbeddingType` stay nil. Nothing is validated here (`BertModel.init` validates).
-    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
-                intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
-                layerNormEps: Float = 1e-12, hiddenAct: String = "gelu") {
+    public init(
+        vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int,
+        intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
+        layerNormEps: Float = 1e-12, hiddenAct: String = "gelu"
+    ) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
         self.maxPositionEmbeddings = maxPositionEmbeddings; self.typeVocabSize = typeVocabSize
@@ -231,9 +233,10 @@ public struct DistilBertConfig: Codable, Sendable {
         if sinusoidalPosEmbds == true {
             throw ModelError.unsupportedConfig(source: source, reason: "sinusoidal_pos_embds is not supported")
         }
-        var c = BertConfig(vocabSize: vocabSize, hiddenSize: dim, numHiddenLayers: nLayers, numAttentionHeads: nHeads,
-                           intermediateSize: hiddenDim, maxPositionEmbeddings: maxPositionEmbeddings, typeVocabSize: 0,
-                           layerNormEps: 1e-12, hiddenAct: activation ?? "gelu")
+        var c = BertConfig(
+            vocabSize: vocabSize, hiddenSize: dim, numHiddenLayers: nLayers, numAttentionHeads: nHeads,
+            intermediateSize: hiddenDim, maxPositionEmbeddings: maxPositionEmbeddings, typeVocabSize: 0,
+            layerNormEps: 1e-12, hiddenAct: activation ?? "gelu")
         c.padTokenId = padTokenId
         try c.check(FieldCheck(source: source, names: DistilBertConfig.keyNames), limits)
         return c
@@ -243,10 +246,12 @@ public struct DistilBertConfig: Codable, Sendable {
 /// The DistilBERT checkpoint name of one of our BERT keys (e.g. `encoder.layer.3.attention.self.query.weight`
 /// → `transformer.layer.3.attention.q_lin.weight`).
 package func distilBertName(forBertKey key: String) -> String {
-    let pairs = [(".attention.self.query.", ".attention.q_lin."), (".attention.self.key.", ".attention.k_lin."),
-                 (".attention.self.value.", ".attention.v_lin."), (".attention.output.dense.", ".attention.out_lin."),
-                 (".attention.output.LayerNorm.", ".sa_layer_norm."), (".intermediate.dense.", ".ffn.lin1."),
-                 (".output.dense.", ".ffn.lin2."), (".output.LayerNorm.", ".output_layer_norm.")]
+    let pairs = [
+        (".attention.self.query.", ".attention.q_lin."), (".attention.self.key.", ".attention.k_lin."),
+        (".attention.self.value.", ".attention.v_lin."), (".attention.output.dense.", ".attention.out_lin."),
+        (".attention.output.LayerNorm.", ".sa_layer_norm."), (".intermediate.dense.", ".ffn.lin1."),
+        (".output.dense.", ".ffn.lin2."), (".output.LayerNorm.", ".output_layer_norm.")
+    ]
     guard key.hasPrefix("encoder.layer.") else { return key }
     var name = "transformer.layer." + key.dropFirst("encoder.layer.".count)
     for (ours, theirs) in pairs where name.contains(ours) {
@@ -291,8 +296,10 @@ public final class BertModel: Module, @unchecked Sendable {
     ///   - tokenTypeIds: B·T segment ids (nil: all 0).
     ///   - firstPositionOnly: return only position 0 of the last layer, [B, 1, C] (what a [CLS] head reads),
     ///     skipping the last layer's work for every other position.
-    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, tokenTypeIds: [Int]? = nil,
-                               firstPositionOnly: Bool = false) -> Tensor {
+    public func callAsFunction(
+        ids: [Int], batch b: Int, attentionMask: Tensor? = nil, tokenTypeIds: [Int]? = nil,
+        firstPositionOnly: Bool = false
+    ) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "BertModel: \(ids.count) ids for batch \(b)")
         let t = ids.count / b
         var x = embeddings(ids: ids, typeIds: tokenTypeIds ?? Array(repeating: 0, count: ids.count), batch: b, length: t)

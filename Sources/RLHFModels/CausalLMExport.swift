@@ -41,19 +41,25 @@ public func saveCausalLM(_ model: PretrainedModel, to directory: String) throws 
 ///   tokenizer.json.
 public func saveCausalLM(_ architecture: Architecture, tokenizer: Tokenizer?, source: String?, to directory: String) throws {
     guard architecture.causalLM != nil else {
-        throw ModelError.unsupportedConfig(source: source ?? directory, reason: "a \(architecture.name) model is not a causal LM; "
-                                           + "save it as a reward model instead")
+        throw ModelError.unsupportedConfig(
+            source: source ?? directory,
+            reason: "a \(architecture.name) model is not a causal LM; "
+                + "save it as a reward model instead")
     }
     var isDir: ObjCBool = false
     if let source, !FileManager.default.fileExists(atPath: source, isDirectory: &isDir) {
-        throw ModelError.notAModel(path: source, reason: "the model's source is gone, so its tokenizer files cannot be "
-                                   + "carried over (pass source: nil to export without them)")
+        throw ModelError.notAModel(
+            path: source,
+            reason: "the model's source is gone, so its tokenizer files cannot be "
+                + "carried over (pass source: nil to export without them)")
     }
     let sourceIsGGUF = !isDir.boolValue && source?.hasSuffix(".gguf") == true
     let sourceDirectory = isDir.boolValue ? source : nil
     if let sourceDirectory, canonicalPath(sourceDirectory) == canonicalPath(directory) {
-        throw ModelError.unsupportedConfig(source: directory, reason: "cannot export a model over the folder it was "
-                                           + "loaded from; choose another output folder")
+        throw ModelError.unsupportedConfig(
+            source: directory,
+            reason: "cannot export a model over the folder it was "
+                + "loaded from; choose another output folder")
     }
     do {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -75,8 +81,8 @@ public func saveCausalLM(_ architecture: Architecture, tokenizer: Tokenizer?, so
     case .bert:
         break
     }
-    config["torch_dtype"] = "float32"    // transformers < 5
-    config["dtype"] = "float32"          // transformers ≥ 5
+    config["torch_dtype"] = "float32"   // transformers < 5
+    config["dtype"] = "float32"   // transformers ≥ 5
     for key in ["quantization_config", "num_labels", "id2label", "label2id", "rlhf_reward_head"] {
         config.removeValue(forKey: key)
     }
@@ -96,8 +102,9 @@ public func saveCausalLM(_ architecture: Architecture, tokenizer: Tokenizer?, so
     } else if sourceIsGGUF, let source {
         let file = try GGUFFile(path: source)
         if file.metadata["tokenizer.ggml.tokens"] != nil {
-            let files = try HFTokenizerFiles(gguf: try GGUFVocabulary(metadataOf: file),
-                                             modelMaxLength: config["max_position_embeddings"] as? Int)
+            let files = try HFTokenizerFiles(
+                gguf: try GGUFVocabulary(metadataOf: file),
+                modelMaxLength: config["max_position_embeddings"] as? Int)
             for (name, data) in files.files {
                 try AtomicFileWriter.write(to: directory + "/" + name) { try $0.write(Array(data)) }
             }

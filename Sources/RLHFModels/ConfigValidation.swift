@@ -121,8 +121,9 @@ extension BertConfig {
         if let p = positionEmbeddingType, p != "absolute" {
             throw ModelError.unsupportedConfig(source: c.source, reason: "position_embedding_type '\(p)' is not supported (absolute)")
         }
-        try c.memory(parameters: parameterCount, limits,
-                     sizes: ["vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "max_position_embeddings"])
+        try c.memory(
+            parameters: parameterCount, limits,
+            sizes: ["vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "max_position_embeddings"])
     }
 
     /// Parameters of the model with its pooler (fields already in range).
@@ -135,8 +136,10 @@ extension BertConfig {
 
 extension DistilBertConfig {
     /// DistilBERT's names of BERT's keys.
-    static let keyNames = ["hidden_size": "dim", "num_hidden_layers": "n_layers", "num_attention_heads": "n_heads",
-                           "intermediate_size": "hidden_dim", "hidden_act": "activation"]
+    static let keyNames = [
+        "hidden_size": "dim", "num_hidden_layers": "n_layers", "num_attention_heads": "n_heads",
+        "intermediate_size": "hidden_dim", "hidden_act": "activation"
+    ]
 
     /// Throws `ModelError.invalidConfig` naming the first key (as DistilBERT's config.json spells it) that
     /// is out of range or inconsistent; see `BertConfig.validate`.
@@ -154,7 +157,7 @@ extension LlamaConfig {
         "intermediate_size": "llama.feed_forward_length", "num_hidden_layers": "llama.block_count",
         "num_attention_heads": "llama.attention.head_count", "num_key_value_heads": "llama.attention.head_count_kv",
         "head_dim": "llama.rope.dimension_count", "rms_norm_eps": "llama.attention.layer_norm_rms_epsilon",
-        "rope_theta": "llama.rope.freq_base", "max_position_embeddings": "llama.context_length",
+        "rope_theta": "llama.rope.freq_base", "max_position_embeddings": "llama.context_length"
     ]
 
     /// Throws `ModelError.invalidConfig` naming the first key (as written in config.json) that is out of
@@ -189,20 +192,28 @@ extension LlamaConfig {
         } else {
             let hs = hiddenSize / numAttentionHeads
             guard hs >= 2, hs % 2 == 0, hs <= FieldBounds.headSize else {
-                throw c.error("num_attention_heads", "\(numAttentionHeads) gives a head size of \(c.key("hidden_size")) \(hiddenSize) / "
-                              + "\(numAttentionHeads) = \(hs); it must be even and in 2…\(FieldBounds.headSize) for rotary embeddings")
+                throw c.error(
+                    "num_attention_heads",
+                    "\(numAttentionHeads) gives a head size of \(c.key("hidden_size")) \(hiddenSize) / "
+                        + "\(numAttentionHeads) = \(hs); it must be even and in 2…\(FieldBounds.headSize) for rotary embeddings")
             }
         }
         guard numAttentionHeads * headSize <= FieldBounds.projection else {
-            throw c.error("num_attention_heads", "\(numAttentionHeads) × head size \(headSize) is \(numAttentionHeads * headSize); "
-                          + "it must be at most \(FieldBounds.projection)")
+            throw c.error(
+                "num_attention_heads",
+                "\(numAttentionHeads) × head size \(headSize) is \(numAttentionHeads * headSize); "
+                    + "it must be at most \(FieldBounds.projection)")
         }
         try c.epsilon(rmsNormEps, "rms_norm_eps")
-        if let t = ropeTheta { try c.ropeBase(t, "rope_theta") }
-        else if let t = ropeParameters?.ropeTheta { try c.ropeBase(t, "rope_parameters.rope_theta") }
+        if let t = ropeTheta {
+            try c.ropeBase(t, "rope_theta")
+        } else if let t = ropeParameters?.ropeTheta {
+            try c.ropeBase(t, "rope_parameters.rope_theta")
+        }
         if let p = maxPositionEmbeddings { try c.range(p, "max_position_embeddings", 1, FieldBounds.positions) }
-        try c.memory(parameters: parameterCount, limits,
-                     sizes: ["vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size"])
+        try c.memory(
+            parameters: parameterCount, limits,
+            sizes: ["vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size"])
     }
 
     /// Parameters of the causal LM (fields already in range).

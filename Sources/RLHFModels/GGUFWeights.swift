@@ -10,7 +10,7 @@ func hfName(forGGUF name: String) -> String? {
     let top: [String: String] = [
         "token_embd.weight": "model.embed_tokens.weight",
         "output_norm.weight": "model.norm.weight",
-        "output.weight": "lm_head.weight",
+        "output.weight": "lm_head.weight"
     ]
     if let n = top[name] { return n }
     let parts = name.split(separator: ".")
@@ -19,7 +19,7 @@ func hfName(forGGUF name: String) -> String? {
         "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
         "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
         "attn_output": "self_attn.o_proj",
-        "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj",
+        "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj"
     ]
     guard let mapped = inner[parts[2]] else { return nil }
     return "model.layers.\(layer).\(mapped).\(parts[3])"
@@ -48,7 +48,8 @@ public struct GGUFLlamaWeights: WeightSource {
             if let hf = hfName(forGGUF: info.name) { map[hf] = info.name } else { unknown.append(info.name) }
         }
         if !unknown.isEmpty {
-            throw ModelError.unsupportedConfig(source: file.path, reason: "tensors with no llama mapping: \(unknown.prefix(8).joined(separator: ", "))")
+            throw ModelError.unsupportedConfig(
+                source: file.path, reason: "tensors with no llama mapping: \(unknown.prefix(8).joined(separator: ", "))")
         }
         hfToGGUF = map
     }
@@ -151,20 +152,23 @@ func llamaConfigAndKeys(fromGGUF file: GGUFFile) throws -> (config: LlamaConfig,
     }
     let vocab: Int
     var names = LlamaConfig.ggufKeyNames
-    if let v = try optionalInt("vocab_size") { vocab = v }
-    else if let tokens = md["tokenizer.ggml.tokens"]?.array { vocab = tokens.count; names["vocab_size"] = "tokenizer.ggml.tokens (its count)" }
-    else {
+    if let v = try optionalInt("vocab_size") {
+        vocab = v
+    } else if let tokens = md["tokenizer.ggml.tokens"]?.array {
+        vocab = tokens.count; names["vocab_size"] = "tokenizer.ggml.tokens (its count)"
+    } else {
         vocab = file.info("token_embd.weight")?.shape.first ?? 0
         names["vocab_size"] = "token_embd.weight (its rows)"
     }
     let heads = try int("attention.head_count")
-    var c = LlamaConfig(vocabSize: vocab, hiddenSize: try int("embedding_length"),
-                        intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
-                        numAttentionHeads: heads, numKeyValueHeads: try optionalInt("attention.head_count_kv") ?? heads,
-                        rmsNormEps: try optionalFloat("attention.layer_norm_rms_epsilon") ?? 1e-5,
-                        ropeTheta: try optionalFloat("rope.freq_base") ?? 10_000,
-                        tieWordEmbeddings: file.info("output.weight") == nil,
-                        maxPositionEmbeddings: try optionalInt("context_length") ?? 2048)
+    var c = LlamaConfig(
+        vocabSize: vocab, hiddenSize: try int("embedding_length"),
+        intermediateSize: try int("feed_forward_length"), numHiddenLayers: try int("block_count"),
+        numAttentionHeads: heads, numKeyValueHeads: try optionalInt("attention.head_count_kv") ?? heads,
+        rmsNormEps: try optionalFloat("attention.layer_norm_rms_epsilon") ?? 1e-5,
+        ropeTheta: try optionalFloat("rope.freq_base") ?? 10_000,
+        tieWordEmbeddings: file.info("output.weight") == nil,
+        maxPositionEmbeddings: try optionalInt("context_length") ?? 2048)
     if let rotDim = try optionalInt("rope.dimension_count"), heads > 0, rotDim != c.hiddenSize / heads { c.headDim = rotDim }
     c.bosTokenId = md["tokenizer.ggml.bos_token_id"]?.int
     c.eosTokenId = md["tokenizer.ggml.eos_token_id"]?.int

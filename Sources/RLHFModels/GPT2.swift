@@ -168,8 +168,10 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     ///
     /// - Precondition: every position below `n_positions` and every id below `vocab_size`; entry points
     ///   check user input first with `Architecture.checkInput` (`generate` stops at the table).
-    public func hiddenStates(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
-                             cache: KVCache? = nil) -> Tensor {
+    public func hiddenStates(
+        ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
+        cache: KVCache? = nil
+    ) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "GPT2LMHeadModel: \(ids.count) ids for batch \(b)")
         let t = ids.count / b, past = cache?.length ?? 0
         let pos = positions ?? (0..<b).flatMap { _ in past..<(past + t) }
@@ -185,8 +187,10 @@ public final class GPT2LMHeadModel: Module, @unchecked Sendable {
     public func logits(fromHidden h: Tensor) -> Tensor { linearMap(h, transformer.wte.weight) }
 
     /// Logits [B, T, V].
-    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
-                               cache: KVCache? = nil) -> Tensor {
+    public func callAsFunction(
+        ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
+        cache: KVCache? = nil
+    ) -> Tensor {
         logits(fromHidden: hiddenStates(ids: ids, batch: b, attentionMask: attentionMask, positions: positions, cache: cache))
     }
 

@@ -48,8 +48,10 @@ public struct GenerationConfig: Sendable {
     public var stopStrings: [String] = []
 
     /// A config; every argument defaults as its property does (greedy, 64 new tokens, no stop tokens or texts).
-    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Float? = nil,
-                stopTokenIds: Set<Int> = [], stopStrings: [String] = []) {
+    public init(
+        maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Float? = nil,
+        stopTokenIds: Set<Int> = [], stopStrings: [String] = []
+    ) {
         self.maxNewTokens = maxNewTokens; self.temperature = temperature; self.topK = topK; self.topP = topP
         self.stopTokenIds = stopTokenIds; self.stopStrings = stopStrings
     }
@@ -79,10 +81,12 @@ public struct GenerationOutput: Sendable {
 ///   - onHidden: called at each step, before the token is picked, with the final hidden states [B, C] of
 ///     the position that predicts it (every row; rows already finished are padding). PPO reads its values
 ///     there instead of running the model again.
-public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int = 0,
-                     rng: inout RandomGenerator, decode: (([Int]) -> String)? = nil,
-                     onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil,
-                     onHidden: ((_ hidden: Tensor) -> Void)? = nil) -> GenerationOutput {
+public func generate(
+    _ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int = 0,
+    rng: inout RandomGenerator, decode: (([Int]) -> String)? = nil,
+    onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil,
+    onHidden: ((_ hidden: Tensor) -> Void)? = nil
+) -> GenerationOutput {
     precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
     let b = prompts.count, p = prompts.map(\.count).max()!
     let limit = model.positionLimit
@@ -97,8 +101,9 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
         positions += Array(repeating: 1, count: pad) + Array(0..<prompt.count)   // HF fills padded positions with 1
     }
     var nextPosition = prompts.map(\.count)
-    var out = GenerationOutput(tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
-                               stopped: Array(repeating: false, count: b))
+    var out = GenerationOutput(
+        tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
+        stopped: Array(repeating: false, count: b))
     // the cache reserves up to the model's context and grows past it (max_new_tokens may be anything)
     let reserve = max(p + 1, limit.count)
     let cache = model.makeCache(capacity: steps > reserve - p ? reserve : p + steps)
@@ -117,8 +122,9 @@ public func generate(_ model: CausalLanguageModel, prompts: [[Int]], config: Gen
                 if out.stopped[i] { newIds.append(padTokenId); continue }
                 out.tokens[i].append(tokens[i]); out.logProbs[i].append(logProbs[i])
                 onToken?(i, tokens[i])
-                if config.stopTokenIds.contains(tokens[i]) { out.stopped[i] = true }
-                else if !config.stopStrings.isEmpty, let decode {
+                if config.stopTokenIds.contains(tokens[i]) {
+                    out.stopped[i] = true
+                } else if !config.stopStrings.isEmpty, let decode {
                     let text = decode(out.tokens[i])
                     if config.stopStrings.contains(where: { text.contains($0) }) { out.stopped[i] = true }
                 }

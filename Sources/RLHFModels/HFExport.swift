@@ -8,8 +8,10 @@ import RLHFNN
 import RLHFTensor
 
 /// Tokenizer files copied from a source folder into exports, when present.
-package let hfTokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
-                               "merges.txt", "vocab.json", "added_tokens.json"]
+package let hfTokenizerFiles = [
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+    "merges.txt", "vocab.json", "added_tokens.json"
+]
 
 /// The source's config.json as a dictionary: read from `sourceDirectory` when it is a HF folder, else built
 /// from the architecture's config (a GGUF source).
@@ -72,6 +74,7 @@ package func copyTokenizerFiles(from sourceDirectory: String?, to directory: Str
 
 /// Writes a module's parameters as `model.safetensors` under their key paths.
 package func writeModelSafetensors(_ module: Module, to directory: String) throws {
-    try writeSafetensors(module.namedParameters().map { (name: $0.key, tensor: $0.parameter.value.detached()) },
-                         to: directory + "/model.safetensors")
+    try writeSafetensors(
+        module.namedParameters().map { (name: $0.key, tensor: $0.parameter.value.detached()) },
+        to: directory + "/model.safetensors")
 }

@@ -62,9 +62,11 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
     /// A config from explicit sizes; the fields not given (head size, biases, activation, token ids, RoPE
     /// parameters) stay nil, so their defaults apply. Nothing is validated here (`LlamaForCausalLM.init`
     /// validates).
-    public init(vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
-                numAttentionHeads: Int, numKeyValueHeads: Int, rmsNormEps: Float = 1e-5,
-                ropeTheta: Float = 10_000, tieWordEmbeddings: Bool = true, maxPositionEmbeddings: Int = 2048) {
+    public init(
+        vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numHiddenLayers: Int,
+        numAttentionHeads: Int, numKeyValueHeads: Int, rmsNormEps: Float = 1e-5,
+        ropeTheta: Float = 10_000, tieWordEmbeddings: Bool = true, maxPositionEmbeddings: Int = 2048
+    ) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers; self.numAttentionHeads = numAttentionHeads
         self.numKeyValueHeads = numKeyValueHeads; self.rmsNormEps = rmsNormEps; self.ropeTheta = ropeTheta
@@ -227,8 +229,10 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
     ///   - attentionMask: [B, S] over cached + new positions (1 real, 0 padding); nil: all real.
     ///   - positions: B·T position ids (nil: cache length + 0..<T for every row).
     ///   - cache: past keys and values, extended in place.
-    public func hiddenStates(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
-                             cache: KVCache? = nil) -> Tensor {
+    public func hiddenStates(
+        ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
+        cache: KVCache? = nil
+    ) -> Tensor {
         precondition(b > 0 && ids.count % b == 0, "LlamaForCausalLM: \(ids.count) ids for batch \(b)")
         let t = ids.count / b, past = cache?.length ?? 0
         let tables: (cos: Tensor, sin: Tensor)
@@ -241,8 +245,11 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
         }
         var x = model.embedTokens(ids, shape: [b, t])
         for (i, layer) in model.layers.enumerated() {
-            x = x + layer.selfAttn(layer.inputLayernorm(x), cos: tables.cos, sin: tables.sin, mask: attentionMask,
-                                   cache: cache, layer: i)
+            x =
+                x
+                + layer.selfAttn(
+                    layer.inputLayernorm(x), cos: tables.cos, sin: tables.sin, mask: attentionMask,
+                    cache: cache, layer: i)
             x = x + layer.mlp(layer.postAttentionLayernorm(x))
         }
         return model.norm(x)
@@ -254,8 +261,10 @@ public final class LlamaForCausalLM: Module, @unchecked Sendable {
     }
 
     /// Logits [B, T, V]; see `hiddenStates` for the arguments.
-    public func callAsFunction(ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
-                               cache: KVCache? = nil) -> Tensor {
+    public func callAsFunction(
+        ids: [Int], batch b: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
+        cache: KVCache? = nil
+    ) -> Tensor {
         logits(fromHidden: hiddenStates(ids: ids, batch: b, attentionMask: attentionMask, positions: positions, cache: cache))
     }
 

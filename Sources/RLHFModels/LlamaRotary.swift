@@ -30,8 +30,9 @@ public func permuteLlamaRotary(_ weight: Tensor, heads: Int) -> Tensor {
 /// Views rows as `[heads, rows/heads/inner, inner]`, swaps the last two row axes, and packs the result.
 private func swapRotaryPairs(_ weight: Tensor, heads: Int, from inner: Int) -> Tensor {
     let rows = weight.shape.first ?? 0
-    precondition(heads > 0 && weight.rank >= 1 && rows % (2 * heads) == 0,
-                 "llama rotary permutation: \(rows) rows of shape \(weight.shape) do not split into \(heads) heads of even size")
+    precondition(
+        heads > 0 && weight.rank >= 1 && rows % (2 * heads) == 0,
+        "llama rotary permutation: \(rows) rows of shape \(weight.shape) do not split into \(heads) heads of even size")
     if rows == 0 { return weight }
     let rest = weight.shape.dropFirst().reduce(1, *)
     let outer = rows / heads / inner

@@ -74,8 +74,10 @@ func moduleParameters(of model: Module, inModules modules: [String]) -> [(key: S
 ///   - baseModel: recorded as `base_model_name_or_path`.
 ///   - modulesToSave: modules saved whole beside the adapters (PEFT's `modules_to_save`, e.g. a reward
 ///     model's `score` head).
-public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: String = "CAUSAL_LM",
-                             baseModel: String, modulesToSave: [String] = [], to directory: String) throws {
+public func saveLoRAAdapters(
+    _ model: Module, settings: LoRASettings, taskType: String = "CAUSAL_LM",
+    baseModel: String, modulesToSave: [String] = [], to directory: String
+) throws {
     let adapters = model.loraParameters()
     guard !adapters.isEmpty else {
         throw ModelError.unsupportedConfig(source: directory, reason: "the model has no LoRA adapters to save")
@@ -88,7 +90,7 @@ public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: 
         "fan_in_fan_out": model.adaptersAreFanInFanOut, "inference_mode": true, "init_lora_weights": true, "use_rslora": false,
         "use_dora": false, "modules_to_save": modulesToSave.isEmpty ? NSNull() as Any : modulesToSave, "base_model_name_or_path": baseModel,
         "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](), "layers_to_transform": NSNull(),
-        "layers_pattern": NSNull(), "revision": NSNull(),
+        "layers_pattern": NSNull(), "revision": NSNull()
     ]
     try writeJSONObject(config, to: directory + "/adapter_config.json")
     try writeSafetensors(tensors, to: directory + "/adapter_model.safetensors")
@@ -105,7 +107,8 @@ public func saveLoRAAdapters(_ model: Module, settings: LoRASettings, taskType: 
 public func loadLoRAAdapters(into model: Module, from directory: String) throws -> LoRASettings {
     let configPath = directory + "/adapter_config.json"
     guard let data = try readRegularFileIfPresent(path: configPath),
-          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else {
         throw ModelError.notAModel(path: directory, reason: "adapter_config.json is missing or is not a JSON object")
     }
     guard (json["peft_type"] as? String) == "LORA" else {
@@ -116,23 +119,32 @@ public func loadLoRAAdapters(into model: Module, from directory: String) throws 
         throw ModelError.unsupportedConfig(source: configPath, reason: "'lora_alpha' must be a number")
     }
     let targets: [String]
-    if let list = json["target_modules"] as? [String] { targets = list }
-    else if let one = json["target_modules"] as? String { targets = [one] }
-    else { throw ModelError.unsupportedConfig(source: configPath, reason: "'target_modules' must be a list of module names") }
+    if let list = json["target_modules"] as? [String] {
+        targets = list
+    } else if let one = json["target_modules"] as? String {
+        targets = [one]
+    } else {
+        throw ModelError.unsupportedConfig(source: configPath, reason: "'target_modules' must be a list of module names")
+    }
     if json["use_dora"] as? Bool == true || json["use_rslora"] as? Bool == true {
         throw ModelError.unsupportedConfig(source: configPath, reason: "DoRA and rsLoRA adapters are not supported")
     }
-    let settings = LoRASettings(r: r, loraAlpha: alpha, loraDropout: (json["lora_dropout"] as? NSNumber)?.doubleValue ?? 0,
-                                targetModules: targets)
+    let settings = LoRASettings(
+        r: r, loraAlpha: alpha, loraDropout: (json["lora_dropout"] as? NSNumber)?.doubleValue ?? 0,
+        targetModules: targets)
     let adapted = model.addLoRA(targets: targets, rank: r, alpha: alpha, dropout: Float(settings.loraDropout), seed: 0)
     guard !adapted.isEmpty else {
         throw ModelError.unsupportedConfig(source: configPath, reason: "no module of the model is named \(targets.joined(separator: ", "))")
     }
     let file = try SafetensorsFile(path: directory + "/adapter_model.safetensors")
     let saved: [String]
-    if let list = json["modules_to_save"] as? [String] { saved = list }
-    else if let one = json["modules_to_save"] as? String { saved = [one] }
-    else { saved = [] }
+    if let list = json["modules_to_save"] as? [String] {
+        saved = list
+    } else if let one = json["modules_to_save"] as? String {
+        saved = [one]
+    } else {
+        saved = []
+    }
     let wanted = model.loraParameters() + moduleParameters(of: model, inModules: saved)
     let names = Set(file.tensorNames)
     var missing: [String] = [], wrong: [String] = []

@@ -34,8 +34,11 @@ public struct PositionLimit: Sendable, Equatable {
         if isHard {
             return (count, "warning: \(requestedKey) \(requested) is more than the model's \(phrase); using \(count)")
         }
-        return (requested, "warning: \(requestedKey) \(requested) is more than the model's context of \(phrase); "
-                + "it was never trained on positions past \(count)")
+        return (
+            requested,
+            "warning: \(requestedKey) \(requested) is more than the model's context of \(phrase); "
+                + "it was never trained on positions past \(count)"
+        )
     }
 }
 
@@ -101,8 +104,10 @@ extension Architecture {
         }
         let v = vocabularySize
         if let bad = ids.first(where: { $0 < 0 || $0 >= v }) {
-            throw ModelError.invalidInput(source: source, reason: "token id \(bad) is outside the model's vocabulary of \(v) "
-                                          + "(vocab_size): the tokenizer does not match the model")
+            throw ModelError.invalidInput(
+                source: source,
+                reason: "token id \(bad) is outside the model's vocabulary of \(v) "
+                    + "(vocab_size): the tokenizer does not match the model")
         }
     }
 }

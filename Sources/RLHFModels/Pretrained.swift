@@ -85,15 +85,16 @@ extension GGUFVocabulary {
         guard let model = md["tokenizer.ggml.model"]?.string, let tokens = md["tokenizer.ggml.tokens"]?.stringArray else {
             throw ModelError.unsupportedConfig(source: file.path, reason: "metadata has no tokenizer.ggml.model / tokenizer.ggml.tokens")
         }
-        self.init(model: model, pre: md["tokenizer.ggml.pre"]?.string, tokens: tokens,
-                  tokenTypes: md["tokenizer.ggml.token_type"]?.intArray,
-                  merges: md["tokenizer.ggml.merges"]?.stringArray ?? [],
-                  scores: md["tokenizer.ggml.scores"]?.floatArray,
-                  bosTokenId: md["tokenizer.ggml.bos_token_id"]?.int, eosTokenId: md["tokenizer.ggml.eos_token_id"]?.int,
-                  unknownTokenId: md["tokenizer.ggml.unknown_token_id"]?.int,
-                  paddingTokenId: md["tokenizer.ggml.padding_token_id"]?.int,
-                  addBosToken: md["tokenizer.ggml.add_bos_token"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
-                  chatTemplate: md["tokenizer.chat_template"]?.string)
+        self.init(
+            model: model, pre: md["tokenizer.ggml.pre"]?.string, tokens: tokens,
+            tokenTypes: md["tokenizer.ggml.token_type"]?.intArray,
+            merges: md["tokenizer.ggml.merges"]?.stringArray ?? [],
+            scores: md["tokenizer.ggml.scores"]?.floatArray,
+            bosTokenId: md["tokenizer.ggml.bos_token_id"]?.int, eosTokenId: md["tokenizer.ggml.eos_token_id"]?.int,
+            unknownTokenId: md["tokenizer.ggml.unknown_token_id"]?.int,
+            paddingTokenId: md["tokenizer.ggml.padding_token_id"]?.int,
+            addBosToken: md["tokenizer.ggml.add_bos_token"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
+            chatTemplate: md["tokenizer.chat_template"]?.string)
     }
 }
 
@@ -136,7 +137,8 @@ private func loadGGUF(path: String) throws -> PretrainedModel {
 private func loadHFFolder(path: String) throws -> PretrainedModel {
     let configPath = path + "/config.json"
     guard let data = try readRegularFileIfPresent(path: configPath),
-          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else {
         throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
     }
     let modelType = json["model_type"] as? String ?? ""
@@ -152,16 +154,18 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
         try config.validate(source: configPath)
         try config.preflight(weights, candidates: { [$0, "bert." + $0] }, fields: FieldCheck(source: configPath))
         let m = try BertModel(config, pooler: hasPooler, source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, candidates: { [$0, "bert." + $0] },
-                             ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("classifier.") || $0.hasPrefix("cls.") })
+        try m.loadParameters(
+            from: weights, candidates: { [$0, "bert." + $0] },
+            ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("classifier.") || $0.hasPrefix("cls.") })
         arch = .bert(m)
     case "distilbert":
         let config = try decodeConfig(DistilBertConfig.self, from: configPath).bertConfig(source: configPath)
         let candidates = { (k: String) in [distilBertName(forBertKey: k), "distilbert." + distilBertName(forBertKey: k)] }
         try config.preflight(weights, candidates: candidates, fields: FieldCheck(source: configPath, names: DistilBertConfig.keyNames))
         let m = try BertModel(config, pooler: false, source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, candidates: candidates,
-                             ignoring: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("transformer.") && !$0.hasPrefix("distilbert.") })
+        try m.loadParameters(
+            from: weights, candidates: candidates,
+            ignoring: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("transformer.") && !$0.hasPrefix("distilbert.") })
         arch = .bert(m)
     case "llama":
         var config = try decodeConfig(LlamaConfig.self, from: configPath)
@@ -169,8 +173,12 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
         try config.validate(source: configPath)
         try config.preflight(weights, fields: FieldCheck(source: configPath))
         let m = try LlamaForCausalLM(config, source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, ignoring: { $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil)
-                                 || (isClassifier && $0.hasPrefix("score.")) })
+        try m.loadParameters(
+            from: weights,
+            ignoring: {
+                $0.hasSuffix("rotary_emb.inv_freq") || ($0 == "lm_head.weight" && m.lmHead == nil)
+                    || (isClassifier && $0.hasPrefix("score."))
+            })
         arch = .llama(m)
     case "gpt2":
         let config = try decodeConfig(GPT2Config.self, from: configPath)
@@ -179,9 +187,12 @@ private func loadHFFolder(path: String) throws -> PretrainedModel {
         try config.validate(source: configPath)
         try config.preflight(weights, candidates: candidates, source: configPath)
         let m = try GPT2LMHeadModel(config, source: configPath, rng: &rng)
-        try m.loadParameters(from: weights, candidates: candidates,
-                             ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight"
-                                 || (isClassifier && $0.hasPrefix("score.")) })
+        try m.loadParameters(
+            from: weights, candidates: candidates,
+            ignoring: {
+                $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") || $0 == "lm_head.weight"
+                    || (isClassifier && $0.hasPrefix("score."))
+            })
         arch = .gpt2(m)
     default:
         throw ModelError.unsupportedConfig(source: configPath, reason: "model_type '\(modelType)' is not supported (bert, distilbert, llama, gpt2)")

@@ -54,13 +54,16 @@ extension RewardModel {
     public static func load(path: String) throws -> RewardModel {
         let configPath = path + "/config.json"
         guard let data = try readRegularFileIfPresent(path: configPath),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw ModelError.notAModel(path: path, reason: "config.json is missing or is not a JSON object")
         }
         let architectures = json["architectures"] as? [String] ?? []
         guard architectures.contains(where: { $0.hasSuffix("ForSequenceClassification") }) else {
-            throw ModelError.notAModel(path: path, reason: "not a reward model: config.json architectures \(architectures) has no "
-                                       + "*ForSequenceClassification (train one with `rlhf train-rm`)")
+            throw ModelError.notAModel(
+                path: path,
+                reason: "not a reward model: config.json architectures \(architectures) has no "
+                    + "*ForSequenceClassification (train one with `rlhf train-rm`)")
         }
         let labels = json["num_labels"] as? Int ?? (json["id2label"] as? [String: Any])?.count ?? 2
         guard labels == 1 else {
@@ -79,9 +82,12 @@ extension RewardModel {
         }
         var rng = RandomGenerator(seed: 0)
         let model = RewardModel(backbone: pre.architecture, tokenizer: tokenizer, headKind: kind, rng: &rng)
-        try model.loadParameters(from: try SafetensorsCheckpoint(directory: path),
-                                 ignoring: { $0.hasSuffix("position_ids") || $0.hasPrefix("lm_head.") || $0.hasSuffix(".attn.bias")
-                                     || $0.hasSuffix(".attn.masked_bias") || $0.hasSuffix("rotary_emb.inv_freq") })
+        try model.loadParameters(
+            from: try SafetensorsCheckpoint(directory: path),
+            ignoring: {
+                $0.hasSuffix("position_ids") || $0.hasPrefix("lm_head.") || $0.hasSuffix(".attn.bias")
+                    || $0.hasSuffix(".attn.masked_bias") || $0.hasSuffix("rotary_emb.inv_freq")
+            })
         model.eval()
         return model
     }

@@ -68,8 +68,10 @@ extension Module {
     ///     other tasks).
     /// - Throws: `ModelError.weightsMismatch` naming every missing, unexpected and wrongly shaped tensor,
     ///   before any value is copied.
-    public func loadParameters(from source: WeightSource, candidates: (String) -> [String] = { [$0] },
-                               ignoring: (String) -> Bool = { _ in false }) throws {
+    public func loadParameters(
+        from source: WeightSource, candidates: (String) -> [String] = { [$0] },
+        ignoring: (String) -> Bool = { _ in false }
+    ) throws {
         let available = Set(source.tensorNames)
         var plan: [(Parameter, String)] = []
         var missing: [String] = [], wrongShape: [String] = []
@@ -85,8 +87,9 @@ extension Module {
         }
         let unexpected = available.subtracting(used).filter { !ignoring($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty || !wrongShape.isEmpty {
-            throw ModelError.weightsMismatch(source: source.sourceDescription, missing: missing,
-                                             unexpected: unexpected, wrongShape: wrongShape)
+            throw ModelError.weightsMismatch(
+                source: source.sourceDescription, missing: missing,
+                unexpected: unexpected, wrongShape: wrongShape)
         }
         for (p, name) in plan {
             p.assign(try source.tensor(name))

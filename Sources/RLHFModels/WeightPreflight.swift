@@ -34,9 +34,10 @@ struct Preflight {
             for f in d.fields where !blamed.contains(where: { $0.0 == f.0 }) { blamed.append(f) }
         }
         let given = blamed.map { "\(fields.key($0.0)) \($0.1)" }.joined(separator: " and ")
-        throw ModelError.invalidConfig(source: fields.source, key: fields.key(blamed[0].0),
-                                       reason: "\(given) give\(blamed.count == 1 ? "s" : "") \(n) the shape \(shape), "
-                                           + "but \(weights.sourceDescription) holds \(actual)")
+        throw ModelError.invalidConfig(
+            source: fields.source, key: fields.key(blamed[0].0),
+            reason: "\(given) give\(blamed.count == 1 ? "s" : "") \(n) the shape \(shape), "
+                + "but \(weights.sourceDescription) holds \(actual)")
     }
 
     /// The file must hold exactly layers 0..<count, layer i present when `probe(i)` is.
@@ -46,8 +47,10 @@ struct Preflight {
         while held <= count && present(held) { held += 1 }
         if held == count { return }
         if held > count { while held < weights.tensorNames.count && present(held) { held += 1 } }   // to say how many
-        throw fields.error(key, "is \(count), but \(weights.sourceDescription) holds \(held) layer\(held == 1 ? "" : "s") ("
-                           + (held < count ? "\(probe(held)) is missing)" : "\(probe(count)) is there too)"))
+        throw fields.error(
+            key,
+            "is \(count), but \(weights.sourceDescription) holds \(held) layer\(held == 1 ? "" : "s") ("
+                + (held < count ? "\(probe(held)) is missing)" : "\(probe(count)) is there too)"))
     }
 }
 
@@ -58,8 +61,9 @@ extension BertConfig {
         let p = Preflight(weights: weights, candidates: candidates, fields: fields)
         let h = (size: hiddenSize, fields: [("hidden_size", hiddenSize)])
         try p.expect("embeddings.word_embeddings.weight", [(vocabSize, [("vocab_size", vocabSize)]), h])
-        try p.expect("embeddings.position_embeddings.weight",
-                     [(maxPositionEmbeddings, [("max_position_embeddings", maxPositionEmbeddings)]), h])
+        try p.expect(
+            "embeddings.position_embeddings.weight",
+            [(maxPositionEmbeddings, [("max_position_embeddings", maxPositionEmbeddings)]), h])
         if let t = typeVocabSize, t > 0 {
             try p.expect("embeddings.token_type_embeddings.weight", [(t, [("type_vocab_size", t)]), h])
         }
@@ -79,10 +83,12 @@ extension LlamaConfig {
         let hs: (String, Int) = headDim.map { ("head_dim", $0) } ?? ("hidden_size", hiddenSize)
         try p.expect("model.embed_tokens.weight", [v, h])
         try p.layers(numHiddenLayers, key: "num_hidden_layers") { "model.layers.\($0).self_attn.q_proj.weight" }
-        try p.expect("model.layers.0.self_attn.q_proj.weight",
-                     [(numAttentionHeads * headSize, [("num_attention_heads", numAttentionHeads), hs]), h])
-        try p.expect("model.layers.0.self_attn.k_proj.weight",
-                     [(kvHeads * headSize, [("num_key_value_heads", kvHeads), hs]), h])
+        try p.expect(
+            "model.layers.0.self_attn.q_proj.weight",
+            [(numAttentionHeads * headSize, [("num_attention_heads", numAttentionHeads), hs]), h])
+        try p.expect(
+            "model.layers.0.self_attn.k_proj.weight",
+            [(kvHeads * headSize, [("num_key_value_heads", kvHeads), hs]), h])
         try p.expect("model.layers.0.mlp.gate_proj.weight", [(intermediateSize, [("intermediate_size", intermediateSize)]), h])
         if !tied { try p.expect("lm_head.weight", [v, h]) }
     }

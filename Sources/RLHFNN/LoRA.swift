@@ -122,8 +122,9 @@ extension Module {
         freeze()
         var adapted: [String] = []
         for (key, layer) in namedLoRALayers() where targets.contains(String(key.split(separator: ".").last ?? "")) {
-            layer.adapter = LoRAAdapter(inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, rank: rank, alpha: alpha,
-                                        dropout: dropout, rng: &rng)
+            layer.adapter = LoRAAdapter(
+                inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, rank: rank, alpha: alpha,
+                dropout: dropout, rng: &rng)
             adapted.append(key)
         }
         return adapted

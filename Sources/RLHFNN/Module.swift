@@ -93,8 +93,9 @@ open class Module: @unchecked Sendable {
     open func namedChildren() -> [(String, Module)] {
         var out: [(String, Module)] = []
         for (key, value) in reflectedEntries() {
-            if let m = value as? Module { out.append((key, m)) }
-            else if let list = value as? [Module] {
+            if let m = value as? Module {
+                out.append((key, m))
+            } else if let list = value as? [Module] {
                 for (i, m) in list.enumerated() { out.append(("\(key).\(i)", m)) }
             }
         }

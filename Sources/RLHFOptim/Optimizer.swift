@@ -38,8 +38,10 @@ public final class SGD: Optimizer {
     /// SGD over `parameters`; the defaults are PyTorch's (no momentum, dampening, weight decay or Nesterov).
     ///
     /// - Precondition: `nesterov` needs `momentum > 0` and `dampening == 0` (PyTorch raises the same error).
-    public init(parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
-                weightDecay: Double = 0, nesterov: Bool = false) {
+    public init(
+        parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+        weightDecay: Double = 0, nesterov: Bool = false
+    ) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
         self.parameters = parameters
         self.learningRate = learningRate
@@ -69,8 +71,7 @@ public final class SGD: Optimizer {
                     momentumBuffers[i] = buf
                 }
                 let pb = buf.pointer
-                if nesterov { for j in 0..<n { d[j] = d[j] + mom * pb[j] } }
-                else { for j in 0..<n { d[j] = pb[j] } }
+                if nesterov { for j in 0..<n { d[j] = d[j] + mom * pb[j] } } else { for j in 0..<n { d[j] = pb[j] } }
             }
             let negLR = Float(-learningRate)
             for j in 0..<n { w[j] = w[j] + negLR * d[j] }
@@ -115,8 +116,10 @@ public final class Adam: Optimizer {
     ///   - betas: (β1, β2).
     ///   - eps: added to √v̂ in the denominator.
     ///   - decay: `.coupled` as `torch.optim.Adam`, `.decoupled` as `torch.optim.AdamW`.
-    public init(parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double = 1e-8, weightDecay: Double = 0, decay: Decay = .coupled) {
+    public init(
+        parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+        eps: Double = 1e-8, weightDecay: Double = 0, decay: Decay = .coupled
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         beta1 = betas.0; beta2 = betas.1
@@ -152,10 +155,10 @@ public final class Adam: Optimizer {
             Parallel.forEachChunk(n, grain: 1 << 16) { r in
                 for j in r {
                     let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
-                    m[j] = m[j] + oneMinusB1 * (gj - m[j])                 // exp_avg.lerp_(grad, 1 − β1)
-                    v[j] = v[j] * b2 + oneMinusB2 * gj * gj             // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
+                    m[j] = m[j] + oneMinusB1 * (gj - m[j])   // exp_avg.lerp_(grad, 1 − β1)
+                    v[j] = v[j] * b2 + oneMinusB2 * gj * gj   // exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
                     let denom = v[j].squareRoot() / bc2Sqrt + epsF
-                    w[j] = w[j] + (-stepSize) * (m[j] / denom)             // param.addcdiv_(m, denom, −step_size)
+                    w[j] = w[j] + (-stepSize) * (m[j] / denom)   // param.addcdiv_(m, denom, −step_size)
                 }
             }
         }
@@ -183,10 +186,13 @@ public final class Adam: Optimizer {
 }
 
 /// AdamW with PyTorch's defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01).
-public func AdamW(parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                  eps: Double = 1e-8, weightDecay: Double = 0.01) -> Adam {
-    Adam(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-         weightDecay: weightDecay, decay: .decoupled)
+public func AdamW(
+    parameters: [Parameter], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+    eps: Double = 1e-8, weightDecay: Double = 0.01
+) -> Adam {
+    Adam(
+        parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+        weightDecay: weightDecay, decay: .decoupled)
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm` (as

@@ -91,10 +91,13 @@ public func softplus(_ x: Tensor, beta: Float = 1, threshold: Float = 20) -> Ten
         return bx > threshold ? v : (Swift.max(bx, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(bx)))) / beta
     }
     return Tensor.record("softplus", y, [x]) { g in
-        [g * xd.map { v in
-            let bx = beta * v
-            if bx > threshold { return 1 }
-            return bx >= 0 ? 1 / (1 + Foundation.exp(-bx)) : Foundation.exp(bx) / (1 + Foundation.exp(bx))
-        }]
+        [
+            g
+                * xd.map { v in
+                    let bx = beta * v
+                    if bx > threshold { return 1 }
+                    return bx >= 0 ? 1 / (1 + Foundation.exp(-bx)) : Foundation.exp(bx) / (1 + Foundation.exp(bx))
+                }
+        ]
     }
 }

@@ -10,11 +10,14 @@ import CBLAS
 import Foundation
 
 @inline(__always)
-private func sgemm(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                   _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+private func sgemm(
+    _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
+    cblas_sgemm(
+        CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// Attention `softmax(q kᵀ·scale + mask) v` with causal and key-padding masks and grouped-query heads.
@@ -23,8 +26,10 @@ private func sgemm(_ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha
 ///   - causal: query t sees keys up to t + (S − T) (so a query block at the end of a cache lines up).
 ///   - keyPaddingMask: [B, S], non-zero where the key is real.
 ///   - scale: defaults to 1/√hs.
-public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false,
-                                      keyPaddingMask: Tensor? = nil, scale: Float? = nil) -> Tensor {
+public func scaledDotProductAttention(
+    _ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false,
+    keyPaddingMask: Tensor? = nil, scale: Float? = nil
+) -> Tensor {
     precondition(q.rank == 4 && k.rank == 4 && v.rank == 4, "attention: q, k, v must be rank 4: \(q.shape) \(k.shape) \(v.shape)")
     let (b, nh, t, hs) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
     let (nkv, s) = (k.shape[1], k.shape[2])

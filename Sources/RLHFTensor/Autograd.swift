@@ -91,8 +91,10 @@ extension Tensor {
     /// Records `out` as the result of an op on `inputs` whose backward is `backward`.
     ///
     /// `backward` must not capture `out` with its node (capture the value before this call).
-    package static func record(_ name: String, _ out: Tensor, _ inputs: [Tensor],
-                               _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    package static func record(
+        _ name: String, _ out: Tensor, _ inputs: [Tensor],
+        _ backward: @escaping (Tensor) -> [Tensor?]
+    ) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return out }
         var o = out
         o.node = GradNode(name: name, inputs: inputs.map { $0.node }, backward: backward)

@@ -22,8 +22,7 @@ extension Tensor {
         var st = [Int](repeating: 0, count: r)
         for i in 0..<rank {
             let j = i + r - rank
-            if shape[i] == target[j] { st[j] = strides[i] }
-            else { precondition(shape[i] == 1, "broadcast: cannot broadcast \(shape) to \(target)") }
+            if shape[i] == target[j] { st[j] = strides[i] } else { precondition(shape[i] == 1, "broadcast: cannot broadcast \(shape) to \(target)") }
         }
         return st
     }

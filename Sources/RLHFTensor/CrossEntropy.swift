@@ -95,7 +95,7 @@ public func entropy(_ logits: Tensor) -> Tensor {
     let x = logits.detached().contiguous()
     let (rows, v) = x.rowsAndWidth
     let lse = rowLogSumExp(x)
-    var expect = [Float](repeating: 0, count: rows)  // Σ p·x per row
+    var expect = [Float](repeating: 0, count: rows)   // Σ p·x per row
     let px = x.pointer
     expect.withUnsafeMutableBufferPointer { pe in
         Parallel.forEachChunk(rows, grain: max(1, 65536 / max(v, 1))) { r in

@@ -96,8 +96,9 @@ extension Tensor {
         Parallel.forEachChunk(n / 16 + 1, grain: 2048) { r in
             for c in r {
                 let i = c * 16
-                if i + 16 <= n { vstore(K.apply(vload(s + i)), o + i) }
-                else if i < n {
+                if i + 16 <= n {
+                    vstore(K.apply(vload(s + i)), o + i)
+                } else if i < n {
                     var tmp = Vec(repeating: 0)
                     for j in 0..<(n - i) { tmp[j] = s[i + j] }
                     let y = K.apply(tmp)
@@ -118,8 +119,9 @@ extension Tensor {
         Parallel.forEachChunk(n / 16 + 1, grain: 2048) { r in
             for c in r {
                 let i = c * 16
-                if i + 16 <= n { vstore(K.apply(vload(pa + i), vload(pb + i)), po + i) }
-                else if i < n {
+                if i + 16 <= n {
+                    vstore(K.apply(vload(pa + i), vload(pb + i)), po + i)
+                } else if i < n {
                     var ta = Vec(repeating: 0), tb = Vec(repeating: 0)
                     for j in 0..<(n - i) { ta[j] = pa[i + j]; tb[j] = pb[i + j] }
                     let y = K.apply(ta, tb)
@@ -159,8 +161,10 @@ public func * (a: Tensor, b: Tensor) -> Tensor {
     let out = Tensor.binary(a, b, MulK.self)
     let da = a.detached(), db = b.detached()
     return Tensor.record("mul", out, [a, b]) { g in
-        [a.requiresGrad ? (g * db).sum(toShape: da.shape) : nil,
-         b.requiresGrad ? (g * da).sum(toShape: db.shape) : nil]
+        [
+            a.requiresGrad ? (g * db).sum(toShape: da.shape) : nil,
+            b.requiresGrad ? (g * da).sum(toShape: db.shape) : nil
+        ]
     }
 }
 
@@ -170,8 +174,10 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
     let da = a.detached(), db = b.detached(), y = out
     return Tensor.record("div", out, [a, b]) { g in
         // y = a/b: dy/da = 1/b, dy/db = −y/b
-        [a.requiresGrad ? (g / db).sum(toShape: da.shape) : nil,
-         b.requiresGrad ? (-(g * y) / db).sum(toShape: db.shape) : nil]
+        [
+            a.requiresGrad ? (g / db).sum(toShape: da.shape) : nil,
+            b.requiresGrad ? (-(g * y) / db).sum(toShape: db.shape) : nil
+        ]
     }
 }
 

@@ -6,7 +6,7 @@ import CBLAS
 /// How one operand's last two dimensions are laid out for BLAS.
 private struct GemmOperand {
     let tensor: Tensor
-    let trans: Bool       // BLAS transpose flag, after accounting for a column-major view
+    let trans: Bool   // BLAS transpose flag, after accounting for a column-major view
     let ld: Int
     let batchStride: Int
 
@@ -65,11 +65,13 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
                 let a = pa + i * A.batchStride, b0 = pb + i * B.batchStride, y = pc + i * N
                 Parallel.forEachChunk(N, grain: 256) { r in
                     if B.trans {   // stored [N, K]: rows r of B times a
-                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), one,
-                                    b0 + r.lowerBound * B.ld, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
-                    } else {       // stored [K, N]: columns r of B, transposed, times a
-                        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(K), Int32(r.count), one,
-                                    b0 + r.lowerBound, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
+                        cblas_sgemv(
+                            CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), one,
+                            b0 + r.lowerBound * B.ld, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
+                    } else {   // stored [K, N]: columns r of B, transposed, times a
+                        cblas_sgemv(
+                            CblasRowMajor, CblasTrans, Int32(K), Int32(r.count), one,
+                            b0 + r.lowerBound, Int32(B.ld), a, 1, zero, y + r.lowerBound, 1)
                     }
                 }
             }
@@ -82,9 +84,10 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
         BLAS.withThreads(1) {
             Parallel.forEachChunk(batch) { range in
                 for i in range {
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), one,
-                                pa + i * A.batchStride, Int32(A.ld), pb + i * B.batchStride, Int32(B.ld),
-                                zero, pc + i * M * N, Int32(N))
+                    cblas_sgemm(
+                        CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), one,
+                        pa + i * A.batchStride, Int32(A.ld), pb + i * B.batchStride, Int32(B.ld),
+                        zero, pc + i * M * N, Int32(N))
                 }
             }
         }
@@ -99,9 +102,11 @@ private func gemmForward(_ a: Tensor, _ b: Tensor, _ tA: Bool, _ tB: Bool) -> Te
 /// One product C[M, N] = op(A)·op(B), split into row (or column) blocks across our workers, each block a
 /// single-threaded sgemm. OpenBLAS's own threads would busy-wait (sched_yield) for a while after every
 /// call, competing on a small machine with our workers' elementwise kernels between the products.
-private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: Int,
-                        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-                        alpha: Float = 1, beta: Float = 0) {
+private func splitSgemm(
+    _ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: Int,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    alpha: Float = 1, beta: Float = 0
+) {
     let ta = A.trans ? CblasTrans : CblasNoTrans, tb = B.trans ? CblasTrans : CblasNoTrans
     let workers = Parallel.threadCount
     let byRows = M >= N
@@ -116,12 +121,14 @@ private func splitSgemm(_ A: GemmOperand, _ B: GemmOperand, M: Int, N: Int, K: I
                 if hi <= lo { continue }
                 if byRows {
                     // rows lo..<hi of op(A) and of C
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), alpha,
-                                a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), beta, c + lo * N, Int32(N))
+                    cblas_sgemm(
+                        CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), alpha,
+                        a + (A.trans ? lo : lo * A.ld), Int32(A.ld), b, Int32(B.ld), beta, c + lo * N, Int32(N))
                 } else {
                     // columns lo..<hi of op(B) and of C
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), alpha,
-                                a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), beta, c + lo, Int32(N))
+                    cblas_sgemm(
+                        CblasRowMajor, ta, tb, Int32(M), Int32(hi - lo), Int32(K), alpha,
+                        a, Int32(A.ld), b + (B.trans ? lo * B.ld : lo), Int32(B.ld), beta, c + lo, Int32(N))
                 }
             }
         }
@@ -147,16 +154,19 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA tA: Bool = false, transp
     if a.rank == 2 && b.rank > 2 {
         return matmul(a.broadcasted(to: Array(b.shape.dropLast(2)) + a.shape), b, transposeA: tA, transposeB: tB)
     }
-    precondition(a.rank == b.rank && Array(a.shape.dropLast(2)) == Array(b.shape.dropLast(2)),
-                 "matmul: batch dimensions differ: \(a.shape) and \(b.shape)")
+    precondition(
+        a.rank == b.rank && Array(a.shape.dropLast(2)) == Array(b.shape.dropLast(2)),
+        "matmul: batch dimensions differ: \(a.shape) and \(b.shape)")
     let out = gemmForward(a, b, tA, tB)
     let da = a.detached(), db = b.detached()
     let needA = a.requiresGrad, needB = b.requiresGrad
     return Tensor.record("matmul", out, [a, b]) { g in
         // C = A'B' with A' = op(A), B' = op(B): dA' = dC B'ᵀ, dB' = A'ᵀ dC
-        let gA: Tensor? = needA
+        let gA: Tensor? =
+            needA
             ? (tA ? gemmForward(db, g, tB, true) : gemmForward(g, db, false, !tB)) : nil
-        let gB: Tensor? = needB
+        let gB: Tensor? =
+            needB
             ? (tB ? gemmForward(g, da, true, tA) : gemmForward(da, g, !tA, false)) : nil
         return [gA, gB]
     }
@@ -167,11 +177,13 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA tA: Bool = false, transp
 ///
 /// Shapes: y [M, N] contiguous and outside any graph, a [M, K], b [K, N] (or [N, K] with `transposeB`).
 public func addMatmul(into y: Tensor, _ a: Tensor, _ b: Tensor, transposeB tB: Bool = false, alpha: Float = 1) {
-    precondition(y.rank == 2 && a.rank == 2 && b.rank == 2 && y.isContiguous && !y.requiresGrad,
-                 "addMatmul: y \(y.shape) must be a contiguous rank-2 tensor outside any graph; a \(a.shape), b \(b.shape)")
+    precondition(
+        y.rank == 2 && a.rank == 2 && b.rank == 2 && y.isContiguous && !y.requiresGrad,
+        "addMatmul: y \(y.shape) must be a contiguous rank-2 tensor outside any graph; a \(a.shape), b \(b.shape)")
     let M = a.shape[0], K = a.shape[1], N = tB ? b.shape[0] : b.shape[1]
-    precondition(y.shape == [M, N] && (tB ? b.shape[1] : b.shape[0]) == K,
-                 "addMatmul: y \(y.shape) += a \(a.shape) @ b \(b.shape)\(tB ? "ᵀ" : "")")
+    precondition(
+        y.shape == [M, N] && (tB ? b.shape[1] : b.shape[0]) == K,
+        "addMatmul: y \(y.shape) += a \(a.shape) @ b \(b.shape)\(tB ? "ᵀ" : "")")
     if M == 0 || N == 0 || K == 0 { return }
     _ = BLAS.configured
     let A = GemmOperand(a, transpose: false), B = GemmOperand(b, transpose: tB)
@@ -186,8 +198,9 @@ public func addMatmul(into y: Tensor, _ a: Tensor, _ b: Tensor, transposeB tB: B
 /// Shapes: x [..., K], weight [N, K], bias [N] → [..., N]. Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g.
 public func linear(_ x: Tensor, weight w: Tensor, bias: Tensor) -> Tensor {
     let K = x.shape.last ?? 0, N = w.shape[0]
-    precondition(w.rank == 2 && w.shape[1] == K && bias.shape == [N],
-                 "linear: x \(x.shape), weight \(w.shape), bias \(bias.shape)")
+    precondition(
+        w.rank == 2 && w.shape[1] == K && bias.shape == [N],
+        "linear: x \(x.shape), weight \(w.shape), bias \(bias.shape)")
     let lead = Array(x.shape.dropLast())
     let M = lead.reduce(1, *)
     if M < 64 || K == 0 { return matmul(x, w, transposeB: true) + bias }   // decoding: the gemv path
@@ -206,9 +219,11 @@ public func linear(_ x: Tensor, weight w: Tensor, bias: Tensor) -> Tensor {
     let dx = x2.detached(), dw = w.detached()
     let needX = x.requiresGrad, needW = w.requiresGrad, needB = bias.requiresGrad
     let y = Tensor.record("linear", out, [x2, w, bias]) { g in
-        [needX ? gemmForward(g, dw, false, false) : nil,
-         needW ? gemmForward(g, dx, true, false) : nil,
-         needB ? g.sum(axes: [0]) : nil]
+        [
+            needX ? gemmForward(g, dw, false, false) : nil,
+            needW ? gemmForward(g, dx, true, false) : nil,
+            needB ? g.sum(axes: [0]) : nil
+        ]
     }
     return y.reshaped(lead + [N])
 }

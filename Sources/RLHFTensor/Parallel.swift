@@ -20,8 +20,10 @@ public enum Parallel {
     /// - Parameters:
     ///   - count: number of items.
     ///   - grain: the least number of items worth a chunk of its own.
-    public static func forEachChunk(_ count: Int, grain: Int = 1,
-                                    _ body: (Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, grain: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
         forEachChunkIndexed(count, grain: grain) { _, r in body(r) }
     }
 
@@ -32,8 +34,10 @@ public enum Parallel {
 
     /// As `forEachChunk`, also passing the chunk's index in `0..<chunkCount(count, grain:)` (for
     /// per-chunk partial sums).
-    public static func forEachChunkIndexed(_ count: Int, grain: Int = 1,
-                                           _ body: (Int, Range<Int>) -> Void) {
+    public static func forEachChunkIndexed(
+        _ count: Int, grain: Int = 1,
+        _ body: (Int, Range<Int>) -> Void
+    ) {
         if count <= 0 { return }
         let chunks = chunkCount(count, grain: grain)
         if chunks <= 1 { body(0, 0..<count); return }

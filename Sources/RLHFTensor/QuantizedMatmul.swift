@@ -193,9 +193,11 @@ public func quantizedMatmul(_ x: Tensor, _ w: QuantizedMatrix) -> Tensor {
 extension QuantizedMatrix {
     /// The dot products of the weight row at `row` (`blocks` blocks) with the x rows x0…x7.
     @inline(__always)
-    fileprivate func dotRows8(_ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
-                              _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer, _ x4: UnsafeRawPointer, _ x5: UnsafeRawPointer,
-                              _ x6: UnsafeRawPointer, _ x7: UnsafeRawPointer) -> SIMD8<Float> {
+    fileprivate func dotRows8(
+        _ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
+        _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer, _ x4: UnsafeRawPointer, _ x5: UnsafeRawPointer,
+        _ x6: UnsafeRawPointer, _ x7: UnsafeRawPointer
+    ) -> SIMD8<Float> {
         var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8(), a4 = V8(), a5 = V8(), a6 = V8(), a7 = V8()
         for b in 0..<blocks {
             let (lo, hi) = block(row, b), o = 128 * b
@@ -208,8 +210,10 @@ extension QuantizedMatrix {
 
     /// The dot products of the weight row at `row` (`blocks` blocks) with the x rows x0…x3.
     @inline(__always)
-    fileprivate func dotRows4(_ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
-                              _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer) -> SIMD4<Float> {
+    fileprivate func dotRows4(
+        _ row: UnsafeRawPointer, blocks: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer,
+        _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer
+    ) -> SIMD4<Float> {
         var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8()
         for b in 0..<blocks {
             let (lo, hi) = block(row, b), o = 128 * b

@@ -54,8 +54,10 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
 
 extension Tensor {
     /// Uniform samples in `[low, high)`.
-    public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1,
-                               using rng: inout RandomGenerator) -> Tensor {
+    public static func uniform(
+        _ shape: [Int], low: Float = 0, high: Float = 1,
+        using rng: inout RandomGenerator
+    ) -> Tensor {
         let t = Tensor(zeros: shape)
         let p = t.pointer
         for i in 0..<t.count { p[i] = low + (high - low) * rng.nextFloat() }
@@ -63,8 +65,10 @@ extension Tensor {
     }
 
     /// Normal samples with the given mean and standard deviation.
-    public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1,
-                              using rng: inout RandomGenerator) -> Tensor {
+    public static func normal(
+        _ shape: [Int], mean: Float = 0, std: Float = 1,
+        using rng: inout RandomGenerator
+    ) -> Tensor {
         let t = Tensor(zeros: shape)
         let p = t.pointer
         for i in 0..<t.count { p[i] = mean + std * rng.nextNormal() }
@@ -94,15 +98,17 @@ extension Tensor {
                 acc += Double(row[j])
                 if u < acc { pick = j; break }
             }
-            while row[pick] == 0 && pick > 0 { pick -= 1 }  // never return a zero-weight category
+            while row[pick] == 0 && pick > 0 { pick -= 1 }   // never return a zero-weight category
             out[i] = pick
         }
         return out
     }
 
     /// One category index per row of `logits` [N, K], sampled from softmax(logits / temperature).
-    public static func categorical(logits: Tensor, temperature: Float = 1,
-                                   using rng: inout RandomGenerator) -> [Int] {
+    public static func categorical(
+        logits: Tensor, temperature: Float = 1,
+        using rng: inout RandomGenerator
+    ) -> [Int] {
         let probs = withNoGrad { softmax(logits * (1 / temperature), axis: -1) }
         return categorical(probabilities: probs, using: &rng)
     }

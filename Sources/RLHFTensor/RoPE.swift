@@ -28,8 +28,9 @@ public func rope(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
     precondition(x.rank == 4, "rope: x must be [B, NH, T, hs], got \(x.shape)")
     let (b, nh, t, hs) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let perBatch = cos.rank == 3
-    precondition(cos.shape == sin.shape && (cos.shape == [t, hs] || cos.shape == [b, t, hs]),
-                 "rope: tables \(cos.shape) do not fit x \(x.shape)")
+    precondition(
+        cos.shape == sin.shape && (cos.shape == [t, hs] || cos.shape == [b, t, hs]),
+        "rope: tables \(cos.shape) do not fit x \(x.shape)")
     let xc = x.detached().contiguous(), cc = cos.contiguous(), sc = sin.contiguous()
     let half = hs / 2
     func apply(_ src: Tensor, inverse: Bool) -> Tensor {
@@ -45,7 +46,7 @@ public func rope(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
                         let x1 = px[row + i], x2 = px[row + i + half]
                         let c1 = pc[tab + i], s1 = ps[tab + i], c2 = pc[tab + i + half], s2 = ps[tab + i + half]
                         if !inverse {
-                            po[row + i] = x1 * c1 - x2 * s1          // x·cos + (−x2)·sin
+                            po[row + i] = x1 * c1 - x2 * s1   // x·cos + (−x2)·sin
                             po[row + i + half] = x2 * c2 + x1 * s2   // x·cos + x1·sin
                         } else {
                             // Rᵀ: dx1 = g1·cos + g2·sin, dx2 = g2·cos − g1·sin

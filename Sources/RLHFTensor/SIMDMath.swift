@@ -4,7 +4,7 @@
 /// Lanes per vector in the kernels.
 public typealias Vec = SIMD16<Float>
 
-@usableFromInline let magicRound: Float = 12_582_912.0  // 1.5 · 2²³: adding it rounds to an integer
+@usableFromInline let magicRound: Float = 12_582_912.0   // 1.5 · 2²³: adding it rounds to an integer
 
 /// a·b + c in one rounding (`vfmadd`; Swift never contracts `a * b + c` by itself).
 @inlinable @inline(__always)
@@ -18,7 +18,7 @@ public func vexp(_ x: Vec) -> Vec {
     let magic = Vec(repeating: magicRound)
     let t = vfma(xc, Vec(repeating: 1.442_695_040_888_963), magic)   // n + magic, n = round(x / ln 2)
     let n = t - magic
-    var r = vfma(n, Vec(repeating: -0.693_359_375), xc)               // x − n·ln2 (Cody–Waite split)
+    var r = vfma(n, Vec(repeating: -0.693_359_375), xc)   // x − n·ln2 (Cody–Waite split)
     r = vfma(n, Vec(repeating: 2.121_944_400_546_905_8e-4), r)
     // 1 + r + r²·Q(r): minimax on |r| ≤ ln2/2 for relative error (Taylor's 1/720 … 1/2 reach 2.3e-7)
     var p = Vec(repeating: 1.387_576_805e-3)
@@ -41,7 +41,6 @@ public func vmax(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .> a
 /// Lane-wise minimum as compare + blend.
 @inlinable @inline(__always)
 public func vmin(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .< a) }
-
 
 /// tanh(x) = (e^{2x} − 1)/(e^{2x} + 1) with x clamped to ±10 (where tanh rounds to ±1); absolute
 /// error ≈ 2e-7. (No sign blends: with them LLVM split this into 128-bit halves.)
@@ -81,18 +80,18 @@ public func verf(_ x: Vec) -> Vec {
 /// dependency chain per call, which dominated row kernels on short rows).
 @inlinable @inline(__always)
 public func hsum(_ v: Vec) -> Float {
-    let a = v.lowHalf + v.highHalf       // 8 lanes
-    let b = a.lowHalf + a.highHalf       // 4 lanes
-    let c = b.lowHalf + b.highHalf       // 2 lanes
+    let a = v.lowHalf + v.highHalf   // 8 lanes
+    let b = a.lowHalf + a.highHalf   // 4 lanes
+    let c = b.lowHalf + b.highHalf   // 2 lanes
     return c[0] + c[1]
 }
 
 /// Horizontal max of a vector, by halving.
 @inlinable @inline(__always)
 public func hmax(_ v: Vec) -> Float {
-    let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)      // 8 lanes
-    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)      // 4 lanes
-    let c = b.lowHalf.replacing(with: b.highHalf, where: b.highHalf .> b.lowHalf)      // 2 lanes
+    let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)   // 8 lanes
+    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)   // 4 lanes
+    let c = b.lowHalf.replacing(with: b.highHalf, where: b.highHalf .> b.lowHalf)   // 2 lanes
     return c[0] > c[1] ? c[0] : c[1]
 }
 

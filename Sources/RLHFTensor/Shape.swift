@@ -48,8 +48,9 @@ extension Tensor {
 
     /// A view with dimensions reordered: result dimension i is dimension `order[i]` of self.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order.map { axis($0) }).count == rank,
-                     "permute: \(order) is not a permutation for shape \(shape)")
+        precondition(
+            order.count == rank && Set(order.map { axis($0) }).count == rank,
+            "permute: \(order) is not a permutation for shape \(shape)")
         let o = order.map { axis($0) }
         let out = Tensor(storage: storage, shape: o.map { shape[$0] }, strides: o.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)
@@ -67,8 +68,9 @@ extension Tensor {
     /// A view of `start..<end` along `axis`.
     public func sliced(axis a: Int, _ start: Int, _ end: Int) -> Tensor {
         let ax = axis(a)
-        precondition(start >= 0 && start <= end && end <= shape[ax],
-                     "slice: \(start)..<\(end) out of range for dimension \(ax) of \(shape)")
+        precondition(
+            start >= 0 && start <= end && end <= shape[ax],
+            "slice: \(start)..<\(end) out of range for dimension \(ax) of \(shape)")
         var s = shape; s[ax] = end - start
         let out = Tensor(storage: storage, shape: s, strides: strides, offset: offset + start * strides[ax])
         let full = shape
@@ -110,8 +112,9 @@ extension Tensor {
         let first = tensors[0]
         let ax = first.axis(a)
         for t in tensors {
-            precondition(t.rank == first.rank && (0..<t.rank).allSatisfy { $0 == ax || t.shape[$0] == first.shape[$0] },
-                         "concat: shape \(t.shape) does not match \(first.shape) off axis \(ax)")
+            precondition(
+                t.rank == first.rank && (0..<t.rank).allSatisfy { $0 == ax || t.shape[$0] == first.shape[$0] },
+                "concat: shape \(t.shape) does not match \(first.shape) off axis \(ax)")
         }
         var s = first.shape
         s[ax] = tensors.reduce(0) { $0 + $1.shape[ax] }
@@ -140,8 +143,9 @@ extension Tensor {
     /// integral values, has the rank of self, and is no larger than self off `axis`.
     public func gather(axis a: Int, index: Tensor) -> Tensor {
         let ax = axis(a)
-        precondition(index.rank == rank && (0..<rank).allSatisfy { $0 == ax || index.shape[$0] <= shape[$0] },
-                     "gather: index shape \(index.shape) does not fit input shape \(shape) off axis \(ax)")
+        precondition(
+            index.rank == rank && (0..<rank).allSatisfy { $0 == ax || index.shape[$0] <= shape[$0] },
+            "gather: index shape \(index.shape) does not fit input shape \(shape) off axis \(ax)")
         let x = contiguous(), idx = index.contiguous()
         let out = Tensor(zeros: idx.shape)
         let outer = idx.shape[..<ax].reduce(1, *), inner = idx.shape[(ax + 1)...].reduce(1, *)

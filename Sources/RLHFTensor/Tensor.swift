@@ -44,8 +44,9 @@ public struct Tensor: @unchecked Sendable {
 
     /// A new tensor with `values` in row-major order.
     public init(_ values: [Float], shape: [Int]) {
-        precondition(values.count == Tensor.elementCount(shape),
-                     "Tensor: \(values.count) values do not fill shape \(shape)")
+        precondition(
+            values.count == Tensor.elementCount(shape),
+            "Tensor: \(values.count) values do not fill shape \(shape)")
         self.init(storage: TensorStorage(values), shape: shape)
     }
 

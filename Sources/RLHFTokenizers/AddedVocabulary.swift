@@ -14,8 +14,10 @@ struct AddedToken: Sendable {
     var normalized = false
     var special = false
 
-    init(id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
-         normalized: Bool = false, special: Bool = false) {
+    init(
+        id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
+        normalized: Bool = false, special: Bool = false
+    ) {
         self.id = id
         self.content = content
         self.singleWord = singleWord
@@ -139,11 +141,12 @@ struct AddedVocabulary: Sendable {
     init(_ tokens: [AddedToken], normalizer: Normalizer?) {
         self.tokens = tokens
         rawMatcher = AddedTokenMatcher(tokens.filter { !$0.normalized })
-        normalizedMatcher = AddedTokenMatcher(tokens.filter(\.normalized).map { token in
-            var t = token
-            if let normalizer { t.content = normalizer.normalize(AlignedText(Substring(token.content), base: 0)).string }
-            return t
-        })
+        normalizedMatcher = AddedTokenMatcher(
+            tokens.filter(\.normalized).map { token in
+                var t = token
+                if let normalizer { t.content = normalizer.normalize(AlignedText(Substring(token.content), base: 0)).string }
+                return t
+            })
         var byId: [Int: AddedToken] = [:]
         var byContent: [TokenKey: Int] = [:]
         for t in tokens {

@@ -107,8 +107,10 @@ struct PreTokenized {
 
     /// Cuts every piece at the ranges `find` reports (sorted, non-overlapping, inside the piece), keeping the parts
     /// as `behavior` says. `invert` swaps what counts as a match. Empty parts are dropped, as HF does.
-    mutating func split(behavior: SplitBehavior, invert: Bool = false,
-                        find: (AlignedText, Range<Int>, inout [Range<Int>]) -> Void) {
+    mutating func split(
+        behavior: SplitBehavior, invert: Bool = false,
+        find: (AlignedText, Range<Int>, inout [Range<Int>]) -> Void
+    ) {
         var out: [Range<Int>] = []
         out.reserveCapacity(pieces.count * 2)
         var found: [Range<Int>] = []

@@ -76,8 +76,9 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
     static func parseMerges(_ node: JSONNode) throws -> [(String, String)] {
         let items = try node.array()
         guard !items.isEmpty else {
-            throw node.invalid("the BPE merge table is empty (a BPE model without merges would encode every "
-                + "character separately; the file is probably truncated or written by a broken converter)")
+            throw node.invalid(
+                "the BPE merge table is empty (a BPE model without merges would encode every "
+                    + "character separately; the file is probably truncated or written by a broken converter)")
         }
         var pairs: [(String, String)] = []
         pairs.reserveCapacity(items.count)
@@ -91,7 +92,8 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
                 pairs.append((String(parts[0]), String(parts[1])))
             } else if kind == .array, let array = item.value as? [Any] {
                 guard array.count == 2, JSONNode.kind(array[0]) == .string, JSONNode.kind(array[1]) == .string,
-                      let a = array[0] as? String, let b = array[1] as? String else {
+                    let a = array[0] as? String, let b = array[1] as? String
+                else {
                     throw item.invalid("a merge pair must be an array of two strings")
                 }
                 pairs.append((a, b))
@@ -103,8 +105,10 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
     }
 
     /// The merge map: rank = index; the merged token is `a + b` with b's continuing-subword prefix removed.
-    static func rankMerges(_ pairs: [(String, String)], vocabulary: Vocabulary, prefix: String,
-                           node: JSONNode) throws -> [UInt64: UInt64] {
+    static func rankMerges(
+        _ pairs: [(String, String)], vocabulary: Vocabulary, prefix: String,
+        node: JSONNode
+    ) throws -> [UInt64: UInt64] {
         guard !pairs.isEmpty else { throw node.invalid("the BPE merge table is empty") }
         var map: [UInt64: UInt64] = [:]
         map.reserveCapacity(pairs.count)
@@ -121,8 +125,9 @@ final class BPEModel: TokenizationModel, @unchecked Sendable {
                 mergedText = a + String(String.UnicodeScalarView(b.unicodeScalars.dropFirst(prefixCount)))
             }
             guard let newId = vocabulary.id(mergedText) else {
-                throw TokenizerError.invalidValue(file: node.file, path: where_,
-                                                  reason: "merged token \"\(mergedText)\" is not in the vocabulary")
+                throw TokenizerError.invalidValue(
+                    file: node.file, path: where_,
+                    reason: "merged token \"\(mergedText)\" is not in the vocabulary")
             }
             let key = UInt64(aId) << 32 | UInt64(bId)
             if map[key] == nil { map[key] = UInt64(rank) << 32 | UInt64(newId) }

@@ -6,7 +6,7 @@ struct ByteTrie: Sendable {
     // Node i's children are edges[firstEdge[i] ..< firstEdge[i] + edgeCount[i]], sorted by byte.
     private var firstEdge: [Int32] = []
     private var edgeCount: [UInt16] = []
-    private var value: [Int32] = []          // token id ending at the node, or -1
+    private var value: [Int32] = []   // token id ending at the node, or -1
     private var edgeByte: [UInt8] = []
     private var edgeTarget: [Int32] = []
     /// Children of the root by byte (-1 when none), to skip the widest binary search.

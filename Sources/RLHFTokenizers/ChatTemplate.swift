@@ -61,8 +61,9 @@ public struct ChatTemplate: Sendable, Equatable {
                     let head = "<|im_start|>system\n", tail = "<|im_end|>\n"
                     let scalars = Array(block.unicodeScalars)
                     guard scalars.starts(with: head.unicodeScalars),
-                          Array(scalars.suffix(tail.unicodeScalars.count)) == Array(tail.unicodeScalars),
-                          scalars.count >= head.unicodeScalars.count + tail.unicodeScalars.count else {
+                        Array(scalars.suffix(tail.unicodeScalars.count)) == Array(tail.unicodeScalars),
+                        scalars.count >= head.unicodeScalars.count + tail.unicodeScalars.count
+                    else {
                         throw TokenizerError.unrecognisedChatTemplate(
                             reason: "the default system block \(block.debugDescription) is not "
                                 + "\"<|im_start|>system\\n…<|im_end|>\\n\"")
@@ -126,7 +127,8 @@ public struct ChatTemplate: Sendable, Equatable {
             if addGenerationPrompt { out += "<|im_start|>assistant\n" }
         case .llama3:
             for (i, m) in messages.enumerated() {
-                var content = "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + Self.pythonStrip(m.content)
+                var content =
+                    "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + Self.pythonStrip(m.content)
                     + "<|eot_id|>"
                 if i == 0 { content = bosToken + content }
                 out += content
@@ -176,6 +178,6 @@ enum ChatTemplateReference {
     static let families: [(String, String)] = [
         ("ChatML (SmolLM2, default system message)", smolLM2),
         ("ChatML", chatML),
-        ("Llama-3", llama3),
+        ("Llama-3", llama3)
     ]
 }

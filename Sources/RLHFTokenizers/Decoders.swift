@@ -25,8 +25,9 @@ func makeDecoder(_ node: JSONNode) throws -> Decoder {
     switch try node.componentType(DecoderType.self, component: "decoder") {
     case .byteLevel: return ByteLevelDecoder()
     case .wordPiece:
-        return WordPieceDecoder(prefix: try node.string("prefix", default: "##"),
-                                cleanup: try node.bool("cleanup", default: true))
+        return WordPieceDecoder(
+            prefix: try node.string("prefix", default: "##"),
+            cleanup: try node.bool("cleanup", default: true))
     case .metaspace:
         return MetaspaceDecoder(replacement: try parseReplacement(node), prependScheme: try parsePrependScheme(node))
     case .bpe: return BPEDecoder(suffix: try node.string("suffix", default: "</w>"))
@@ -36,11 +37,13 @@ func makeDecoder(_ node: JSONNode) throws -> Decoder {
         let contentNode = try node.required("content")
         let content = Array(try contentNode.string().unicodeScalars)
         guard content.count == 1 else { throw contentNode.invalid("the content must be exactly one character") }
-        return StripDecoder(content: content[0], start: try node.int("start", default: 0),
-                            stop: try node.int("stop", default: 0))
+        return StripDecoder(
+            content: content[0], start: try node.int("start", default: 0),
+            stop: try node.int("stop", default: 0))
     case .replace:
-        return ReplaceDecoder(pattern: try parsePatternObject(try node.required("pattern")),
-                              content: Array(try node.required("content").string().unicodeScalars))
+        return ReplaceDecoder(
+            pattern: try parsePatternObject(try node.required("pattern")),
+            content: Array(try node.required("content").string().unicodeScalars))
     case .sequence:
         return SequenceDecoder(decoders: try node.required("decoders").array().map(makeDecoder))
     }
@@ -76,8 +79,10 @@ struct WordPieceDecoder: Decoder {
 
     static func cleanup(_ s: String) -> String {
         var t = s
-        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                           (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+        for (from, to) in [
+            (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+            (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")
+        ] {
             t = replacingAll(t, from, to)
         }
         return t

@@ -31,9 +31,11 @@ public struct GGUFVocabulary: Sendable, Equatable {
     public var chatTemplate: String?
 
     /// A vocabulary from decoded GGUF metadata values.
-    public init(model: String, pre: String? = nil, tokens: [String], tokenTypes: [Int]? = nil, merges: [String] = [],
-                scores: [Float]? = nil, bosTokenId: Int? = nil, eosTokenId: Int? = nil, unknownTokenId: Int? = nil,
-                paddingTokenId: Int? = nil, addBosToken: Bool? = nil, chatTemplate: String? = nil) {
+    public init(
+        model: String, pre: String? = nil, tokens: [String], tokenTypes: [Int]? = nil, merges: [String] = [],
+        scores: [Float]? = nil, bosTokenId: Int? = nil, eosTokenId: Int? = nil, unknownTokenId: Int? = nil,
+        paddingTokenId: Int? = nil, addBosToken: Bool? = nil, chatTemplate: String? = nil
+    ) {
         self.model = model
         self.pre = pre
         self.tokens = tokens
@@ -81,15 +83,19 @@ extension Tokenizer {
         if let types = v.tokenTypes, types.count != v.tokens.count {
             throw fail("token_type", "\(types.count) token types for \(v.tokens.count) tokens")
         }
-        for (key, id) in [("bos_token_id", v.bosTokenId), ("eos_token_id", v.eosTokenId),
-                          ("unknown_token_id", v.unknownTokenId), ("padding_token_id", v.paddingTokenId)] {
+        for (key, id) in [
+            ("bos_token_id", v.bosTokenId), ("eos_token_id", v.eosTokenId),
+            ("unknown_token_id", v.unknownTokenId), ("padding_token_id", v.paddingTokenId)
+        ] {
             if let id, id < 0 || id >= v.tokens.count {
                 throw fail(key, "id \(id) is out of range (the vocabulary has \(v.tokens.count) tokens)")
             }
         }
         guard !v.merges.isEmpty else {
-            throw fail("merges", "the merge table is empty (a byte-level BPE needs its merges; the file is truncated "
-                + "or was written by a broken converter)")
+            throw fail(
+                "merges",
+                "the merge table is empty (a byte-level BPE needs its merges; the file is truncated "
+                    + "or was written by a broken converter)")
         }
         var pairs: [(String, String)] = []
         pairs.reserveCapacity(v.merges.count)
@@ -128,15 +134,18 @@ extension Tokenizer {
             let special = TemplateProcessing.SpecialToken(ids: [bos], tokens: [name])
             postProcessor = TemplateProcessing(
                 single: [.special(name: name, typeId: 0), .sequence(index: 0, typeId: 0)],
-                pair: [.special(name: name, typeId: 0), .sequence(index: 0, typeId: 0),
-                       .special(name: name, typeId: 1), .sequence(index: 1, typeId: 1)],
+                pair: [
+                    .special(name: name, typeId: 0), .sequence(index: 0, typeId: 0),
+                    .special(name: name, typeId: 1), .sequence(index: 1, typeId: 1)
+                ],
                 specialTokens: [name: special])
         }
         let specials = SpecialTokens(bos: named[0], eos: named[1], pad: named[3], unk: named[2])
-        return try Tokenizer(source: "GGUF vocabulary", addedTokens: added, normalizer: nil, preTokenizer: preTokenizer,
-                             model: model, postProcessor: postProcessor, decoder: ByteLevelDecoder(), specials: specials,
-                             chatTemplateText: v.chatTemplate, modelMaxLength: nil, defaultTruncation: nil,
-                             defaultPadding: nil)
+        return try Tokenizer(
+            source: "GGUF vocabulary", addedTokens: added, normalizer: nil, preTokenizer: preTokenizer,
+            model: model, postProcessor: postProcessor, decoder: ByteLevelDecoder(), specials: specials,
+            chatTemplateText: v.chatTemplate, modelMaxLength: nil, defaultTruncation: nil,
+            defaultPadding: nil)
     }
 
     /// The pre-tokenizer for a GGUF `tokenizer.ggml.pre` value (see ``fromGGUFVocabulary(_:)``).
@@ -149,14 +158,16 @@ extension Tokenizer {
         case "smollm", "starcoder", "refact", "command-r":
             return SequencePreTokenizer(preTokenizers: [DigitsPreTokenizer(individualDigits: true), byteLevelRegex])
         case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "dbrx",
-             "smaug-bpe":
+            "smaug-bpe":
             return SequencePreTokenizer(preTokenizers: [
                 SplitPreTokenizer(pattern: Llama3Pattern(maxDigits: 3), behavior: .isolated, invert: false),
-                byteLevelPlain])
+                byteLevelPlain
+            ])
         case "qwen2", "deepseek-r1-qwen":
             return SequencePreTokenizer(preTokenizers: [
                 SplitPreTokenizer(pattern: Llama3Pattern(maxDigits: 1), behavior: .isolated, invert: false),
-                byteLevelPlain])
+                byteLevelPlain
+            ])
         case let other?:
             throw TokenizerError.invalidGGUFVocabulary(
                 key: "tokenizer.ggml.pre",

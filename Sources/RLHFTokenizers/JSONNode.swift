@@ -178,8 +178,9 @@ struct JSONNode {
         let tag = try required("type")
         let name = try tag.string()
         guard let type = T(rawValue: name) else {
-            throw TokenizerError.unknownType(file: file, path: tag.path, component: component, type: name,
-                                             supported: T.allCases.map(\.rawValue).sorted())
+            throw TokenizerError.unknownType(
+                file: file, path: tag.path, component: component, type: name,
+                supported: T.allCases.map(\.rawValue).sorted())
         }
         return type
     }

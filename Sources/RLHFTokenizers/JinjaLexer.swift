@@ -35,7 +35,7 @@ enum JinjaToken: Equatable, CustomStringConvertible {
     static func == (a: JinjaToken, b: JinjaToken) -> Bool {
         switch (a, b) {
         case let (.text(x), .text(y)), let (.string(x), .string(y)), let (.name(x), .name(y)),
-             let (.number(x), .number(y)), let (.op(x), .op(y)):
+            let (.number(x), .number(y)), let (.op(x), .op(y)):
             return x.scalarsEqual(y)
         case let (.open(x), .open(y)), let (.close(x), .close(y)):
             return x == y
@@ -52,7 +52,7 @@ func lexJinja(_ template: String) throws -> [JinjaToken] {
     var i = 0
     var text = String.UnicodeScalarView()
     var stripNextLeading = false   // after `-%}` / `-}}`
-    var trimNextNewline = false    // trim_blocks after `%}`
+    var trimNextNewline = false   // trim_blocks after `%}`
 
     func flushText(stripTrailing: Bool, lstripBlock: Bool) {
         var t = Array(text)
@@ -182,7 +182,8 @@ private func canonicalSubscripts(_ tokens: [JinjaToken]) -> [JinjaToken] {
     var i = 0
     while i < tokens.count {
         if tokens[i] == .op("["), i + 2 < tokens.count, case let .string(key) = tokens[i + 1], tokens[i + 2] == .op("]"),
-           let previous = out.last, isSubscriptable(previous), isIdentifier(key) {
+            let previous = out.last, isSubscriptable(previous), isIdentifier(key)
+        {
             out.append(.op("."))
             out.append(.name(key))
             i += 3

@@ -24,22 +24,25 @@ enum NormalizerType: String, CaseIterable {
 func makeNormalizer(_ node: JSONNode) throws -> Normalizer {
     switch try node.componentType(NormalizerType.self, component: "normalizer") {
     case .bert:
-        return BertNormalizer(cleanText: try node.bool("clean_text", default: true),
-                              handleChineseChars: try node.bool("handle_chinese_chars", default: true),
-                              stripAccents: try node.optionalBool("strip_accents"),
-                              lowercase: try node.bool("lowercase", default: true))
+        return BertNormalizer(
+            cleanText: try node.bool("clean_text", default: true),
+            handleChineseChars: try node.bool("handle_chinese_chars", default: true),
+            stripAccents: try node.optionalBool("strip_accents"),
+            lowercase: try node.bool("lowercase", default: true))
     case .nfc: return UnicodeNormalizer(form: .nfc)
     case .nfd: return UnicodeNormalizer(form: .nfd)
     case .nfkc: return UnicodeNormalizer(form: .nfkc)
     case .nfkd: return UnicodeNormalizer(form: .nfkd)
     case .lowercase: return LowercaseNormalizer()
     case .strip:
-        return StripNormalizer(left: try node.bool("strip_left", default: true),
-                               right: try node.bool("strip_right", default: true))
+        return StripNormalizer(
+            left: try node.bool("strip_left", default: true),
+            right: try node.bool("strip_right", default: true))
     case .stripAccents: return StripAccentsNormalizer()
     case .replace:
-        return ReplaceNormalizer(pattern: try parsePatternObject(try node.required("pattern")),
-                                 content: Array(try node.required("content").string().unicodeScalars))
+        return ReplaceNormalizer(
+            pattern: try parsePatternObject(try node.required("pattern")),
+            content: Array(try node.required("content").string().unicodeScalars))
     case .prepend:
         return PrependNormalizer(prepend: Array(try node.required("prepend").string().unicodeScalars))
     case .byteLevel: return ByteLevelNormalizer()
@@ -76,8 +79,10 @@ enum NormalizationStep {
         decompositionLock.unlock()
         if let cached { return cached }
         let single = String(Character(s))
-        let d = compatibility ? single.decomposedStringWithCompatibilityMapping
-                              : single.decomposedStringWithCanonicalMapping
+        let d =
+            compatibility
+            ? single.decomposedStringWithCompatibilityMapping
+            : single.decomposedStringWithCanonicalMapping
         let result = Array(d.unicodeScalars)
         decompositionLock.lock()
         if decompositionCache.count < 100_000 { decompositionCache[key] = result }
@@ -114,7 +119,8 @@ enum NormalizationStep {
             }
             var j = i
             while j < text.count, text.scalars[j].value >= 0x300,
-                  text.scalars[j].properties.canonicalCombiningClass.rawValue != 0 { j += 1 }
+                text.scalars[j].properties.canonicalCombiningClass.rawValue != 0
+            { j += 1 }
             if j - i > 1 {
                 let order = (i..<j).sorted {
                     let a = text.scalars[$0].properties.canonicalCombiningClass.rawValue
@@ -179,8 +185,9 @@ struct BertNormalizer: Normalizer {
             }
             if s.value < 128 {
                 // ASCII: no CJK, nothing to decompose; only lowercase applies.
-                out.append(lowercase && (0x41...0x5A).contains(s.value) ? Unicode.Scalar(s.value + 32)! : s,
-                           start: start, end: end)
+                out.append(
+                    lowercase && (0x41...0x5A).contains(s.value) ? Unicode.Scalar(s.value + 32)! : s,
+                    start: start, end: end)
                 continue
             }
             // handle_chinese_chars pads CJK with spaces; the later steps still apply to the character itself (NFD

@@ -27,16 +27,19 @@ func makePostProcessor(_ node: JSONNode) throws -> PostProcessor {
     switch try node.componentType(PostProcessorType.self, component: "post-processor") {
     case .template: return try TemplateProcessing(node)
     case .bert:
-        return BertProcessing(sep: try parseTokenPair(try node.required("sep")),
-                              cls: try parseTokenPair(try node.required("cls")))
+        return BertProcessing(
+            sep: try parseTokenPair(try node.required("sep")),
+            cls: try parseTokenPair(try node.required("cls")))
     case .roberta:
-        return RobertaProcessing(sep: try parseTokenPair(try node.required("sep")),
-                                 cls: try parseTokenPair(try node.required("cls")),
-                                 trimOffsets: try node.bool("trim_offsets", default: true),
-                                 addPrefixSpace: try node.bool("add_prefix_space", default: true))
+        return RobertaProcessing(
+            sep: try parseTokenPair(try node.required("sep")),
+            cls: try parseTokenPair(try node.required("cls")),
+            trimOffsets: try node.bool("trim_offsets", default: true),
+            addPrefixSpace: try node.bool("add_prefix_space", default: true))
     case .byteLevel:
-        return ByteLevelProcessing(trimOffsets: try node.bool("trim_offsets", default: true),
-                                   addPrefixSpace: try node.bool("add_prefix_space", default: true))
+        return ByteLevelProcessing(
+            trimOffsets: try node.bool("trim_offsets", default: true),
+            addPrefixSpace: try node.bool("add_prefix_space", default: true))
     case .sequence:
         return SequenceProcessing(processors: try node.required("processors").array().map(makePostProcessor))
     }

@@ -26,17 +26,20 @@ func makePreTokenizer(_ node: JSONNode) throws -> PreTokenizer {
     switch try node.componentType(PreTokenizerType.self, component: "pre-tokenizer") {
     case .bert: return BertPreTokenizer()
     case .byteLevel:
-        return ByteLevelPreTokenizer(addPrefixSpace: try node.bool("add_prefix_space", default: true),
-                                     useRegex: try node.bool("use_regex", default: true))
+        return ByteLevelPreTokenizer(
+            addPrefixSpace: try node.bool("add_prefix_space", default: true),
+            useRegex: try node.bool("use_regex", default: true))
     case .split:
         let behaviorNode = try node.required("behavior")
         let name = try behaviorNode.string()
         guard let behavior = SplitBehavior(rawValue: name) else {
-            throw TokenizerError.unknownType(file: node.file, path: behaviorNode.path, component: "split behavior",
-                                             type: name, supported: SplitBehavior.allCases.map(\.rawValue))
+            throw TokenizerError.unknownType(
+                file: node.file, path: behaviorNode.path, component: "split behavior",
+                type: name, supported: SplitBehavior.allCases.map(\.rawValue))
         }
-        return SplitPreTokenizer(pattern: try parsePatternObject(try node.required("pattern")),
-                                 behavior: behavior, invert: try node.bool("invert", default: false))
+        return SplitPreTokenizer(
+            pattern: try parsePatternObject(try node.required("pattern")),
+            behavior: behavior, invert: try node.bool("invert", default: false))
     case .digits:
         return DigitsPreTokenizer(individualDigits: try node.bool("individual_digits", default: false))
     case .whitespace: return WhitespacePreTokenizer()
@@ -46,8 +49,9 @@ func makePreTokenizer(_ node: JSONNode) throws -> PreTokenizer {
         if let b = try node.optional("behavior") {
             let name = try b.string()
             guard let parsed = SplitBehavior(rawValue: name) else {
-                throw TokenizerError.unknownType(file: node.file, path: b.path, component: "split behavior",
-                                                 type: name, supported: SplitBehavior.allCases.map(\.rawValue))
+                throw TokenizerError.unknownType(
+                    file: node.file, path: b.path, component: "split behavior",
+                    type: name, supported: SplitBehavior.allCases.map(\.rawValue))
             }
             behavior = parsed
         }
@@ -68,7 +72,8 @@ func makePreTokenizer(_ node: JSONNode) throws -> PreTokenizer {
 /// Finds every single scalar satisfying `predicate` as its own match.
 @inline(__always)
 private func scalarMatches(_ predicate: @escaping (Unicode.Scalar) -> Bool)
-    -> (AlignedText, Range<Int>, inout [Range<Int>]) -> Void {
+    -> (AlignedText, Range<Int>, inout [Range<Int>]) -> Void
+{
     { text, range, out in
         for i in range where predicate(text.scalars[i]) { out.append(i..<(i + 1)) }
     }
@@ -213,8 +218,9 @@ func parsePrependScheme(_ node: JSONNode) throws -> PrependScheme {
     if let schemeNode = try node.optional("prepend_scheme") {
         let name = try schemeNode.string()
         guard let scheme = PrependScheme(rawValue: name) else {
-            throw TokenizerError.unknownType(file: node.file, path: schemeNode.path, component: "prepend scheme",
-                                             type: name, supported: PrependScheme.allCases.map(\.rawValue))
+            throw TokenizerError.unknownType(
+                file: node.file, path: schemeNode.path, component: "prepend scheme",
+                type: name, supported: PrependScheme.allCases.map(\.rawValue))
         }
         return scheme
     }
@@ -247,7 +253,8 @@ struct MetaspacePreTokenizer: PreTokenizer {
         p.transformPieces { text, piece, _, out in
             let first = piece.lowerBound
             let startsWithReplacement = text.scalars[first] == " " || text.scalars[first] == r
-            let prepend = !startsWithReplacement
+            let prepend =
+                !startsWithReplacement
                 && (prependScheme == .always || (prependScheme == .first && text.starts[first] == 0))
             if prepend { out.append(r, start: text.starts[first], end: text.ends[first]) }
             for i in piece {

@@ -70,9 +70,9 @@ private func runOther(_ s: [Unicode.Scalar], _ i: Int, _ end: Int) -> Int {
 @inline(__always)
 private func whitespaceTail(_ s: [Unicode.Scalar], _ i: Int, _ end: Int) -> Int {
     let n = run(s, i, end, .space)
-    if i + n == end { return n }          // \s+(?!\S) up to the end of the text
-    if n >= 2 { return n - 1 }            // backtrack one so that a space (not \S) follows
-    return 1                              // \s+ alone
+    if i + n == end { return n }   // \s+(?!\S) up to the end of the text
+    if n >= 2 { return n - 1 }   // backtrack one so that a space (not \S) follows
+    return 1   // \s+ alone
 }
 
 /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`

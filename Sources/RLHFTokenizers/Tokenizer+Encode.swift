@@ -50,8 +50,9 @@ extension Tokenizer {
     func encodeSequence(_ text: String, sequence: Int, withDetails: Bool) -> Encoding {
         var e = Encoding()
         runPipeline(text, offsets: withDetails) { id, range, matched in
-            e.append(id: id, token: withDetails ? (matched ?? idToToken(id) ?? "") : "", offset: range,
-                     typeId: sequence, special: false, sequence: sequence)
+            e.append(
+                id: id, token: withDetails ? (matched ?? idToToken(id) ?? "") : "", offset: range,
+                typeId: sequence, special: false, sequence: sequence)
         }
         return e
     }
@@ -91,8 +92,10 @@ extension Tokenizer {
     ///
     /// Padding uses `padTokenId` when given, else the tokenizer's ``padTokenId``, else its ``eosTokenId``, else 0;
     /// padded positions have attention mask 0 and special-token mask 1.
-    public func encodeBatch(_ texts: [String], addSpecialTokens: Bool = true, padding: Padding = .none,
-                            truncation: Truncation? = nil, padTokenId: Int? = nil) -> [Encoding] {
+    public func encodeBatch(
+        _ texts: [String], addSpecialTokens: Bool = true, padding: Padding = .none,
+        truncation: Truncation? = nil, padTokenId: Int? = nil
+    ) -> [Encoding] {
         let special = addSpecialTokens ? (postProcessor?.addedTokens(isPair: false) ?? 0) : 0
         let encodeOne: @Sendable (String) -> Encoding = { text in
             var e = self.encodeSequence(text, sequence: 0, withDetails: true)

@@ -43,10 +43,11 @@ extension Tokenizer {
             template = text
         }
         if specials.pad == nil { specials.pad = padTokenFromFile }
-        return try Tokenizer(source: path, addedTokens: addedTokens, normalizer: normalizer, preTokenizer: preTokenizer,
-                             model: model, postProcessor: postProcessor, decoder: decoder, specials: specials,
-                             chatTemplateText: template, modelMaxLength: maxLength, defaultTruncation: truncation,
-                             defaultPadding: padding)
+        return try Tokenizer(
+            source: path, addedTokens: addedTokens, normalizer: normalizer, preTokenizer: preTokenizer,
+            model: model, postProcessor: postProcessor, decoder: decoder, specials: specials,
+            chatTemplateText: template, modelMaxLength: maxLength, defaultTruncation: truncation,
+            defaultPadding: padding)
     }
 
     /// A special token in tokenizer_config.json: a string, or an AddedToken object with `"content"`.
@@ -81,15 +82,17 @@ extension Tokenizer {
         case "Right": return .right
         case "Left": return .left
         case let other:
-            throw TokenizerError.unknownType(file: node.file, path: node.path, component: "direction", type: other,
-                                             supported: ["Left", "Right"])
+            throw TokenizerError.unknownType(
+                file: node.file, path: node.path, component: "direction", type: other,
+                supported: ["Left", "Right"])
         }
     }
 
     /// tokenizer.json `truncation`: `{"max_length", "strategy", "stride", "direction"}`.
     private static func parseTruncation(_ node: JSONNode) throws -> Truncation {
-        Truncation(maxLength: try node.required("max_length").nonNegativeInt(),
-                   side: try parseSide(try node.optional("direction")))
+        Truncation(
+            maxLength: try node.required("max_length").nonNegativeInt(),
+            side: try parseSide(try node.optional("direction")))
     }
 
     /// The longest `Fixed` padding a tokenizer.json may ask for (2^20 tokens: far beyond any model's context;
@@ -104,16 +107,18 @@ extension Tokenizer {
         if strategy.kind == .string {
             let name = try strategy.string()
             guard name == "BatchLongest" else {
-                throw TokenizerError.unknownType(file: node.file, path: strategy.path, component: "padding strategy",
-                                                 type: name, supported: ["BatchLongest", "Fixed"])
+                throw TokenizerError.unknownType(
+                    file: node.file, path: strategy.path, component: "padding strategy",
+                    type: name, supported: ["BatchLongest", "Fixed"])
             }
             padding = .longest(side: side)
         } else {
             let fixed = try strategy.required("Fixed")
             let length = try fixed.nonNegativeInt()
             guard length <= maxFixedPadding else {
-                throw fixed.invalid("padding to \(length) tokens is more than the limit of \(maxFixedPadding): "
-                                    + "every encoding of a batch would be padded to that length")
+                throw fixed.invalid(
+                    "padding to \(length) tokens is more than the limit of \(maxFixedPadding): "
+                        + "every encoding of a batch would be padded to that length")
             }
             padding = .maxLength(length, side: side)
         }

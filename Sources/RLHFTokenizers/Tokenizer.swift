@@ -56,10 +56,12 @@ public final class Tokenizer: @unchecked Sendable {
         var unk: String?
     }
 
-    init(source: String, addedTokens: [AddedToken], normalizer: Normalizer?, preTokenizer: PreTokenizer?,
-         model: TokenizationModel, postProcessor: PostProcessor?, decoder: Decoder?, specials: SpecialTokens,
-         chatTemplateText: String?, modelMaxLength: Int?, defaultTruncation: Truncation?,
-         defaultPadding: Padding?) throws {
+    init(
+        source: String, addedTokens: [AddedToken], normalizer: Normalizer?, preTokenizer: PreTokenizer?,
+        model: TokenizationModel, postProcessor: PostProcessor?, decoder: Decoder?, specials: SpecialTokens,
+        chatTemplateText: String?, modelMaxLength: Int?, defaultTruncation: Truncation?,
+        defaultPadding: Padding?
+    ) throws {
         self.source = source
         addedVocabulary = AddedVocabulary(addedTokens, normalizer: normalizer)
         self.normalizer = normalizer

@@ -28,8 +28,10 @@ public struct HFTokenizerFiles: Sendable {
 
     /// The files as (file name, contents), in the order to write them.
     public var files: [(name: String, data: Data)] {
-        [("tokenizer.json", tokenizerJSON), ("tokenizer_config.json", tokenizerConfigJSON),
-         ("special_tokens_map.json", specialTokensMapJSON)]
+        [
+            ("tokenizer.json", tokenizerJSON), ("tokenizer_config.json", tokenizerConfigJSON),
+            ("special_tokens_map.json", specialTokensMapJSON)
+        ]
     }
 
     /// Serialises `vocabulary` (which must be one ``Tokenizer/fromGGUFVocabulary(_:)`` accepts).
@@ -43,8 +45,10 @@ public struct HFTokenizerFiles: Sendable {
         tokenizerJSON = try Self.tokenizerJSON(tokenizer, vocabulary)
         tokenizerConfigJSON = Self.tokenizerConfig(tokenizer, vocabulary, modelMaxLength: modelMaxLength)
         var map: [(String, JSONOut)] = []
-        for (key, token) in [("bos_token", tokenizer.bosToken), ("eos_token", tokenizer.eosToken),
-                             ("pad_token", tokenizer.padToken), ("unk_token", tokenizer.unkToken)] {
+        for (key, token) in [
+            ("bos_token", tokenizer.bosToken), ("eos_token", tokenizer.eosToken),
+            ("pad_token", tokenizer.padToken), ("unk_token", tokenizer.unkToken)
+        ] {
             if let token { map.append((key, .string(token))) }
         }
         specialTokensMapJSON = JSONOut.object(map).encoded()
@@ -55,8 +59,10 @@ public struct HFTokenizerFiles: Sendable {
     }
 
     private static func addedTokenFields(_ t: AddedToken) -> [(String, JSONOut)] {
-        [("content", .string(t.content)), ("single_word", .bool(t.singleWord)), ("lstrip", .bool(t.lstrip)),
-         ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)), ("special", .bool(t.special))]
+        [
+            ("content", .string(t.content)), ("single_word", .bool(t.singleWord)), ("lstrip", .bool(t.lstrip)),
+            ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)), ("special", .bool(t.special))
+        ]
     }
 
     private static func tokenizerJSON(_ tokenizer: Tokenizer, _ v: GGUFVocabulary) throws -> Data {
@@ -77,7 +83,7 @@ public struct HFTokenizerFiles: Sendable {
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", bpe.unkToken.map(JSONOut.string) ?? .null),
             ("continuing_subword_prefix", .null), ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)),
             ("byte_fallback", .bool(false)), ("ignore_merges", .bool(false)),
-            ("vocab", .object(vocab)), ("merges", .array(merges)),
+            ("vocab", .object(vocab)), ("merges", .array(merges))
         ])
         let added = tokenizer.addedVocabulary.tokens.sorted { $0.id < $1.id }
             .map { JSONOut.object([("id", .int($0.id))] + addedTokenFields($0)) }
@@ -93,23 +99,27 @@ public struct HFTokenizerFiles: Sendable {
             ("pre_tokenizer", try tokenizer.preTokenizer.map(preTokenizerJSON) ?? .null),
             ("post_processor", try tokenizer.postProcessor.map(postProcessorJSON) ?? .null),
             ("decoder", byteLevel(useRegex: true)),
-            ("model", model),
+            ("model", model)
         ])
         return root.encoded()
     }
 
     /// The ByteLevel object (pre-tokenizer, decoder and post-processor share its fields).
     private static func byteLevel(useRegex: Bool) -> JSONOut {
-        .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)), ("trim_offsets", .bool(true)),
-                 ("use_regex", .bool(useRegex))])
+        .object([
+            ("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)), ("trim_offsets", .bool(true)),
+            ("use_regex", .bool(useRegex))
+        ])
     }
 
     /// A built pre-tokenizer as tokenizer.json, for the stages `Tokenizer.preTokenizer(for:)` builds.
     private static func preTokenizerJSON(_ p: PreTokenizer) throws -> JSONOut {
         switch p {
         case let b as ByteLevelPreTokenizer:
-            return .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(b.addPrefixSpace)),
-                            ("trim_offsets", .bool(true)), ("use_regex", .bool(b.useRegex))])
+            return .object([
+                ("type", .string("ByteLevel")), ("add_prefix_space", .bool(b.addPrefixSpace)),
+                ("trim_offsets", .bool(true)), ("use_regex", .bool(b.useRegex))
+            ])
         case let d as DigitsPreTokenizer:
             return .object([("type", .string("Digits")), ("individual_digits", .bool(d.individualDigits))])
         case let s as SequencePreTokenizer:
@@ -122,8 +132,10 @@ public struct HFTokenizerFiles: Sendable {
             case is GPT2Pattern: regex = gpt2SplitRegex
             default: throw fail("tokenizer.ggml.pre", "this Split pattern cannot be written as tokenizer.json")
             }
-            return .object([("type", .string("Split")), ("pattern", .object([("Regex", .string(regex))])),
-                            ("behavior", .string(s.behavior.rawValue)), ("invert", .bool(s.invert))])
+            return .object([
+                ("type", .string("Split")), ("pattern", .object([("Regex", .string(regex))])),
+                ("behavior", .string(s.behavior.rawValue)), ("invert", .bool(s.invert))
+            ])
         default:
             throw fail("tokenizer.ggml.pre", "pre-tokenizer \(type(of: p)) cannot be written as tokenizer.json")
         }
@@ -135,21 +147,29 @@ public struct HFTokenizerFiles: Sendable {
             throw fail("tokenizer.ggml.add_bos_token", "post-processor \(type(of: p)) cannot be written as tokenizer.json")
         }
         func pieces(_ ps: [TemplateProcessing.Piece]) -> JSONOut {
-            .array(ps.map { piece in
-                switch piece {
-                case let .special(name, typeId):
-                    return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .int(typeId))]))])
-                case let .sequence(index, typeId):
-                    return .object([("Sequence", .object([("id", .string(index == 0 ? "A" : "B")), ("type_id", .int(typeId))]))])
-                }
-            })
+            .array(
+                ps.map { piece in
+                    switch piece {
+                    case let .special(name, typeId):
+                        return .object([("SpecialToken", .object([("id", .string(name)), ("type_id", .int(typeId))]))])
+                    case let .sequence(index, typeId):
+                        return .object([("Sequence", .object([("id", .string(index == 0 ? "A" : "B")), ("type_id", .int(typeId))]))])
+                    }
+                })
         }
         let specials = t.specialTokens.sorted { $0.key < $1.key }.map { name, s in
-            (name, JSONOut.object([("id", .string(name)), ("ids", .array(s.ids.map(JSONOut.int))),
-                                   ("tokens", .array(s.tokens.map(JSONOut.string)))]))
+            (
+                name,
+                JSONOut.object([
+                    ("id", .string(name)), ("ids", .array(s.ids.map(JSONOut.int))),
+                    ("tokens", .array(s.tokens.map(JSONOut.string)))
+                ])
+            )
         }
-        return .object([("type", .string("TemplateProcessing")), ("single", pieces(t.single)), ("pair", pieces(t.pair)),
-                        ("special_tokens", .object(specials))])
+        return .object([
+            ("type", .string("TemplateProcessing")), ("single", pieces(t.single)), ("pair", pieces(t.pair)),
+            ("special_tokens", .object(specials))
+        ])
     }
 
     private static func tokenizerConfig(_ tokenizer: Tokenizer, _ v: GGUFVocabulary, modelMaxLength: Int?) -> Data {
@@ -241,8 +261,10 @@ enum JSONOut {
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                out.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                    hex[Int(byte >> 4)], hex[Int(byte & 0xF)]
+                ])
             default: out.append(byte)
             }
         }

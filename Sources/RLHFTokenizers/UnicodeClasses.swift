@@ -57,7 +57,7 @@ struct CharClass: OptionSet, Sendable {
         case .decimalNumber, .letterNumber, .otherNumber:
             if upTo(16) { c.insert(.number) }
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             if upTo(8) { c.insert(.punctuation) }
         case .control, .format, .privateUse, .surrogate:
             if upTo(8) { c.insert(.control) }
@@ -73,9 +73,9 @@ struct CharClass: OptionSet, Sendable {
             break
         }
         // Characters whose category changed after those tables were made.
-        if v == 0x166D || v == 0x111C9 { c.insert(.punctuation) }      // were Po
+        if v == 0x166D || v == 0x111C9 { c.insert(.punctuation) }   // were Po
         if v == 0x1734 || v == 0x1171E { c.insert(.nonspacingMark) }   // were Mn
-        if v == 0x1CF2 || v == 0x1CF3 { c.insert(.mark) }              // were marks
+        if v == 0x1CF2 || v == 0x1CF3 { c.insert(.mark) }   // were marks
         // Regex \w (Rust `regex` crate, Unicode 16; used by Whitespace and single_word): Alphabetic, M*, Nd, Pc,
         // Join_Control.
         if upTo(16) {
@@ -142,7 +142,8 @@ enum UnicodeClass {
     static func isBertChinese(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F,
-             0x2B740...0x2B81F, 0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+            0x2B740...0x2B81F, 0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            return true
         default: return false
         }
     }
@@ -235,7 +236,11 @@ func makeString(_ scalars: ArraySlice<Unicode.Scalar>, prefix: String = "") -> S
         String(unsafeUninitializedCapacity: capacity) { buffer in
             var n = 0
             for b in head { buffer[n] = b; n += 1 }
-            for s in scalars { forEachUTF8Byte(of: s) { buffer[n] = $0; n += 1 } }
+            for s in scalars {
+                forEachUTF8Byte(of: s) {
+                    buffer[n] = $0; n += 1
+                }
+            }
             return n
         }
     }

@@ -13,7 +13,9 @@ enum BenchName: String, ExpressibleByArgument, CaseIterable {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (compare with PyTorch: `make bench`).",
-        discussion: "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. generate: SmolLM2 greedy tokens/s at batch 1 and 8 (prompt 32, 64 new). forward: SmolLM2 log-prob tokens/s at 8×128, MiniLM sequences/s at 32×128. rm-train: seconds per MiniLM reward-model step (16 pairs × 128 tokens, AdamW). rm-score: MiniLM reward sequences/s at 32×128. sft-step: seconds per SmolLM2 SFT step (4 × 128 tokens, AdamW), full and LoRA r=16. ppo-step: seconds per PPO step (SmolLM2 policy with LoRA r=16 and a value head on its trunk, reference = adapters off, MiniLM reward model; 8 prompts × 32 tokens, 48 sampled tokens at temperature 0.7, 1 epoch, 1 minibatch), split into generation, scoring (reference, values, reward) and update. Model benchmarks also report peak memory (MB). Threads: RLHF_NUM_THREADS (default: all cores).")
+        discussion:
+            "gemm: GFLOP/s of square and transformer-shaped products. ops: ms of forward+backward of the fused kernels at B=32, T=128, C=384, 12 heads, vocabulary 49152. generate: SmolLM2 greedy tokens/s at batch 1 and 8 (prompt 32, 64 new). forward: SmolLM2 log-prob tokens/s at 8×128, MiniLM sequences/s at 32×128. rm-train: seconds per MiniLM reward-model step (16 pairs × 128 tokens, AdamW). rm-score: MiniLM reward sequences/s at 32×128. sft-step: seconds per SmolLM2 SFT step (4 × 128 tokens, AdamW), full and LoRA r=16. ppo-step: seconds per PPO step (SmolLM2 policy with LoRA r=16 and a value head on its trunk, reference = adapters off, MiniLM reward model; 8 prompts × 32 tokens, 48 sampled tokens at temperature 0.7, 1 epoch, 1 minibatch), split into generation, scoring (reference, values, reward) and update. Model benchmarks also report peak memory (MB). Threads: RLHF_NUM_THREADS (default: all cores)."
+    )
 
     @Argument(help: "Which benchmark: \(BenchName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: BenchName
@@ -24,7 +26,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Only the metrics whose name contains this text (ops).")
     var filter: String?
 
-    @Option(help: "generate / forward / rm-train / rm-score / sft-step / ppo-step: run only this case in this process (b1, b8 / logprobs, encode / train / score / full, lora / step).")
+    @Option(
+        help:
+            "generate / forward / rm-train / rm-score / sft-step / ppo-step: run only this case in this process (b1, b8 / logprobs, encode / train / score / full, lora / step)."
+    )
     var `case`: String?
 
     @Option(help: "Folder holding minilm/ and smollm2/ (scripts/fetch-models).")

@@ -18,7 +18,9 @@ extension Demo {
         static let configuration = CommandConfiguration(
             commandName: "kl-loss",
             abstract: "The KL-penalised loss −reward + β·KL on mock log-probabilities (batch 2, 10 tokens).",
-            discussion: "Policy and SFT log-probabilities are those of sampled tokens under two seeded random models over a 16-token vocabulary; KL = mean_t(log π_RL − log π_SFT).")
+            discussion:
+                "Policy and SFT log-probabilities are those of sampled tokens under two seeded random models over a 16-token vocabulary; KL = mean_t(log π_RL − log π_SFT)."
+        )
 
         @Option(help: "KL coefficient β.")
         var beta: Float = 0.02
@@ -50,12 +52,12 @@ extension Demo {
         static let configuration = CommandConfiguration(
             abstract: "A scalar policy pulled towards reward and held back by KL to an SFT baseline.",
             discussion: """
-            Policy: log π(x) = −0.1(x − mean)², mean learnable from 0.5; SFT baseline: mean fixed at 0.
-            Each epoch draws 5 samples x = mean + ε (ε ~ N(0,1), gradients flow through x).
-            Reward: −2(x − 1)², peaked at 1.0 (the original description wrote 2(x − 1)², whose minimum, not peak, is at 1.0).
-            Loss: −mean(reward) + β·mean(log π_RL(x) − log π_SFT(x)), Adam lr 0.1.
-            Expected optimum: mean* = 4 / (4 + 0.2β): 1.0 at β = 0, 0.8 at β = 5, 0.5 at β = 20.
-            """)
+                Policy: log π(x) = −0.1(x − mean)², mean learnable from 0.5; SFT baseline: mean fixed at 0.
+                Each epoch draws 5 samples x = mean + ε (ε ~ N(0,1), gradients flow through x).
+                Reward: −2(x − 1)², peaked at 1.0 (the original description wrote 2(x − 1)², whose minimum, not peak, is at 1.0).
+                Loss: −mean(reward) + β·mean(log π_RL(x) − log π_SFT(x)), Adam lr 0.1.
+                Expected optimum: mean* = 4 / (4 + 0.2β): 1.0 at β = 0, 0.8 at β = 5, 0.5 at β = 20.
+                """)
 
         @Option(help: "KL coefficient β (≥ 0).")
         var beta: Float = 5

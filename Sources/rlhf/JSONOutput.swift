@@ -22,5 +22,6 @@ func jsonArray(_ xs: [Double]) -> (values: [Any], nonFinite: Int) {
 /// Warns on stderr that `count` non-finite values of `what` were written as `null`.
 func warnNonFinite(_ count: Int, _ what: String) {
     guard count > 0 else { return }
-    FileHandle.standardError.write(Data("warning: \(count) \(what) not finite (NaN or ±inf), written as null; the model's weights may be broken\n".utf8))
+    FileHandle.standardError.write(
+        Data("warning: \(count) \(what) not finite (NaN or ±inf), written as null; the model's weights may be broken\n".utf8))
 }

@@ -63,16 +63,19 @@ struct Generate: ParsableCommand {
             }
         }
         var rng = RandomGenerator(seed: seed)
-        let config = GenerationConfig(maxNewTokens: newTokens, temperature: temperature, topK: topK, topP: topP,
-                                      stopTokenIds: Set([tok.eosTokenId].compactMap { $0 }))
+        let config = GenerationConfig(
+            maxNewTokens: newTokens, temperature: temperature, topK: topK, topP: topP,
+            stopTokenIds: Set([tok.eosTokenId].compactMap { $0 }))
         var produced: [Int] = [], printed = ""
-        _ = generate(lm, prompts: [ids], config: config, padTokenId: tok.padTokenId ?? 0, rng: &rng, onToken: { _, token in
-            produced.append(token)
-            let now = tok.decode(produced, skipSpecialTokens: true)
-            if now.hasPrefix(printed) { print(now.dropFirst(printed.count), terminator: "") } else { print(now, terminator: "") }
-            printed = now
-            fflush(nil)
-        })
+        _ = generate(
+            lm, prompts: [ids], config: config, padTokenId: tok.padTokenId ?? 0, rng: &rng,
+            onToken: { _, token in
+                produced.append(token)
+                let now = tok.decode(produced, skipSpecialTokens: true)
+                if now.hasPrefix(printed) { print(now.dropFirst(printed.count), terminator: "") } else { print(now, terminator: "") }
+                printed = now
+                fflush(nil)
+            })
         print()
     }
 }
@@ -130,12 +133,14 @@ struct Inspect: ParsableCommand {
                 // as the tokenizer truncates: an encoder keeps its closing [SEP], a decoder its first tokens
                 let isEncoder: Bool
                 if case .bert = m.architecture { isEncoder = true } else { isEncoder = false }
-                warn("warning: --text is \(ids.count) tokens, more than the model's \(limit.phrase); using its first "
-                     + (isEncoder ? "\(limit.count - 1) and its last" : "\(limit.count)"))
+                warn(
+                    "warning: --text is \(ids.count) tokens, more than the model's \(limit.phrase); using its first "
+                        + (isEncoder ? "\(limit.count - 1) and its last" : "\(limit.count)"))
                 ids = isEncoder ? truncateKeepingLast((ids, ids.map { _ in 0 }), to: limit.count).ids : Array(ids.prefix(limit.count))
             } else {
-                warn("warning: --text is \(ids.count) tokens, more than the model's context of \(limit.phrase); "
-                     + "it was never trained on positions past \(limit.count)")
+                warn(
+                    "warning: --text is \(ids.count) tokens, more than the model's context of \(limit.phrase); "
+                        + "it was never trained on positions past \(limit.count)")
             }
         }
         try m.architecture.checkInput(ids, source: "--text")
@@ -167,7 +172,9 @@ struct Inspect: ParsableCommand {
             if let cls = object["cls"] as? [Double] { print("cls[0..<8]: \(cls.prefix(8))") }
             if let l = object["last_logits"] as? [Double] {
                 let top = l.enumerated().sorted { $0.element > $1.element }.prefix(5)
-                print("top next tokens: " + top.map { "\(tok.idToToken($0.offset) ?? "?") (\(String(format: "%.3f", $0.element)))" }.joined(separator: ", "))
+                print(
+                    "top next tokens: "
+                        + top.map { "\(tok.idToToken($0.offset) ?? "?") (\(String(format: "%.3f", $0.element)))" }.joined(separator: ", "))
             }
         }
     }

@@ -27,8 +27,10 @@ struct PPO: ParsableCommand {
 func runPPO(_ config: PPOConfig) throws -> (checkpoint: String, lines: [String]) {
     let run = try PPORun(config: config, report: warn)
     let o = try run.train()
-    var lines = ["PPO: trained \(o.training.steps) steps (\(o.episodes) episodes) in \(String(format: "%.1f", o.training.seconds / 60)) min; "
-                 + "checkpoint \(o.training.checkpoint)"]
+    var lines = [
+        "PPO: trained \(o.training.steps) steps (\(o.episodes) episodes) in \(String(format: "%.1f", o.training.seconds / 60)) min; "
+            + "checkpoint \(o.training.checkpoint)"
+    ]
     if let after = o.after { lines += evaluationReport(before: o.before, after: after, decode: run.trainer.decode) }
     lines.append("plots: \(o.plots)")
     return (o.training.checkpoint, lines)
@@ -39,8 +41,10 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
     func f(_ x: Double) -> String { String(format: "%.3f", x) }
     let n = after.episodes.count
     guard let before else {
-        return ["held-out prompts (\(n)): mean score \(f(after.meanScore)), KL to the reference \(f(after.meanKL)) nats, "
-                + "length \(String(format: "%.1f", after.meanLength)) tokens"]
+        return [
+            "held-out prompts (\(n)): mean score \(f(after.meanScore)), KL to the reference \(f(after.meanKL)) nats, "
+                + "length \(String(format: "%.1f", after.meanLength)) tokens"
+        ]
     }
     var lines = [
         "held-out prompts (\(n), never trained on), sampled at the rollout temperature with one seed:",
@@ -49,14 +53,16 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
         "  KL to reference   \(f(before.meanKL)) → \(f(after.meanKL)) nats per response",
         "  response length   \(String(format: "%.1f", before.meanLength)) → \(String(format: "%.1f", after.meanLength)) tokens; "
             + "ended with EOS \(Int((100 * before.stoppedFraction).rounded()))% → \(Int((100 * after.stoppedFraction).rounded()))%",
-        "three held-out responses, before → after PPO:",
+        "three held-out responses, before → after PPO:"
     ]
     func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces) }
     for i in 0..<min(3, n) {
         let (b, a) = (before.episodes[i], after.episodes[i])
-        lines += ["  prompt: \(oneLine(a.prompt.text))",
-                  "    before (score \(f(b.score))): \(oneLine(decode(b.response)))",
-                  "    after  (score \(f(a.score))): \(oneLine(decode(a.response)))"]
+        lines += [
+            "  prompt: \(oneLine(a.prompt.text))",
+            "    before (score \(f(b.score))): \(oneLine(decode(b.response)))",
+            "    after  (score \(f(a.score))): \(oneLine(decode(a.response)))"
+        ]
     }
     return lines
 }

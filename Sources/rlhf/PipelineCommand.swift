@@ -75,11 +75,17 @@ struct Pipeline: ParsableCommand {
             reward.resumeFrom = resume
             let outcome = try RewardTrainer(config: reward, report: warn).trainLogged(description: "reward")
             var line = outcome.summary
-            if let acc = outcome.eval["accuracy"] { line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")" }
+            if let acc = outcome.eval["accuracy"] {
+                line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")"
+            }
             return StageRecord(checkpoint: outcome.checkpoint, lines: [line])
         }
-        var ppo = try load(PPOConfig.self, "ppo", [("output_dir", root + "/ppo"), ("seed", seedValue),
-                                                    ("model", sftStage.checkpoint), ("reward_model", rewardStage.checkpoint)])
+        var ppo = try load(
+            PPOConfig.self, "ppo",
+            [
+                ("output_dir", root + "/ppo"), ("seed", seedValue),
+                ("model", sftStage.checkpoint), ("reward_model", rewardStage.checkpoint)
+            ])
         _ = try runPipelineStage("PPO", outputDir: ppo.outputDir, say: say) { resume in
             ppo.resumeFrom = resume
             let (checkpoint, lines) = try runPPO(ppo)

@@ -59,7 +59,9 @@ struct Score: ParsableCommand {
         let scores = rm.score(items, batchSize: batchSize)
         if json { warnNonFinite(scores.filter { !$0.isFinite }.count, "scores") }
         for (item, s) in zip(items, scores) {
-            if json { print("{\"score\": \(jsonNumber(Double(s)))}") } else {
+            if json {
+                print("{\"score\": \(jsonNumber(Double(s)))}")
+            } else {
                 let shown = (item.prompt.map { $0 + " | " } ?? "") + item.response
                 print(String(format: "%10.5f  ", s) + (shown.count > 100 ? String(shown.prefix(97)) + "..." : shown))
             }
@@ -84,8 +86,9 @@ struct Score: ParsableCommand {
         if cut.count == 1 {
             warn("warning: \(cut[0]) is longer than the model's \(positions); it was scored on \(kept)")
         } else {
-            warn("warning: \(cut.count) texts are longer than the model's \(positions): \(cut.prefix(5).joined(separator: ", "))"
-                 + "\(cut.count > 5 ? ", …" : ""); each was scored on \(kept)")
+            warn(
+                "warning: \(cut.count) texts are longer than the model's \(positions): \(cut.prefix(5).joined(separator: ", "))"
+                    + "\(cut.count > 5 ? ", …" : ""); each was scored on \(kept)")
         }
     }
 }

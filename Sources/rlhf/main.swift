@@ -48,7 +48,7 @@ func exitForArgumentParser(_ error: Error) -> Never {
 do {
     var command = try RLHF.parseAsRoot()
     try command.run()
-} catch where isArgumentParserError(error) {
+} catch  where isArgumentParserError(error) {
     exitForArgumentParser(error)
 } catch {
     fail(describe(error), code: 1)   // the library's errors and CLIError

@@ -6,7 +6,8 @@ import RLHFTestSupport
 
 final class CLITests: XCTestCase {
     private func run(_ args: [String], stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws
-        -> (status: Int32, out: String, err: String) {
+        -> (status: Int32, out: String, err: String)
+    {
         try runRLHF(args, stdin: stdin, file: file, line: line)
     }
 
@@ -39,8 +40,10 @@ final class CLITests: XCTestCase {
     }
 
     func testBadInputGivesOneLineErrorAndNonZeroExit() throws {
-        for args in [["frobnicate"], ["demo", "toy", "--beta", "abc"], ["demo", "toy", "--epochs", "0"],
-                     ["demo", "toy", "--beta", "-1"], ["bench", "nosuch"], ["demo", "nosuch"]] {
+        for args in [
+            ["frobnicate"], ["demo", "toy", "--beta", "abc"], ["demo", "toy", "--epochs", "0"],
+            ["demo", "toy", "--beta", "-1"], ["bench", "nosuch"], ["demo", "nosuch"]
+        ] {
             let r = try run(args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             let lines = r.err.split(separator: "\n")
@@ -70,8 +73,10 @@ final class CLITests: XCTestCase {
     }
 
     func testModelErrorsAreOneLine() throws {
-        for args in [["inspect", "--model", "/no/such/model"], ["generate", "--model", "/tmp", "--prompt", "x"],
-                     ["generate", "--model", smolPath, "--prompt", "x", "--top-p", "2"]] {
+        for args in [
+            ["inspect", "--model", "/no/such/model"], ["generate", "--model", "/tmp", "--prompt", "x"],
+            ["generate", "--model", smolPath, "--prompt", "x", "--top-p", "2"]
+        ] {
             let r = try run(args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertEqual(r.err.split(separator: "\n").count, 1, "\(args): \(r.err)")
@@ -171,55 +176,61 @@ final class CLITests: XCTestCase {
         try (pairs.joined(separator: "\n") + "\n").write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
         let ex = repoRoot + "/examples"
         let yaml = """
-        output_dir: \(dir)/out
-        seed: 3
-        sft:
-          model: \(repoRoot)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-          train_file: \(ex)/sft/train.jsonl
-          max_length: 48
-          per_device_train_batch_size: 2
-          max_steps: 2
-          progress: false
-          lora_r: 4
-        reward:
-          model: \(repoRoot)/models/minilm
-          train_file: \(ex)/preferences/train.jsonl
-          eval_file: \(dir)/pairs.jsonl
-          max_length: 64
-          per_device_train_batch_size: 4
-          max_steps: 2
-          progress: false
-        ppo:
-          train_file: \(ex)/prompts/train.jsonl
-          eval_file: \(ex)/prompts/test.jsonl
-          eval_samples: 3
-          response_length: 6
-          per_device_train_batch_size: 2
-          num_ppo_epochs: 1
-          max_steps: 2
-          progress: false
-          lora_r: 4
-          lora_targets: q_proj,v_proj
-        """
+            output_dir: \(dir)/out
+            seed: 3
+            sft:
+              model: \(repoRoot)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+              train_file: \(ex)/sft/train.jsonl
+              max_length: 48
+              per_device_train_batch_size: 2
+              max_steps: 2
+              progress: false
+              lora_r: 4
+            reward:
+              model: \(repoRoot)/models/minilm
+              train_file: \(ex)/preferences/train.jsonl
+              eval_file: \(dir)/pairs.jsonl
+              max_length: 64
+              per_device_train_batch_size: 4
+              max_steps: 2
+              progress: false
+            ppo:
+              train_file: \(ex)/prompts/train.jsonl
+              eval_file: \(ex)/prompts/test.jsonl
+              eval_samples: 3
+              response_length: 6
+              per_device_train_batch_size: 2
+              num_ppo_epochs: 1
+              max_steps: 2
+              progress: false
+              lora_r: 4
+              lora_targets: q_proj,v_proj
+            """
         try yaml.write(toFile: dir + "/pipeline.yaml", atomically: true, encoding: .utf8)
         var r = try run(["pipeline", "--config", dir + "/pipeline.yaml"])
         XCTAssertEqual(r.status, 0, r.err)
-        for expected in ["== SFT", "== reward model", "reward-model held-out accuracy", "== PPO", "PPO: trained 2 steps (4 episodes)",
-                         "mean score", "KL to reference   ", "three held-out responses", "before (score", "after  (score"] {
+        for expected in [
+            "== SFT", "== reward model", "reward-model held-out accuracy", "== PPO", "PPO: trained 2 steps (4 episodes)",
+            "mean score", "KL to reference   ", "three held-out responses", "before (score", "after  (score"
+        ] {
             XCTAssertTrue(r.out.contains(expected), "missing '\(expected)' in:\n\(r.out)")
         }
         // before PPO the policy is the reference: its KL is zero up to the rounding of decoding vs a full forward
         XCTAssertTrue(r.out.contains("KL to reference   0.000 →") || r.out.contains("KL to reference   -0.000 →"), r.out)
         let fm = FileManager.default
-        for path in ["sft/checkpoint-2/config.json", "reward/checkpoint-2/config.json", "ppo/checkpoint-2/config.json",
-                     "ppo/checkpoint-2/adapter/adapter_model.safetensors", "ppo/checkpoint-2/value_head.safetensors",
-                     "ppo/plots.svg", "ppo/metrics.jsonl", "ppo/completed.json"] {
+        for path in [
+            "sft/checkpoint-2/config.json", "reward/checkpoint-2/config.json", "ppo/checkpoint-2/config.json",
+            "ppo/checkpoint-2/adapter/adapter_model.safetensors", "ppo/checkpoint-2/value_head.safetensors",
+            "ppo/plots.svg", "ppo/metrics.jsonl", "ppo/completed.json"
+        ] {
             XCTAssertTrue(fm.fileExists(atPath: dir + "/out/" + path), path)
         }
         let metrics = try String(contentsOfFile: dir + "/out/ppo/metrics.jsonl", encoding: .utf8)
-        for key in ["objective/kl", "objective/entropy", "objective/non_score_reward", "objective/rlhf_reward", "objective/scores",
-                    "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
-                    "val/ratio", "val/num_eos_tokens", "\"lr\"", "\"episode\"", "\"eps\""] {
+        for key in [
+            "objective/kl", "objective/entropy", "objective/non_score_reward", "objective/rlhf_reward", "objective/scores",
+            "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
+            "val/ratio", "val/num_eos_tokens", "\"lr\"", "\"episode\"", "\"eps\""
+        ] {
             XCTAssertTrue(metrics.contains(key), "metrics.jsonl lacks \(key)")
         }
         XCTAssertTrue(try String(contentsOfFile: dir + "/out/ppo/plots.svg", encoding: .utf8).contains("<polyline"))
@@ -230,7 +241,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.out.contains("three held-out responses"), "the PPO report is printed again")
 
         // a bad section is one line naming the file
-        try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  modle: m\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  modle: m\n".write(
+            toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         r = try run(["pipeline", "--config", dir + "/bad.yaml"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.hasPrefix("error: section sft:") || r.err.contains("bad.yaml"), r.err)

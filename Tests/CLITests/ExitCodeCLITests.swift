@@ -40,7 +40,8 @@ final class ExitCodeCLITests: XCTestCase {
         r = try run(["pipeline", "--config", dir + "/p.yaml"])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.err, "error: \(dir)/p.yaml:2: unknown section 'sfx' (sections: sft, reward, ppo)\n")
-        try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  model: m\n".write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  model: m\n".write(
+            toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         r = try run(["pipeline", "--config", dir + "/p.yaml"])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.err, "error: \(dir)/p.yaml: section sft: required key 'train_file' is missing\n")

@@ -34,8 +34,10 @@ final class InputLimitCLITests: XCTestCase {
     func testInspectCutsTextsToAnEncodersPositionsAndRefusesEmptyDecoderInput() throws {
         var r = try run(["inspect", "--model", root + "/models/minilm", "--text", words(600, "word"), "--json"])
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(r.err, "warning: --text is 602 tokens, more than the model's 512 positions (max_position_embeddings); "
-                       + "using its first 511 and its last\n")
+        XCTAssertEqual(
+            r.err,
+            "warning: --text is 602 tokens, more than the model's 512 positions (max_position_embeddings); "
+                + "using its first 511 and its last\n")
         let object = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         let ids = try XCTUnwrap(object?["input_ids"] as? [Int])
         XCTAssertEqual(ids.count, 512)
@@ -56,8 +58,10 @@ final class InputLimitCLITests: XCTestCase {
         XCTAssertEqual(r.err, "error: --prompt: 64 tokens fill the model's 64 positions (n_positions); no position is left for a new token\n")
         r = try run(["generate", "--model", model, "--prompt", words(60), "--max-new-tokens", "20"])
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(r.err, "warning: the prompt (60 tokens) + --max-new-tokens 20 is more than the model's 64 positions (n_positions); "
-                       + "generating at most 4 tokens\n")
+        XCTAssertEqual(
+            r.err,
+            "warning: the prompt (60 tokens) + --max-new-tokens 20 is more than the model's 64 positions (n_positions); "
+                + "generating at most 4 tokens\n")
         r = try run(["generate", "--model", model, "--prompt", words(62), "--max-new-tokens", String(Int.max)])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.err.hasSuffix("the model's 64 positions (n_positions); generating at most 2 tokens\n"), r.err)
@@ -67,14 +71,17 @@ final class InputLimitCLITests: XCTestCase {
         // an empty prompt: the config's BOS id 50256 is outside this tiny vocabulary; without one, nothing to start from
         r = try run(["generate", "--model", model, "--prompt", ""])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertEqual(r.err, "error: --prompt (empty, from the BOS token): token id 50256 is outside the model's vocabulary of 103 (vocab_size): "
-                       + "the tokenizer does not match the model\n")
+        XCTAssertEqual(
+            r.err,
+            "error: --prompt (empty, from the BOS token): token id 50256 is outside the model's vocabulary of 103 (vocab_size): "
+                + "the tokenizer does not match the model\n")
         var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/config.json"))) as! [String: Any]
         config["bos_token_id"] = nil
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: model + "/config.json"))
         r = try run(["generate", "--model", model, "--prompt", ""])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertEqual(r.err, "error: --prompt: the prompt encodes to no tokens and \(model) has no BOS token to start from; give a non-empty prompt\n")
+        XCTAssertEqual(
+            r.err, "error: --prompt: the prompt encodes to no tokens and \(model) has no BOS token to start from; give a non-empty prompt\n")
     }
 
     func testAnEmptyPromptStartsFromBOS() throws {
@@ -88,12 +95,16 @@ final class InputLimitCLITests: XCTestCase {
     func testTrainRMAndScorePastTheEncodersPositions() throws {
         let dir = try folder("rm-long")
         let long = words(600, "word")
-        let lines = ["{\"prompt\": \"Talk.\", \"chosen\": \"\(long)\", \"rejected\": \"No.\"}",
-                     "{\"prompt\": \"Be brief.\", \"chosen\": \"Yes.\", \"rejected\": \"\(long)\"}"]
+        let lines = [
+            "{\"prompt\": \"Talk.\", \"chosen\": \"\(long)\", \"rejected\": \"No.\"}",
+            "{\"prompt\": \"Be brief.\", \"chosen\": \"Yes.\", \"rejected\": \"\(long)\"}"
+        ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
-        var r = try run(["train-rm", "--model", root + "/models/minilm", "--train-file", dir + "/pairs.jsonl", "--output-dir", dir + "/out",
-                         "--max-length", "1000", "--truncate", "true", "--max-steps", "1", "--per-device-train-batch-size", "2",
-                         "--progress", "false"])
+        var r = try run([
+            "train-rm", "--model", root + "/models/minilm", "--train-file", dir + "/pairs.jsonl", "--output-dir", dir + "/out",
+            "--max-length", "1000", "--truncate", "true", "--max-steps", "1", "--per-device-train-batch-size", "2",
+            "--progress", "false"
+        ])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.err.contains("warning: max_length 1000 is more than the model's 512 positions (max_position_embeddings); using 512\n"), r.err)
         XCTAssertTrue(r.err.contains("2 pairs; 2 longer than max_length 512 truncated"), r.err)
@@ -101,8 +112,10 @@ final class InputLimitCLITests: XCTestCase {
 
         r = try run(["score", "--model", dir + "/out/checkpoint-1", "--text", long, "--json"])
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertEqual(r.err, "warning: --text is longer than the model's 512 positions (max_position_embeddings); "
-                       + "it was scored on its first 511 tokens and its last\n")
+        XCTAssertEqual(
+            r.err,
+            "warning: --text is longer than the model's 512 positions (max_position_embeddings); "
+                + "it was scored on its first 511 tokens and its last\n")
         let score = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Double]
         XCTAssertNotNil(score?["score"], r.out)
     }

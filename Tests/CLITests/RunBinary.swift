@@ -19,7 +19,8 @@ var rlhfBinary: URL {
 /// Runs `rlhf args`, feeding `stdin` to its standard input when given; fails the test when the process
 /// dies by a signal instead of exiting.
 func runRLHF(_ args: [String], stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws
-    -> (status: Int32, out: String, err: String) {
+    -> (status: Int32, out: String, err: String)
+{
     let p = Process()
     p.executableURL = rlhfBinary
     p.arguments = args

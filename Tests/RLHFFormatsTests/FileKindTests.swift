@@ -46,7 +46,7 @@ final class FileKindTests: TemporaryDirectoryTestCase {
     /// `--data <(…)`: the shell passes /dev/fd/N, the read end of a pipe.
     func testJSONLinesReadFromAPipe() throws {
         let pipe = Pipe()
-        let text = (1...3000).map { "{\"n\": \($0)}" }.joined(separator: "\n")  // more than a pipe buffer holds
+        let text = (1...3000).map { "{\"n\": \($0)}" }.joined(separator: "\n")   // more than a pipe buffer holds
         Thread.detachNewThread {
             pipe.fileHandleForWriting.write(Data(text.utf8))
             try? pipe.fileHandleForWriting.close()

@@ -14,7 +14,7 @@ struct GGUFBuilder {
         var dims: [UInt64]
         var type: UInt32
         var data: [UInt8]
-        var offset: UInt64? = nil  // nil: packed after the previous tensor, aligned
+        var offset: UInt64? = nil   // nil: packed after the previous tensor, aligned
     }
     var magic: [UInt8] = Array("GGUF".utf8)
     var version: UInt32 = 3
@@ -77,11 +77,13 @@ struct GGUFBuilder {
         for v: Float in [1, 2, 3, 4] { f32.f32(v) }
         var q8: [UInt8] = []
         for block in 0..<2 {
-            q8.u16(0x3800)  // d = 0.5
+            q8.u16(0x3800)   // d = 0.5
             for i in 0..<32 { q8.append(UInt8(bitPattern: Int8(i - 16 + block))) }
         }
-        g.tensors = [TensorSpec(name: "norm.weight", dims: [4], type: 0, data: f32),
-                     TensorSpec(name: "w.weight", dims: [32, 2], type: 8, data: q8)]
+        g.tensors = [
+            TensorSpec(name: "norm.weight", dims: [4], type: 0, data: f32),
+            TensorSpec(name: "w.weight", dims: [32, 2], type: 8, data: q8)
+        ]
         return g
     }
 }
@@ -93,8 +95,10 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
     }
 
     /// Asserts that `bytes` are rejected with a message naming the file, `offset N` and `fragments`.
-    private func assertRejected(_ bytes: [UInt8], at offset: Int?, _ fragments: String...,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRejected(
+        _ bytes: [UInt8], at offset: Int?, _ fragments: String...,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let (path, load) = try open(bytes)
         let error = assertFormatError(try load(), path: path, file: file, line: line)
         let message = error?.description ?? ""
@@ -119,7 +123,9 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
 
     func testTruncatedAtSeveralCutPoints() throws {
         let (bytes, infoOffset, dataOffset) = GGUFBuilder.valid().build()
-        for cut in [0, 3, 4, 7, 8, 15, 16, 23, 24, 30, infoOffset - 1, infoOffset + 5, infoOffset + 20, dataOffset - 1, dataOffset + 8, bytes.count - 1] {
+        for cut in [
+            0, 3, 4, 7, 8, 15, 16, 23, 24, 30, infoOffset - 1, infoOffset + 5, infoOffset + 20, dataOffset - 1, dataOffset + 8, bytes.count - 1
+        ] {
             let (path, load) = try open(Array(bytes.prefix(cut)))
             assertFormatError(try load(), path: path, "offset")
         }
@@ -133,8 +139,10 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
     }
 
     func testUnsupportedVersions() throws {
-        for (v, text) in [(UInt32(1), "GGUF version 1 is not supported"), (4, "GGUF version 4 is not supported"),
-                          (0x0300_0000, "looks byte-swapped")] {
+        for (v, text) in [
+            (UInt32(1), "GGUF version 1 is not supported"), (4, "GGUF version 4 is not supported"),
+            (0x0300_0000, "looks byte-swapped")
+        ] {
             var g = GGUFBuilder.valid()
             g.version = v
             try assertRejected(g.build().bytes, at: 4, text)
@@ -157,7 +165,7 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
     func testAbsurdStringLength() throws {
         var g = GGUFBuilder.valid()
         var kv: [UInt8] = []
-        kv.u64(1 << 62)  // key length
+        kv.u64(1 << 62)   // key length
         kv.ascii("general.name")
         g.kvs.insert(kv, at: 0)
         try assertRejected(g.build().bytes, at: 24, "length 4611686018427387904 of a metadata key is more than")
@@ -171,7 +179,7 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
     func testNestedAndAbsurdArrays() throws {
         var g = GGUFBuilder.valid()
         var payload: [UInt8] = []
-        payload.u32(9)  // element type: array
+        payload.u32(9)   // element type: array
         payload.u64(1)
         g.kv("bad.nested", 9, payload)
         try assertRejected(g.build().bytes, at: nil, "key 'bad.nested' is an array of arrays")
@@ -205,8 +213,10 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
     }
 
     func testBadAlignment() throws {
-        for (a, text) in [(UInt32(0), "general.alignment 0 is not a power of two"), (48, "general.alignment 48 is not"),
-                          (1 << 21, "general.alignment 2097152 is not")] {
+        for (a, text) in [
+            (UInt32(0), "general.alignment 0 is not a power of two"), (48, "general.alignment 48 is not"),
+            (1 << 21, "general.alignment 2097152 is not")
+        ] {
             var g = GGUFBuilder.valid()
             g.kvU32("general.alignment", a)
             try assertRejected(g.build().bytes, at: nil, text)
@@ -214,7 +224,7 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
         var g = GGUFBuilder.valid()
         var p: [UInt8] = []
         p.u32(32)
-        g.kv("general.alignment", 5, p)  // int32, not uint32
+        g.kv("general.alignment", 5, p)   // int32, not uint32
         try assertRejected(g.build().bytes, at: nil, "general.alignment is int32, expected uint32")
         // A valid non-default alignment moves the data section.
         g = GGUFBuilder.valid()
@@ -245,7 +255,7 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
         g.tensors[0].type = 99
         try assertRejected(g.build().bytes, at: nil, "tensor 'norm.weight' has unknown ggml type 99")
         g = GGUFBuilder.valid()
-        g.tensors[1].dims = [16, 4]  // Q8_0 blocks hold 32
+        g.tensors[1].dims = [16, 4]   // Q8_0 blocks hold 32
         try assertRejected(g.build().bytes, at: nil, "first dimension 16 is not a multiple of the q8_0 block size 32")
     }
 
@@ -278,7 +288,7 @@ final class GGUFBadInputTests: TemporaryDirectoryTestCase {
 
     func testUnsupportedTypeThrowsOnRead() throws {
         var g = GGUFBuilder.valid()
-        g.tensors.append(.init(name: "k.weight", dims: [256], type: 13, data: [UInt8](repeating: 0, count: 176)))  // Q5_K
+        g.tensors.append(.init(name: "k.weight", dims: [256], type: 13, data: [UInt8](repeating: 0, count: 176)))   // Q5_K
         let (path, load) = try open(g.build().bytes)
         let f = try load()
         XCTAssertEqual(f.info("k.weight")?.type, .q5_K)

@@ -15,8 +15,10 @@ final class GGUFLayoutTests: TemporaryDirectoryTestCase {
         g.kvString("general.architecture", "llama")
         var data: [UInt8] = []
         for i in 0..<64 { data.f32(Float(i)) }
-        g.tensors = [.init(name: "a", dims: [64], type: 0, data: data, offset: 0),
-                     .init(name: "b", dims: [64], type: 0, data: data, offset: 256)]
+        g.tensors = [
+            .init(name: "a", dims: [64], type: 0, data: data, offset: 0),
+            .init(name: "b", dims: [64], type: 0, data: data, offset: 256)
+        ]
         return g
     }
 
@@ -39,18 +41,19 @@ final class GGUFLayoutTests: TemporaryDirectoryTestCase {
 
     func testTensorRetypedToASmallerTypeLeavesAGap() throws {
         var g = twoTensors()
-        g.tensors[0].type = 1  // F16: 128 bytes, but b still starts at 256
+        g.tensors[0].type = 1   // F16: 128 bytes, but b still starts at 256
         let dataOffset = g.build().dataOffset
-        try assertRejected(g, "offset \(dataOffset + 256)", "tensor 'b' starts at offset 256 of the data section",
-                           "tensor 'a' ends at 128", "128 bytes are unaccounted for")
+        try assertRejected(
+            g, "offset \(dataOffset + 256)", "tensor 'b' starts at offset 256 of the data section",
+            "tensor 'a' ends at 128", "128 bytes are unaccounted for")
         g = twoTensors()
-        g.tensors[0].dims = [32]  // a shape that says half the bytes gives the same gap
+        g.tensors[0].dims = [32]   // a shape that says half the bytes gives the same gap
         try assertRejected(g, "tensor 'b'", "tensor 'a' ends at 128")
     }
 
     func testLastTensorRetypedLeavesTrailingBytes() throws {
         var g = twoTensors()
-        g.tensors[1].type = 1  // F16: b ends at 384, the file at 512
+        g.tensors[1].type = 1   // F16: b ends at 384, the file at 512
         let dataOffset = g.build().dataOffset
         try assertRejected(g, "offset \(dataOffset + 384)", "128 bytes follow the data of the last tensor 'b'", "alignment padding")
     }
@@ -86,7 +89,7 @@ final class GGUFLayoutTests: TemporaryDirectoryTestCase {
 
     func testIntegerTensorsAreNotWeights() throws {
         var g = twoTensors()
-        g.tensors[1].type = 26  // I32: the same bytes read as integers
+        g.tensors[1].type = 26   // I32: the same bytes read as integers
         let path = try write(g.build().bytes, "i32.gguf")
         let f = try GGUFFile(path: path)
         assertFormatError(try f.tensor("b"), path: path, "tensor 'b'", "i32 is an integer type")

@@ -34,17 +34,23 @@ private enum AnyScalar: Decodable, Equatable {
     case string(String), int(Int), bool(Bool), floatBits(UInt32)
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else { self = .floatBits(try c.decode([String: UInt32].self)["float_bits"] ?? 0) }
+        if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int.self) {
+            self = .int(i)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else {
+            self = .floatBits(try c.decode([String: UInt32].self)["float_bits"] ?? 0)
+        }
     }
 }
 
 final class GGUFTests: TemporaryDirectoryTestCase {
     private static let goldens: Goldens? = {
         guard let url = Bundle.module.url(forResource: "gguf_goldens", withExtension: "json", subdirectory: "Resources"),
-              let data = try? Data(contentsOf: url) else { return nil }
+            let data = try? Data(contentsOf: url)
+        else { return nil }
         return try? JSONDecoder().decode(Goldens.self, from: data)
     }()
 
@@ -53,8 +59,10 @@ final class GGUFTests: TemporaryDirectoryTestCase {
     // MARK: Blocks, bit for bit
 
     func testBlockGoldensBitExact() throws {
-        let types: [String: GGMLType] = ["F16": .f16, "BF16": .bf16, "Q8_0": .q8_0, "Q4_0": .q4_0, "Q4_1": .q4_1,
-                                         "Q4_K": .q4_K, "Q6_K": .q6_K]
+        let types: [String: GGMLType] = [
+            "F16": .f16, "BF16": .bf16, "Q8_0": .q8_0, "Q4_0": .q4_0, "Q4_1": .q4_1,
+            "Q4_K": .q4_K, "Q6_K": .q6_K
+        ]
         let g = try goldens()
         XCTAssertEqual(Set(g.blocks.map(\.type)), Set(types.keys))
         for block in g.blocks {
@@ -67,7 +75,10 @@ final class GGUFTests: TemporaryDirectoryTestCase {
                 out.withUnsafeMutableBufferPointer { dequantize(type, src.baseAddress!, $0.baseAddress!, count: block.bits.count) }
             }
             let mismatches = zip(out.map(\.bitPattern), block.bits).enumerated().filter { $0.element.0 != $0.element.1 }
-            XCTAssertTrue(mismatches.isEmpty, "\(block.type): \(mismatches.count) values differ, first at \(mismatches.first.map { "\($0.offset): 0x\(String($0.element.0, radix: 16)) vs 0x\(String($0.element.1, radix: 16))" } ?? "")")
+            XCTAssertTrue(
+                mismatches.isEmpty,
+                "\(block.type): \(mismatches.count) values differ, first at \(mismatches.first.map { "\($0.offset): 0x\(String($0.element.0, radix: 16)) vs 0x\(String($0.element.1, radix: 16))" } ?? "")"
+            )
 
             // The same blocks through a file, as a tensor of 2 rows when the count allows it.
             var b = GGUFBuilder()
@@ -147,8 +158,10 @@ final class GGUFTests: TemporaryDirectoryTestCase {
             elements += t.count
         }
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "GGUF: opened %@ in %.3f s; dequantised %d tensors, %.1f M values in %.3f s",
-                     (path as NSString).lastPathComponent, openTime, f.tensorInfos.count, Double(elements) / 1e6, seconds))
+        print(
+            String(
+                format: "GGUF: opened %@ in %.3f s; dequantised %d tensors, %.1f M values in %.3f s",
+                (path as NSString).lastPathComponent, openTime, f.tensorInfos.count, Double(elements) / 1e6, seconds))
         XCTAssertEqual(elements, 134_515_008)
     }
 }

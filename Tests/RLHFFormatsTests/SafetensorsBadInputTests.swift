@@ -35,8 +35,12 @@ final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {
         let f = try SafetensorsFile(path: path)
         assertFormatError(try f.tensor("w"), path: path, "tensor 'w'", "dtype I32 is not a floating-point type")
         XCTAssertEqual(try f.tensor("w", allowingIntegers: true).scalars, [0.5, -1.25, 3].map { Float(Int32(bitPattern: Float($0).bitPattern)) })
-        XCTAssertEqual(try SafetensorsFile(path: try write(safetensorsBytes(#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#, data),
-                                                           "f32.safetensors")).tensor("w").scalars, [0.5, -1.25, 3])
+        XCTAssertEqual(
+            try SafetensorsFile(
+                path: try write(
+                    safetensorsBytes(#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#, data),
+                    "f32.safetensors")
+            ).tensor("w").scalars, [0.5, -1.25, 3])
     }
 
     // 1. Shorter than the header length.
@@ -72,7 +76,8 @@ final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {
     // 6. Invalid JSON, wrong field types, unknown dtype, duplicate keys.
     func testInvalidJSONAndFieldTypes() throws {
         try assertRejected(safetensorsBytes(#"{"a":{"dtype":"F32","#, []), "not valid JSON", "unexpected end of input")
-        try assertRejected(safetensorsBytes(#"{"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}"#, goodData), "tensor 'a'", "unknown dtype 'F33'")
+        try assertRejected(
+            safetensorsBytes(#"{"a":{"dtype":"F33","shape":[2],"data_offsets":[0,8]}}"#, goodData), "tensor 'a'", "unknown dtype 'F33'")
         try assertRejected(safetensorsBytes(#"{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}"#, goodData), "tensor 'a'", "shape is a string")
         try assertRejected(safetensorsBytes(#"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#, goodData), "shape holds -2")
         try assertRejected(safetensorsBytes(#"{"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}}"#, goodData), "shape holds 2.0")
@@ -107,8 +112,9 @@ final class SafetensorsBadInputTests: TemporaryDirectoryTestCase {
     // 8. Byte count against dtype × shape, with overflow checks.
     func testNbytesMismatch() throws {
         let header = #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
-        try assertRejected(safetensorsBytes(header, [UInt8](repeating: 0, count: 8)), "tensor 'a'",
-                           "hold 8 bytes, but dtype F32 with shape [3] needs 12")
+        try assertRejected(
+            safetensorsBytes(header, [UInt8](repeating: 0, count: 8)), "tensor 'a'",
+            "hold 8 bytes, but dtype F32 with shape [3] needs 12")
         let overflow = #"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#
         try assertRejected(safetensorsBytes(overflow, [UInt8](repeating: 0, count: 8)), "tensor 'a'", "overflows")
         let bytesOverflow = #"{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}}"#

@@ -44,8 +44,9 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         try writeSafetensors([("attn0", Tensor([0, 1, 2, 3, 4, 5], shape: [1, 1, 2, 3]))], metadata: [:], to: path2)
         let bytes = try read(path2)
         XCTAssertEqual(Array(bytes[0..<8]), [72, 0, 0, 0, 0, 0, 0, 0])
-        XCTAssertEqual(String(decoding: bytes[8..<80], as: UTF8.self),
-                       "{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}       ")
+        XCTAssertEqual(
+            String(decoding: bytes[8..<80], as: UTF8.self),
+            "{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}       ")
     }
 
     // MARK: Round trips
@@ -56,8 +57,8 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         let b = Tensor((0..<5).map { _ in rng.float() }, shape: [5])
         let s = Tensor(scalar: 3.5)
         let empty = Tensor(zeros: [0, 7])
-        let transposed = a.transposed()  // not contiguous: packed on write
-        let big = Tensor((0..<300_000).map { Float($0) * 0.5 }, shape: [600, 500])  // > 1 MiB: memory-mapped
+        let transposed = a.transposed()   // not contiguous: packed on write
+        let big = Tensor((0..<300_000).map { Float($0) * 0.5 }, shape: [600, 500])   // > 1 MiB: memory-mapped
         let path = tmp + "/rt.safetensors"
         try writeSafetensors([("z.weight", a), ("a.bias", b), ("scalar", s), ("empty", empty), ("t", transposed), ("big", big)], to: path)
         let f = try SafetensorsFile(path: path)
@@ -107,12 +108,12 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         let halves: [(UInt16, Float)] = [
             (0x0000, 0), (0x8000, -0.0), (0x3C00, 1), (0xC000, -2), (0x3555, 0.333251953125),
             (0x0001, 0x1p-24), (0x03FF, 1023 * 0x1p-24), (0x0400, 0x1p-14), (0x7BFF, 65504), (0xFBFF, -65504),
-            (0x7C00, .infinity), (0xFC00, -.infinity),
+            (0x7C00, .infinity), (0xFC00, -.infinity)
         ]
         let bf16: [(UInt16, Float)] = [
             (0x0000, 0), (0x8000, -0.0), (0x3F80, 1), (0xC040, -3), (0x3EAA, 0.33203125),
             (0x0001, Float(bitPattern: 0x0001_0000)), (0x7F7F, Float(bitPattern: 0x7F7F_0000)),
-            (0x7F80, .infinity), (0xFF80, -.infinity),
+            (0x7F80, .infinity), (0xFF80, -.infinity)
         ]
         for (h, f) in halves {
             XCTAssertEqual(floatFromHalfBits(h).bitPattern, f.bitPattern, "half 0x\(String(h, radix: 16))")
@@ -157,12 +158,13 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
 
     func testOtherDtypesConvertOrThrow() throws {
         var data: [UInt8] = []
-        data.u64(UInt64(bitPattern: -7)); data.u64(1 << 40)       // I64
-        data.u32(UInt32(bitPattern: -3)); data.u32(5)              // I32
-        data.u64(Double(0.1).bitPattern)                           // F64
-        data.append(contentsOf: [1, 0, 1, 0])                      // BOOL
-        data.append(contentsOf: [0x38, 0x38])                      // F8_E4M3
-        let header = #"{"i64":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"i32":{"dtype":"I32","shape":[2],"data_offsets":[16,24]},"f64":{"dtype":"F64","shape":[],"data_offsets":[24,32]},"mask":{"dtype":"BOOL","shape":[2,2],"data_offsets":[32,36]},"f8":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[36,38]}}"#
+        data.u64(UInt64(bitPattern: -7)); data.u64(1 << 40)   // I64
+        data.u32(UInt32(bitPattern: -3)); data.u32(5)   // I32
+        data.u64(Double(0.1).bitPattern)   // F64
+        data.append(contentsOf: [1, 0, 1, 0])   // BOOL
+        data.append(contentsOf: [0x38, 0x38])   // F8_E4M3
+        let header =
+            #"{"i64":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"i32":{"dtype":"I32","shape":[2],"data_offsets":[16,24]},"f64":{"dtype":"F64","shape":[],"data_offsets":[24,32]},"mask":{"dtype":"BOOL","shape":[2,2],"data_offsets":[32,36]},"f8":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[36,38]}}"#
         let path = try write(safetensorsBytes(header, data), "dtypes.safetensors")
         let f = try SafetensorsFile(path: path)
         XCTAssertEqual(try f.tensor("i64", allowingIntegers: true).scalars, [-7, 1_099_511_627_776])
@@ -182,7 +184,8 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
         let a = Tensor([1, 2, 3, 4], shape: [2, 2]), b = Tensor([5, 6, 7], shape: [3]), c = Tensor([8], shape: [1])
         try writeSafetensors([("model.a", a), ("model.b", b)], to: tmp + "/model-00001-of-00002.safetensors")
         try writeSafetensors([("model.c", c), ("model.extra", c)], to: tmp + "/model-00002-of-00002.safetensors")
-        let index = #"{"metadata":{"total_size":32},"weight_map":{"model.a":"model-00001-of-00002.safetensors","model.b":"model-00001-of-00002.safetensors","model.c":"model-00002-of-00002.safetensors"}}"#
+        let index =
+            #"{"metadata":{"total_size":32},"weight_map":{"model.a":"model-00001-of-00002.safetensors","model.b":"model-00001-of-00002.safetensors","model.c":"model-00002-of-00002.safetensors"}}"#
         _ = try write(Array(index.utf8), "model.safetensors.index.json")
         let ckpt = try SafetensorsCheckpoint(directory: tmp)
         XCTAssertEqual(ckpt.files.count, 2)
@@ -257,10 +260,11 @@ final class SafetensorsTests: TemporaryDirectoryTestCase {
 
         // 3. The writer fails after writing part of the file: nothing of it reaches `path`.
         struct Interrupted: Error {}
-        XCTAssertThrowsError(try AtomicFileWriter.write(to: path) { out in
-            try out.write([1, 2, 3])
-            throw Interrupted()
-        })
+        XCTAssertThrowsError(
+            try AtomicFileWriter.write(to: path) { out in
+                try out.write([1, 2, 3])
+                throw Interrupted()
+            })
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporary))
         XCTAssertEqual(try read(path), good)
         XCTAssertEqual(try SafetensorsFile(path: path).tensor("w").scalars, [1, 2, 3])

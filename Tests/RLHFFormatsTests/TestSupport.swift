@@ -7,8 +7,10 @@ import XCTest
 
 /// Asserts that `body` throws a `FormatError` whose message names `path` and contains every one of `fragments`.
 @discardableResult
-func assertFormatError<T>(_ body: @autoclosure () throws -> T, path: String, _ fragments: String...,
-                          file: StaticString = #filePath, line: UInt = #line) -> FormatError? {
+func assertFormatError<T>(
+    _ body: @autoclosure () throws -> T, path: String, _ fragments: String...,
+    file: StaticString = #filePath, line: UInt = #line
+) -> FormatError? {
     do {
         _ = try body()
         XCTFail("expected a FormatError containing \(fragments), got success", file: file, line: line)

@@ -50,15 +50,19 @@ func tokenizerCorpus() throws -> [String] {
 /// Conversations rendered with the chat template in the tests and by the script.
 let exportConversations: [[ChatMessage]] = [
     [ChatMessage(role: "user", content: "What is the capital of France?")],
-    [ChatMessage(role: "system", content: "You are terse."), ChatMessage(role: "user", content: "Hi!"),
-     ChatMessage(role: "assistant", content: "Hello."), ChatMessage(role: "user", content: "2+2=?")],
-    [ChatMessage(role: "user", content: "Write a haiku\nabout   spaces."), ChatMessage(role: "assistant", content: "ok → done")],
+    [
+        ChatMessage(role: "system", content: "You are terse."), ChatMessage(role: "user", content: "Hi!"),
+        ChatMessage(role: "assistant", content: "Hello."), ChatMessage(role: "user", content: "2+2=?")
+    ],
+    [ChatMessage(role: "user", content: "Write a haiku\nabout   spaces."), ChatMessage(role: "assistant", content: "ok → done")]
 ]
 
 /// Prompts whose logits the tests and the script compare.
-let exportPrompts = ["The capital of France is", "def fibonacci(n):\n    return", "Once upon a time, 1234 robots",
-                     "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n", "  leading spaces and émojis 🎉",
-                     "The quick brown fox jumps over the lazy dog."]
+let exportPrompts = [
+    "The capital of France is", "def fibonacci(n):\n    return", "Once upon a time, 1234 robots",
+    "<|im_start|>user\nHello!<|im_end|>\n<|im_start|>assistant\n", "  leading spaces and émojis 🎉",
+    "The quick brown fox jumps over the lazy dog."
+]
 
 final class CausalLMExportTests: XCTestCase {
     func testSmolLM2FromGGUFExportsAndLoadsBackIdentically() throws {
@@ -73,8 +77,12 @@ final class CausalLMExportTests: XCTestCase {
         let dir = temporaryFolder(self)
         try saveCausalLM(source, to: dir)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        XCTAssertEqual(names, ["config.json", "generation_config.json", "model.safetensors", "special_tokens_map.json",
-                               "tokenizer.json", "tokenizer_config.json"])
+        XCTAssertEqual(
+            names,
+            [
+                "config.json", "generation_config.json", "model.safetensors", "special_tokens_map.json",
+                "tokenizer.json", "tokenizer_config.json"
+            ])
 
         // config.json and generation_config.json
         let config = try jsonObject(dir + "/config.json")
@@ -131,16 +139,18 @@ final class CausalLMExportTests: XCTestCase {
         print("SmolLM2 tokenizer, GGUF vs exported tokenizer.json: \(corpus.count - mismatches)/\(corpus.count) strings identical")
         XCTAssertEqual(mismatches, 0)
         XCTAssertEqual(tokBack.vocabularySize, tok.vocabularySize)
-        XCTAssertEqual([tokBack.bosTokenId, tokBack.eosTokenId, tokBack.padTokenId, tokBack.unkTokenId],
-                       [tok.bosTokenId, tok.eosTokenId, tok.padTokenId, tok.unkTokenId])
+        XCTAssertEqual(
+            [tokBack.bosTokenId, tokBack.eosTokenId, tokBack.padTokenId, tokBack.unkTokenId],
+            [tok.bosTokenId, tok.eosTokenId, tok.padTokenId, tok.unkTokenId])
         for id in 0..<20 { XCTAssertEqual(tokBack.isSpecialToken(id), tok.isSpecialToken(id), "token \(id)") }
         XCTAssertEqual(tokBack.decode(tok.encode("<|im_start|>hi<|im_end|>"), skipSpecialTokens: true), "hi")
         let template = try tok.requireChatTemplate(), templateBack = try tokBack.requireChatTemplate()
         XCTAssertEqual(templateBack.template, template.template)
         for messages in exportConversations {
             for addGenerationPrompt in [false, true] {
-                XCTAssertEqual(try templateBack.render(messages, addGenerationPrompt: addGenerationPrompt),
-                               try template.render(messages, addGenerationPrompt: addGenerationPrompt))
+                XCTAssertEqual(
+                    try templateBack.render(messages, addGenerationPrompt: addGenerationPrompt),
+                    try template.render(messages, addGenerationPrompt: addGenerationPrompt))
             }
         }
 
@@ -170,8 +180,11 @@ final class CausalLMExportTests: XCTestCase {
             XCTAssertEqual(maxAbsDiff(allLogits(source.architecture, ids), allLogits(back.architecture, ids)), 0, name)
             let file = try SafetensorsCheckpoint(directory: dir)
             XCTAssertFalse(file.tensorNames.contains("lm_head.weight"), "\(name) is tied")
-            XCTAssertEqual(Set(file.tensorNames), Set(try SafetensorsCheckpoint(directory: resourceFolder(name)).tensorNames
-                .filter { !$0.hasSuffix(".attn.bias") && !$0.hasSuffix(".attn.masked_bias") && $0 != "lm_head.weight" }), name)
+            XCTAssertEqual(
+                Set(file.tensorNames),
+                Set(
+                    try SafetensorsCheckpoint(directory: resourceFolder(name)).tensorNames
+                        .filter { !$0.hasSuffix(".attn.bias") && !$0.hasSuffix(".attn.masked_bias") && $0 != "lm_head.weight" }), name)
         }
     }
 
@@ -215,8 +228,9 @@ final class CausalLMExportTests: XCTestCase {
         }
         let bare = temporaryFolder(self)
         try saveCausalLM(llama.architecture, tokenizer: nil, source: nil, to: bare)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: bare).sorted(),
-                       ["config.json", "generation_config.json", "model.safetensors"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: bare).sorted(),
+            ["config.json", "generation_config.json", "model.safetensors"])
         let ids = [1, 2, 3]
         XCTAssertEqual(maxAbsDiff(allLogits(llama.architecture, ids), allLogits(try loadPretrained(path: bare).architecture, ids)), 0)
     }
@@ -241,17 +255,22 @@ final class TokenizerJSONExportTests: XCTestCase {
         let merges = ["Ġ t", "h e", "Ġt he", "i n", "Ġ c", "a t", "Ġc at", "Ġ a", "1 2", "e r"]
         tokens += ["Ġt", "he", "Ġthe", "in", "Ġc", "at", "Ġcat", "Ġa", "12", "er"]
         types += Array(repeating: 1, count: 10)
-        tokens += ["<tool>", "→"]     // user-defined; a token not spelled in the byte alphabet (respelled)
+        tokens += ["<tool>", "→"]   // user-defined; a token not spelled in the byte alphabet (respelled)
         types += [4, 1]
-        return GGUFVocabulary(model: "gpt2", pre: pre, tokens: tokens, tokenTypes: types, merges: merges, bosTokenId: 1,
-                              eosTokenId: 2, unknownTokenId: 0, paddingTokenId: nil, addBosToken: addBos,
-                              chatTemplate: "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+        return GGUFVocabulary(
+            model: "gpt2", pre: pre, tokens: tokens, tokenTypes: types, merges: merges, bosTokenId: 1,
+            eosTokenId: 2, unknownTokenId: 0, paddingTokenId: nil, addBosToken: addBos,
+            chatTemplate:
+                "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+        )
     }
 
     func testSyntheticVocabulariesRoundTripThroughTokenizerJSON() throws {
-        let texts = ["the cat sat in the hat", "Hello <tool> world", "<s>hi</s>", "12345 apples, 12 pears",
-                     "I'm HERE, you're there", "line\n\nbreak   spaces\t\ttabs ", "→ arrow ←", "", " ", "ÀÉÎõü 中文 🎉",
-                     "they'LL   be\r\nfine", "a1b22c333d4444"]
+        let texts = [
+            "the cat sat in the hat", "Hello <tool> world", "<s>hi</s>", "12345 apples, 12 pears",
+            "I'm HERE, you're there", "line\n\nbreak   spaces\t\ttabs ", "→ arrow ←", "", " ", "ÀÉÎõü 中文 🎉",
+            "they'LL   be\r\nfine", "a1b22c333d4444"
+        ]
         for pre in [nil, "smollm", "llama-bpe", "qwen2"] {
             for addBos in [false, true] {
                 let v = vocabulary(pre: pre, addBos: addBos)
@@ -328,13 +347,17 @@ final class SmolLM2ScriptExportTests: XCTestCase {
         var chats: [[String: Any]] = []
         for messages in exportConversations {
             for addGenerationPrompt in [false, true] {
-                chats.append(["messages": messages.map { ["role": $0.role, "content": $0.content] },
-                              "add_generation_prompt": addGenerationPrompt,
-                              "text": try template.render(messages, addGenerationPrompt: addGenerationPrompt)])
+                chats.append([
+                    "messages": messages.map { ["role": $0.role, "content": $0.content] },
+                    "add_generation_prompt": addGenerationPrompt,
+                    "text": try template.render(messages, addGenerationPrompt: addGenerationPrompt)
+                ])
             }
         }
-        let ours: [String: Any] = ["prompts": exportPrompts, "corpus": corpus, "corpus_ids": corpus.map { tok.encode($0) },
-                                   "chats": chats]
+        let ours: [String: Any] = [
+            "prompts": exportPrompts, "corpus": corpus, "corpus_ids": corpus.map { tok.encode($0) },
+            "chats": chats
+        ]
         let data = try JSONSerialization.data(withJSONObject: ours, options: [.sortedKeys])
         try data.write(to: URL(fileURLWithPath: dir + ".ours.json"))
         print("wrote \(dir) and \(dir).ours.json")

@@ -26,8 +26,10 @@ func editedFolder(_ test: XCTestCase, _ name: String, _ edit: (inout [String: An
 
 /// Asserts that `body` throws `ModelError.invalidConfig` for `key` from `source`, whose message starts with
 /// the source and contains every fragment.
-func assertInvalidConfig<T>(_ body: @autoclosure () throws -> T, key: String, source: String, _ fragments: String...,
-                            file: StaticString = #filePath, line: UInt = #line) {
+func assertInvalidConfig<T>(
+    _ body: @autoclosure () throws -> T, key: String, source: String, _ fragments: String...,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     do {
         _ = try body()
         XCTFail("expected an invalid \(key), got success", file: file, line: line)
@@ -67,7 +69,7 @@ final class ConfigValidationTests: XCTestCase {
             ("max_position_embeddings", 100000, "max_position_embeddings", "[100000, 32], but"),
             ("type_vocab_size", -1, "type_vocab_size", "is -1"),
             ("layer_norm_eps", 0, "layer_norm_eps", "layer_norm_eps is 0.0; it must be a finite number above 0 and below 1"),
-            ("layer_norm_eps", -1e-5, "layer_norm_eps", "is -1e-05"),
+            ("layer_norm_eps", -1e-5, "layer_norm_eps", "is -1e-05")
         ]
         for (field, value, key, fragment) in cases {
             let dir = try editedFolder(self, "tiny-bert") { $0[field] = value }
@@ -75,13 +77,16 @@ final class ConfigValidationTests: XCTestCase {
         }
         // hidden_size 64 with vocab 97: the embedding's second dimension, not its first, is blamed
         let dir = try editedFolder(self, "tiny-bert") { $0["hidden_size"] = 64 }
-        assertInvalidConfig(try loadPretrained(path: dir), key: "hidden_size", source: dir + "/config.json",
-                            "hidden_size 64 gives embeddings.word_embeddings.weight the shape [97, 64], but \(dir) holds [97, 32]")
+        assertInvalidConfig(
+            try loadPretrained(path: dir), key: "hidden_size", source: dir + "/config.json",
+            "hidden_size 64 gives embeddings.word_embeddings.weight the shape [97, 64], but \(dir) holds [97, 32]")
     }
 
     func testDistilBertErrorsUseItsOwnKeyNames() throws {
-        for (field, value, fragment) in [("n_heads", 0, "n_heads is 0"), ("n_layers", 1000, "n_layers is 1000, but"),
-                                         ("dim", 30, "dim 30 is not divisible by n_heads 4"), ("hidden_dim", -1, "hidden_dim is -1")] as [(String, Int, String)] {
+        for (field, value, fragment) in [
+            ("n_heads", 0, "n_heads is 0"), ("n_layers", 1000, "n_layers is 1000, but"),
+            ("dim", 30, "dim 30 is not divisible by n_heads 4"), ("hidden_dim", -1, "hidden_dim is -1")
+        ] as [(String, Int, String)] {
             let dir = try editedFolder(self, "tiny-distilbert") { $0[field] = value }
             let key = field == "dim" ? "dim" : field
             assertInvalidConfig(try loadPretrained(path: dir), key: key, source: dir + "/config.json", fragment)
@@ -94,7 +99,10 @@ final class ConfigValidationTests: XCTestCase {
             ("num_attention_heads", -6, "num_attention_heads", "is -6"),
             ("num_key_value_heads", 0, "num_key_value_heads", "num_key_value_heads is 0; it must be in 1…6"),
             ("num_key_value_heads", 4, "num_attention_heads", "num_attention_heads 6 is not a multiple of num_key_value_heads 4"),
-            ("num_key_value_heads", 3, "num_key_value_heads", "num_key_value_heads 3 and head_dim 8 give model.layers.0.self_attn.k_proj.weight the shape [24, 48]"),
+            (
+                "num_key_value_heads", 3, "num_key_value_heads",
+                "num_key_value_heads 3 and head_dim 8 give model.layers.0.self_attn.k_proj.weight the shape [24, 48]"
+            ),
             ("head_dim", 7, "head_dim", "head_dim is 7; it must be even for rotary embeddings"),
             ("head_dim", 0, "head_dim", "head_dim is 0"),
             ("num_hidden_layers", -1, "num_hidden_layers", "is -1"),
@@ -107,16 +115,19 @@ final class ConfigValidationTests: XCTestCase {
             ("rms_norm_eps", 2, "rms_norm_eps", "below 1"),
             ("rope_theta", 0, "rope_theta", "rope_theta is 0.0; the rotary base must be a finite number above 1"),
             ("rope_theta", -1, "rope_theta", "is -1.0"),
-            ("rope_parameters", ["rope_theta": 0.5, "rope_type": "default"], "rope_parameters.rope_theta", "is 0.5"),
+            ("rope_parameters", ["rope_theta": 0.5, "rope_type": "default"], "rope_parameters.rope_theta", "is 0.5")
         ]
         for (field, value, key, fragment) in cases {
             let dir = try editedFolder(self, "tiny-llama") { $0[field] = value }
             assertInvalidConfig(try loadPretrained(path: dir), key: key, source: dir + "/config.json", fragment)
         }
         // without head_dim, a head count that gives an odd head size
-        let dir = try editedFolder(self, "tiny-llama") { $0["head_dim"] = nil; $0["num_attention_heads"] = 16; $0["num_key_value_heads"] = 2 }
-        assertInvalidConfig(try loadPretrained(path: dir), key: "num_attention_heads", source: dir + "/config.json",
-                            "gives a head size of hidden_size 48 / 16 = 3; it must be even")
+        let dir = try editedFolder(self, "tiny-llama") {
+            $0["head_dim"] = nil; $0["num_attention_heads"] = 16; $0["num_key_value_heads"] = 2
+        }
+        assertInvalidConfig(
+            try loadPretrained(path: dir), key: "num_attention_heads", source: dir + "/config.json",
+            "gives a head size of hidden_size 48 / 16 = 3; it must be even")
     }
 
     func testGPT2FieldsOutOfRangeNameTheKey() throws {
@@ -131,7 +142,7 @@ final class ConfigValidationTests: XCTestCase {
             ("n_positions", 100, "n_positions", "n_positions 100 gives transformer.wpe.weight the shape [100, 32]"),
             ("n_inner", 0, "n_inner", "n_inner is 0"),
             ("n_inner", 64, "n_inner", "n_inner 64 gives transformer.h.0.mlp.c_fc.weight the shape [32, 64]"),
-            ("layer_norm_epsilon", 0, "layer_norm_epsilon", "layer_norm_epsilon is 0.0"),
+            ("layer_norm_epsilon", 0, "layer_norm_epsilon", "layer_norm_epsilon is 0.0")
         ]
         for (field, value, key, fragment) in cases {
             let dir = try editedFolder(self, "tiny-gpt2") { $0[field] = value }
@@ -178,10 +189,12 @@ final class ConfigValidationTests: XCTestCase {
     /// Sizes each within its bound whose product is terabytes (the 8.8 TB allocation that aborted) are
     /// refused by the memory bound; a caller (a fuzzing harness) can lower that bound.
     func testTheWholeModelMustFitInMemory() throws {
-        let huge = LlamaConfig(vocabSize: 1 << 24, hiddenSize: 1 << 17, intermediateSize: 1 << 20, numHiddenLayers: 1024,
-                               numAttentionHeads: 1 << 10, numKeyValueHeads: 1 << 10)
-        assertInvalidConfig(try huge.validate(source: "h.json"), key: "vocab_size", source: "h.json",
-                            "vocab_size, hidden_size, num_hidden_layers, intermediate_size give", "GB as Float32")
+        let huge = LlamaConfig(
+            vocabSize: 1 << 24, hiddenSize: 1 << 17, intermediateSize: 1 << 20, numHiddenLayers: 1024,
+            numAttentionHeads: 1 << 10, numKeyValueHeads: 1 << 10)
+        assertInvalidConfig(
+            try huge.validate(source: "h.json"), key: "vocab_size", source: "h.json",
+            "vocab_size, hidden_size, num_hidden_layers, intermediate_size give", "GB as Float32")
         var rng = RandomGenerator(seed: 0)
         assertInvalidConfig(try LlamaForCausalLM(huge, source: "h.json", rng: &rng), key: "vocab_size", source: "h.json")
         let bigBert = BertConfig(vocabSize: 1 << 24, hiddenSize: 1 << 16, numHiddenLayers: 24, numAttentionHeads: 16, intermediateSize: 1 << 18)
@@ -191,7 +204,8 @@ final class ConfigValidationTests: XCTestCase {
 
         let tiny = LlamaConfig(vocabSize: 11, hiddenSize: 8, intermediateSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, numKeyValueHeads: 1)
         XCTAssertNoThrow(try tiny.validate(source: "t.json"))
-        assertInvalidConfig(try tiny.validate(source: "t.json", limits: ModelLimits(maxParameterBytes: 1000)), key: "vocab_size",
-                            source: "t.json", "more than the 0.0 GB allowed")
+        assertInvalidConfig(
+            try tiny.validate(source: "t.json", limits: ModelLimits(maxParameterBytes: 1000)), key: "vocab_size",
+            source: "t.json", "more than the 0.0 GB allowed")
     }
 }

@@ -15,10 +15,13 @@ import RLHFTokenizers
 @testable import RLHFModels
 
 /// Runs `body`; a thrown error must name `path` (`mentioning`: somewhere in the message, else at its start).
-func readOrReject(_ path: String, mentioning: Bool = false, _ body: () throws -> Void,
-                  file: StaticString = #filePath, line: UInt = #line) {
-    assertReadOrRejected(path, mentioning: mentioning, expecting: { $0 is FormatError || $0 is ModelError || $0 is TokenizerError },
-                         body, file: file, line: line)
+func readOrReject(
+    _ path: String, mentioning: Bool = false, _ body: () throws -> Void,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    assertReadOrRejected(
+        path, mentioning: mentioning, expecting: { $0 is FormatError || $0 is ModelError || $0 is TokenizerError },
+        body, file: file, line: line)
 }
 
 final class FuzzRegressionTests: XCTestCase {

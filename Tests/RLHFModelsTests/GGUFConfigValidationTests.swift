@@ -20,7 +20,7 @@ struct TinyLlamaGGUF {
         ("llama.vocab_size", .u32(11)), ("llama.embedding_length", .u32(8)), ("llama.feed_forward_length", .u32(16)),
         ("llama.block_count", .u32(2)), ("llama.attention.head_count", .u32(2)), ("llama.attention.head_count_kv", .u32(1)),
         ("llama.context_length", .u32(32)), ("llama.rope.freq_base", .f32(10_000)),
-        ("llama.attention.layer_norm_rms_epsilon", .f32(1e-5)),
+        ("llama.attention.layer_norm_rms_epsilon", .f32(1e-5))
     ]
 
     /// Replaces (or adds) one metadata value.
@@ -35,10 +35,12 @@ struct TinyLlamaGGUF {
     var tensors: [(String, [Int])] {
         var out: [(String, [Int])] = [("token_embd.weight", [11, 8]), ("output_norm.weight", [8])]
         for b in blockNames {
-            out += [("blk.\(b).attn_norm.weight", [8]), ("blk.\(b).ffn_norm.weight", [8]),
-                    ("blk.\(b).attn_q.weight", [8, 8]), ("blk.\(b).attn_k.weight", [4, 8]), ("blk.\(b).attn_v.weight", [4, 8]),
-                    ("blk.\(b).attn_output.weight", [8, 8]), ("blk.\(b).ffn_gate.weight", [16, 8]),
-                    ("blk.\(b).ffn_up.weight", [16, 8]), ("blk.\(b).ffn_down.weight", [8, 16])]
+            out += [
+                ("blk.\(b).attn_norm.weight", [8]), ("blk.\(b).ffn_norm.weight", [8]),
+                ("blk.\(b).attn_q.weight", [8, 8]), ("blk.\(b).attn_k.weight", [4, 8]), ("blk.\(b).attn_v.weight", [4, 8]),
+                ("blk.\(b).attn_output.weight", [8, 8]), ("blk.\(b).ffn_gate.weight", [16, 8]),
+                ("blk.\(b).ffn_up.weight", [16, 8]), ("blk.\(b).ffn_down.weight", [8, 16])
+            ]
         }
         return out
     }
@@ -128,7 +130,7 @@ final class GGUFConfigValidationTests: XCTestCase {
             ("llama.rope.freq_base", .f32(.infinity), "llama.rope.freq_base is inf"),
             ("llama.attention.layer_norm_rms_epsilon", .f32(0), "llama.attention.layer_norm_rms_epsilon is 0.0"),
             ("llama.attention.layer_norm_rms_epsilon", .f32(.infinity), "llama.attention.layer_norm_rms_epsilon is inf"),
-            ("llama.attention.layer_norm_rms_epsilon", .f32(.nan), "llama.attention.layer_norm_rms_epsilon is nan"),
+            ("llama.attention.layer_norm_rms_epsilon", .f32(.nan), "llama.attention.layer_norm_rms_epsilon is nan")
         ]
         for (key, value, fragment) in cases {
             var g = TinyLlamaGGUF()
@@ -144,8 +146,9 @@ final class GGUFConfigValidationTests: XCTestCase {
         g.set("llama.block_count", .u32(6))
         g.blockNames = [0, 5]
         let path = try g.write(self)
-        assertInvalidConfig(try loadPretrained(path: path), key: "llama.block_count", source: path,
-                            "llama.block_count is 6, but \(path) holds 1 layer (model.layers.1.self_attn.q_proj.weight is missing)")
+        assertInvalidConfig(
+            try loadPretrained(path: path), key: "llama.block_count", source: path,
+            "llama.block_count is 6, but \(path) holds 1 layer (model.layers.1.self_attn.q_proj.weight is missing)")
     }
 
     func testAHugeMaxNewTokensReservesNoMoreThanTheContext() throws {

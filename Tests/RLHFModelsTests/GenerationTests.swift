@@ -76,8 +76,9 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(stopped.stopped, [true])
         // a stop string over a toy decoding (token id → "<id>")
         let decode: ([Int]) -> String = { $0.map { "<\($0)>" }.joined() }
-        let byString = generate(m, prompts: [[1, 15, 99]], config: GenerationConfig(maxNewTokens: 10, stopStrings: ["<\(greedy.tokens[0][2])>"]),
-                                rng: &rng, decode: decode)
+        let byString = generate(
+            m, prompts: [[1, 15, 99]], config: GenerationConfig(maxNewTokens: 10, stopStrings: ["<\(greedy.tokens[0][2])>"]),
+            rng: &rng, decode: decode)
         let target = greedy.tokens[0][2]
         XCTAssertEqual(byString.tokens[0], Array(greedy.tokens[0].prefix(through: greedy.tokens[0].firstIndex(of: target)!)))
         XCTAssertEqual(byString.stopped, [true])

@@ -37,8 +37,8 @@ final class LlamaRotaryTests: XCTestCase {
         for h in 0..<n {
             for j in 0..<2 {
                 for i in 0..<half {
-                    let src = h * 2 * half + j * half + i    // index in [n, 2, half]
-                    let dst = h * half * 2 + i * 2 + j       // index in [n, half, 2]
+                    let src = h * 2 * half + j * half + i   // index in [n, 2, half]
+                    let dst = h * half * 2 + i * 2 + j   // index in [n, half, 2]
                     for c in 0..<cols { out[dst * cols + c] = w[src * cols + c] }
                 }
             }

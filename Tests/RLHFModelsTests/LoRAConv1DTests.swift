@@ -19,7 +19,6 @@ final class LoRAConv1DTests: XCTestCase {
     private let ids = [5, 17, 33, 2, 9, 4, 60, 61]
     private func logits(_ m: GPT2LMHeadModel) -> [Float] { withNoGrad { m(ids: ids, batch: 2) }.scalars }
 
-
     func testAllNamesGPT2sConv1DLayersAndNewAdaptersChangeNothingAndTrainAlone() throws {
         let m = try tinyGPT2()
         let (c, layers) = (m.config.nEmbd, m.config.nLayer)
@@ -27,8 +26,12 @@ final class LoRAConv1DTests: XCTestCase {
         let base = logits(m)
         let adapted = m.addLoRA(targets: LoRASettings.targets("all", for: .gpt2(m)), rank: 4, alpha: 8, seed: 1)
         XCTAssertEqual(adapted.count, 4 * layers, "c_attn, attn.c_proj, mlp.c_fc and mlp.c_proj in every block")
-        XCTAssertEqual(Array(adapted.prefix(4)), ["transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj",
-                                                  "transformer.h.0.mlp.c_fc", "transformer.h.0.mlp.c_proj"])
+        XCTAssertEqual(
+            Array(adapted.prefix(4)),
+            [
+                "transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj",
+                "transformer.h.0.mlp.c_fc", "transformer.h.0.mlp.c_proj"
+            ])
         XCTAssertTrue(m.adaptersAreFanInFanOut)
         // A [r, in] and B [out, r], as PEFT shapes them for a Conv1D whose weight is [in, out]
         let adapters = Dictionary(uniqueKeysWithValues: m.loraAdapters().map { ($0.key, $0.adapter) })

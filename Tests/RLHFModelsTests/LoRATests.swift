@@ -30,7 +30,6 @@ final class LoRATests: XCTestCase {
     private let ids = [5, 17, 33, 2, 9, 4, 60, 61]
     private func logits(_ m: LlamaForCausalLM) -> [Float] { withNoGrad { m(ids: ids, batch: 2) }.scalars }
 
-
     func testNewAdaptersChangeNothingAndTrainAlone() throws {
         let m = try tinyLlama()
         let base = logits(m)
@@ -110,7 +109,8 @@ final class LoRATests: XCTestCase {
         let file = try SafetensorsFile(path: dir + "/adapter_model.safetensors")
         let h = m.config.hiddenSize
         XCTAssertEqual(file.info("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight")?.shape, [4, h])
-        XCTAssertEqual(file.info("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")?.shape, [m.config.numAttentionHeads * m.config.headSize, 4])
+        XCTAssertEqual(
+            file.info("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")?.shape, [m.config.numAttentionHeads * m.config.headSize, 4])
         XCTAssertEqual(file.info("base_model.model.model.layers.1.mlp.up_proj.lora_B.weight")?.shape, [m.config.intermediateSize, 4])
         XCTAssertEqual(file.tensorNames.count, 2 * 3 * m.config.numHiddenLayers)
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/adapter_config.json"))) as! [String: Any]
@@ -126,8 +126,9 @@ final class LoRATests: XCTestCase {
 
         // a config naming modules the model lacks, and missing tensors, are errors naming the folder
         try FileManager.default.removeItem(atPath: dir + "/adapter_model.safetensors")
-        try writeSafetensors([(name: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", tensor: Tensor.zeros([4, h]))],
-                             to: dir + "/adapter_model.safetensors")
+        try writeSafetensors(
+            [(name: "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", tensor: Tensor.zeros([4, h]))],
+            to: dir + "/adapter_model.safetensors")
         XCTAssertThrowsError(try loadLoRAAdapters(into: try tinyLlama(), from: dir)) { XCTAssertTrue("\($0)".contains("lora_B"), "\($0)") }
     }
 
@@ -140,7 +141,7 @@ final class LoRATests: XCTestCase {
             (#"{"peft_type": "LORA", "r": 0, "lora_alpha": 8, "target_modules": ["q_proj"]}"#, "'r' must be a positive integer"),
             (#"{"peft_type": "LORA", "r": 4, "lora_alpha": "x", "target_modules": ["q_proj"]}"#, "'lora_alpha' must be a number"),
             (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": 3}"#, "'target_modules' must be a list"),
-            (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["nope"]}"#, "no module of the model is named nope"),
+            (#"{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["nope"]}"#, "no module of the model is named nope")
         ]
         for (text, expected) in cases {
             try text.write(toFile: dir + "/adapter_config.json", atomically: true, encoding: .utf8)

@@ -11,8 +11,10 @@ import RLHFTestSupport
 import RLHFTokenizers
 
 final class PositionLimitTests: XCTestCase {
-    private func assertInvalidInput(_ body: @autoclosure () throws -> Void, _ fragment: String,
-                                    file: StaticString = #filePath, line: UInt = #line) {
+    private func assertInvalidInput(
+        _ body: @autoclosure () throws -> Void, _ fragment: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         do {
             try body()
             XCTFail("expected an invalid input (\(fragment)), got success", file: file, line: line)
@@ -37,8 +39,9 @@ final class PositionLimitTests: XCTestCase {
     func testCheckInputRefusesWhatTheModelCannotRun() throws {
         let bert = try loadPretrained(path: resourceFolder("tiny-bert")).architecture
         let llama = try loadPretrained(path: resourceFolder("tiny-llama")).architecture
-        assertInvalidInput(try bert.checkInput(Array(repeating: 5, count: 65), source: "--text"),
-                           "--text: 65 tokens are more than the model's 64 positions (max_position_embeddings)")
+        assertInvalidInput(
+            try bert.checkInput(Array(repeating: 5, count: 65), source: "--text"),
+            "--text: 65 tokens are more than the model's 64 positions (max_position_embeddings)")
         assertInvalidInput(try bert.checkInput([], source: "--text"), "--text: the text encodes to no tokens")
         assertInvalidInput(try bert.checkInput([1, 97], source: "x"), "token id 97 is outside the model's vocabulary of 97")
         assertInvalidInput(try llama.checkInput([-1], source: "x"), "token id -1 is outside")
@@ -57,8 +60,10 @@ final class PositionLimitTests: XCTestCase {
         XCTAssertEqual(lowered.warning, "warning: max_length 1000 is more than the model's 512 positions (max_position_embeddings); using 512")
         let kept = soft.length(for: 20000, key: "max_length")
         XCTAssertEqual(kept.length, 20000)
-        XCTAssertEqual(kept.warning, "warning: max_length 20000 is more than the model's context of 8192 positions (llama.context_length); "
-                       + "it was never trained on positions past 8192")
+        XCTAssertEqual(
+            kept.warning,
+            "warning: max_length 20000 is more than the model's context of 8192 positions (llama.context_length); "
+                + "it was never trained on positions past 8192")
     }
 
     func testGenerationStopsAtALearnedPositionTable() throws {
@@ -71,8 +76,11 @@ final class PositionLimitTests: XCTestCase {
         let full = generate(gpt2, prompts: [Array(repeating: 7, count: 64)], config: config, rng: &rng)
         XCTAssertEqual(full.tokens, [[]], "a prompt that fills the table leaves no position for a new token")
         // the generated sequence runs again whole, as PPO does with its responses
-        let again = withNoGrad { gpt2.hiddenStates(ids: Array(repeating: 7, count: 60) + out.tokens[0], batch: 1, attentionMask: nil,
-                                                   positions: nil, cache: nil) }
+        let again = withNoGrad {
+            gpt2.hiddenStates(
+                ids: Array(repeating: 7, count: 60) + out.tokens[0], batch: 1, attentionMask: nil,
+                positions: nil, cache: nil)
+        }
         XCTAssertEqual(again.shape, [1, 64, 32])
     }
 

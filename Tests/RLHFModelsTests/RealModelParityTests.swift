@@ -113,8 +113,10 @@ final class RealModelParityTests: XCTestCase {
         let params = llama.namedParameters()
         XCTAssertTrue(params.allSatisfy { $0.parameter.quantized == nil }, "a trainable parameter must not use its blocks")
         let weights = try GGUFLlamaWeights(GGUFFile(path: path))
-        for key in ["model.layers.0.self_attn.q_proj.weight", "model.layers.3.self_attn.k_proj.weight",
-                    "model.layers.7.mlp.down_proj.weight", "model.embed_tokens.weight"] {
+        for key in [
+            "model.layers.0.self_attn.q_proj.weight", "model.layers.3.self_attn.k_proj.weight",
+            "model.layers.7.mlp.down_proj.weight", "model.embed_tokens.weight"
+        ] {
             guard let q = try weights.quantized(key) else { XCTFail("\(key) has no blocks"); continue }
             XCTAssertEqual(q.dequantized().scalars, try weights.tensor(key).scalars, key)
         }

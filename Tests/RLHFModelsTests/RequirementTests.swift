@@ -45,8 +45,9 @@ final class RequirementTests: XCTestCase {
         let m = try loadPretrained(path: try withTokenizer("tiny-bert"))
         XCTAssertNoThrow(try m.requireTokenizer(), "a tokenizer does not make it a decoder")
         XCTAssertThrowsError(try m.requireCausalLM(purpose: "SFT trains Llama or GPT-2 causal LMs")) { error in
-            XCTAssertEqual(error as? ModelError,
-                           .notADecoder(path: m.path, architecture: "bert", purpose: "SFT trains Llama or GPT-2 causal LMs"))
+            XCTAssertEqual(
+                error as? ModelError,
+                .notADecoder(path: m.path, architecture: "bert", purpose: "SFT trains Llama or GPT-2 causal LMs"))
             XCTAssertEqual("\(error)", "\(m.path): a bert model is not a decoder (SFT trains Llama or GPT-2 causal LMs)")
         }
         let distil = try loadPretrained(path: resourceFolder("tiny-distilbert"))

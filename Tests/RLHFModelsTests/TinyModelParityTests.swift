@@ -34,8 +34,10 @@ final class TinyModelParityTests: XCTestCase {
     }
 
     /// Output, loss and every parameter's gradient against the goldens.
-    private func check(_ name: String, model: Module, gold: TinyGoldens, goldKey: (String) -> String = { $0 },
-                       forward: () -> Tensor, file: StaticString = #filePath, line: UInt = #line) {
+    private func check(
+        _ name: String, model: Module, gold: TinyGoldens, goldKey: (String) -> String = { $0 },
+        forward: () -> Tensor, file: StaticString = #filePath, line: UInt = #line
+    ) {
         model.zeroGrad()
         let out = forward()
         XCTAssertEqual(out.shape, gold.output_shape, file: file, line: line)
@@ -102,7 +104,8 @@ final class TinyModelParityTests: XCTestCase {
         let gold = try goldens(folder)
         var rng = RandomGenerator(seed: 0)
         let model = try GPT2LMHeadModel(try config(GPT2Config.self, folder), rng: &rng)
-        try model.loadParameters(from: try SafetensorsCheckpoint(directory: folder), ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") })
+        try model.loadParameters(
+            from: try SafetensorsCheckpoint(directory: folder), ignoring: { $0.hasSuffix(".attn.bias") || $0.hasSuffix(".attn.masked_bias") })
         check("gpt2", model: model, gold: gold) { model(ids: gold.input_ids.flatMap { $0 }, batch: gold.input_ids.count) }
     }
 

@@ -53,14 +53,16 @@ final class ModuleTests: XCTestCase {
         var rng = RandomGenerator(seed: 1)
         let m = Model(rng: &rng)
         let keys = m.namedParameters().map { $0.key }
-        XCTAssertEqual(keys, [
-            "embeddings.weight",
-            "encoder.layer.0.attention.self.query.weight", "encoder.layer.0.attention.self.query.bias",
-            "encoder.layer.0.attention.output.weight", "encoder.layer.0.attention.output.bias",
-            "encoder.layer.1.attention.self.query.weight", "encoder.layer.1.attention.self.query.bias",
-            "encoder.layer.1.attention.output.weight", "encoder.layer.1.attention.output.bias",
-            "norm.weight",
-        ])
+        XCTAssertEqual(
+            keys,
+            [
+                "embeddings.weight",
+                "encoder.layer.0.attention.self.query.weight", "encoder.layer.0.attention.self.query.bias",
+                "encoder.layer.0.attention.output.weight", "encoder.layer.0.attention.output.bias",
+                "encoder.layer.1.attention.self.query.weight", "encoder.layer.1.attention.self.query.bias",
+                "encoder.layer.1.attention.output.weight", "encoder.layer.1.attention.output.bias",
+                "norm.weight"
+            ])
         XCTAssertTrue(m.parameter(at: "encoder.layer.1.attention.self.query.weight") === m.encoder.layers[1].attention.selfAttention.query.weight)
         XCTAssertNil(m.parameter(at: "encoder.layer.2.attention.self.query.weight"))
     }

@@ -50,20 +50,25 @@ final class OptimizerGoldenTests: XCTestCase {
     private func makeOptimizer(_ name: String, _ h: Golden.Hyper, _ params: [Parameter]) -> Optimizer {
         switch name {
         case let n where n.hasPrefix("sgd"):
-            return SGD(parameters: params, learningRate: h.lr, momentum: h.momentum ?? 0,
-                       dampening: h.dampening ?? 0, weightDecay: h.weight_decay, nesterov: h.nesterov ?? false)
+            return SGD(
+                parameters: params, learningRate: h.lr, momentum: h.momentum ?? 0,
+                dampening: h.dampening ?? 0, weightDecay: h.weight_decay, nesterov: h.nesterov ?? false)
         case "adam":
-            return Adam(parameters: params, learningRate: h.lr, betas: (h.betas![0], h.betas![1]),
-                        eps: h.eps!, weightDecay: h.weight_decay, decay: .coupled)
+            return Adam(
+                parameters: params, learningRate: h.lr, betas: (h.betas![0], h.betas![1]),
+                eps: h.eps!, weightDecay: h.weight_decay, decay: .coupled)
         default:
-            return AdamW(parameters: params, learningRate: h.lr, betas: (h.betas![0], h.betas![1]),
-                         eps: h.eps!, weightDecay: h.weight_decay)
+            return AdamW(
+                parameters: params, learningRate: h.lr, betas: (h.betas![0], h.betas![1]),
+                eps: h.eps!, weightDecay: h.weight_decay)
         }
     }
 
     /// Ours against torch's values within `rel`·max(|torch|, 1).
-    private func assertMatchesTorch(_ ours: [Float], _ theirs: [Float], _ what: String, rel: Float = 1e-6,
-                                    file: StaticString = #filePath, line: UInt = #line) {
+    private func assertMatchesTorch(
+        _ ours: [Float], _ theirs: [Float], _ what: String, rel: Float = 1e-6,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         assertClose(ours, theirs, rel: rel, relativeFloor: 1, what, bName: "torch", file: file, line: line)
     }
 

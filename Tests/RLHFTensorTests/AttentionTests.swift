@@ -53,8 +53,10 @@ final class AttentionTests: XCTestCase {
     }
 
     private func inputs(_ c: Case, seed: UInt64) -> [Tensor] {
-        [randn([c.b, c.nh, c.t, c.hs], seed: seed), randn([c.b, c.nkv, c.s, c.hs], seed: seed + 1),
-         randn([c.b, c.nkv, c.s, c.hs], seed: seed + 2)]
+        [
+            randn([c.b, c.nh, c.t, c.hs], seed: seed), randn([c.b, c.nkv, c.s, c.hs], seed: seed + 1),
+            randn([c.b, c.nkv, c.s, c.hs], seed: seed + 2)
+        ]
     }
 
     private func fused(_ c: Case) -> ([Tensor]) -> Tensor {
@@ -65,9 +67,13 @@ final class AttentionTests: XCTestCase {
     /// The same attention from primitives.
     private func composed(_ c: Case) -> ([Tensor]) -> Tensor {
         var masked = [Float](repeating: 0, count: c.b * c.t * c.s)
-        for bi in 0..<c.b { for i in 0..<c.t { for j in 0..<c.s where !visible(c, bi, i, j) {
-            masked[(bi * c.t + i) * c.s + j] = 1
-        } } }
+        for bi in 0..<c.b {
+            for i in 0..<c.t {
+                for j in 0..<c.s where !visible(c, bi, i, j) {
+                    masked[(bi * c.t + i) * c.s + j] = 1
+                }
+            }
+        }
         let maskT = Tensor(masked, shape: [c.b, 1, c.t, c.s])
         let group = c.nh / c.nkv
         let sc = c.scale ?? 1 / Float(c.hs).squareRoot()
@@ -82,8 +88,9 @@ final class AttentionTests: XCTestCase {
 
     private func check(_ c: Case, seed: UInt64 = 1, composition: Bool = true, line: UInt = #line) {
         let x = inputs(c, seed: seed)
-        let out = gradCheck("attention \(c.name)", x, fused(c), ref: { self.refAttention(c, $0[0], $0[1], $0[2]) },
-                            line: line)
+        let out = gradCheck(
+            "attention \(c.name)", x, fused(c), ref: { self.refAttention(c, $0[0], $0[1], $0[2]) },
+            line: line)
         XCTAssertEqual(out.shape, [c.b, c.nh, c.t, c.hs], line: line)
         if composition {
             compareComposition("attention \(c.name) vs composition", x, fused: fused(c), composed: composed(c), line: line)
@@ -112,16 +119,20 @@ final class AttentionTests: XCTestCase {
     func testQueryBlockShorterThanKeys() {
         // T = 3 queries at the end of S = 7 keys: query i sees keys 0...i + 4
         check(Case(t: 3, s: 7, causal: true, name: "T 3 S 7 causal"))
-        check(Case(nh: 4, nkv: 2, t: 2, s: 5, causal: true, padding: [[0, 1, 1, 1, 1], [1, 1, 1, 1, 1]],
-                   name: "T 2 S 5 causal + left padding, grouped"))
+        check(
+            Case(
+                nh: 4, nkv: 2, t: 2, s: 5, causal: true, padding: [[0, 1, 1, 1, 1], [1, 1, 1, 1, 1]],
+                name: "T 2 S 5 causal + left padding, grouped"))
         check(Case(t: 1, s: 6, causal: true, name: "one query (decoding step)"))
         check(Case(t: 3, s: 7, name: "T 3 S 7 no mask"))
     }
 
     func testCustomScaleAndOddHeadSize() {
         check(Case(t: 5, s: 5, hs: 19, causal: true, scale: 0.3, name: "hs 19, scale 0.3"))
-        check(Case(t: 3, s: 37, hs: 4, padding: [[Float]](repeating: (0..<37).map { $0 % 5 == 4 ? 0 : 1 }, count: 2),
-                   name: "S 37 with padding"), composition: true)
+        check(
+            Case(
+                t: 3, s: 37, hs: 4, padding: [[Float]](repeating: (0..<37).map { $0 % 5 == 4 ? 0 : 1 }, count: 2),
+                name: "S 37 with padding"), composition: true)
     }
 
     /// Rows whose every key is masked give zeros and pass no gradient (PyTorch would give NaN).
@@ -131,8 +142,9 @@ final class AttentionTests: XCTestCase {
         check(c, composition: false)
         // more queries than keys with a causal mask: the first T − S queries see nothing
         check(Case(t: 5, s: 3, causal: true, name: "T 5 S 3 causal"), composition: false)
-        check(Case(t: 5, s: 3, causal: true, padding: [[1, 1, 0], [1, 1, 1]], name: "T 5 S 3 causal + padding"),
-              composition: false)
+        check(
+            Case(t: 5, s: 3, causal: true, padding: [[1, 1, 0], [1, 1, 1]], name: "T 5 S 3 causal + padding"),
+            composition: false)
         let x = inputs(c, seed: 3).map { $0.requiringGrad() }
         let out = fused(c)(x)
         XCTAssertEqual(out.sliced(axis: 0, 1, 2).sliced(axis: 2, 0, 2).scalars, [Float](repeating: 0, count: 2 * 2 * 8))
@@ -155,7 +167,7 @@ final class AttentionTests: XCTestCase {
         // new values at padded keys: same output
         let v2 = x[2].detached().contiguous().scalars
         var changed = v2
-        for i in (2 * 8)..<(4 * 8) { changed[i] = 1000 }                 // batch 0, head 0, keys 2..3
+        for i in (2 * 8)..<(4 * 8) { changed[i] = 1000 }   // batch 0, head 0, keys 2..3
         let out2 = fused(c)([x[0].detached(), x[1].detached(), Tensor(changed, shape: x[2].shape)])
         XCTAssertEqual(out2.scalars, out.scalars)
     }
@@ -185,8 +197,9 @@ final class AttentionTests: XCTestCase {
 
     /// Many (batch, head) pairs so that several workers share the forward and the backward.
     func testLargerAgainstComposition() {
-        let c = Case(b: 3, nh: 8, nkv: 4, t: 33, s: 33, hs: 16, causal: true,
-                     padding: [[Float]](repeating: [Float](repeating: 1, count: 33), count: 2) + [(0..<33).map { $0 < 20 ? 1 : 0 }], name: "larger")
+        let c = Case(
+            b: 3, nh: 8, nkv: 4, t: 33, s: 33, hs: 16, causal: true,
+            padding: [[Float]](repeating: [Float](repeating: 1, count: 33), count: 2) + [(0..<33).map { $0 < 20 ? 1 : 0 }], name: "larger")
         compareComposition("attention larger vs composition", inputs(c, seed: 5), fused: fused(c), composed: composed(c))
     }
 }

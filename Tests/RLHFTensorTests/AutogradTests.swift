@@ -10,10 +10,10 @@ final class AutogradTests: XCTestCase {
         let x = Tensor([1, -2, 3]).requiringGrad()
         (x * x).sum().backward()
         XCTAssertEqual(x.grad?.scalars, [2, -4, 6])
-        (x * x).sum().backward()                       // a fresh graph
+        (x * x).sum().backward()   // a fresh graph
         XCTAssertEqual(x.grad?.scalars, [4, -8, 12])
         let y = (x * 3).sum()
-        y.backward(); y.backward()                     // the same graph twice
+        y.backward(); y.backward()   // the same graph twice
         XCTAssertEqual(x.grad?.scalars, [10, -2, 18])
         x.zeroGrad()
         XCTAssertNil(x.grad)
@@ -49,7 +49,7 @@ final class AutogradTests: XCTestCase {
 
     func testDetachedCutsTheGraph() {
         let x = Tensor([2, 3]).requiringGrad()
-        let y = (x.detached() * x).sum()                 // d/dx = x (the detached factor is a constant)
+        let y = (x.detached() * x).sum()   // d/dx = x (the detached factor is a constant)
         y.backward()
         XCTAssertEqual(x.grad?.scalars, [2, 3])
         XCTAssertFalse(x.detached().requiresGrad)
@@ -77,7 +77,7 @@ final class AutogradTests: XCTestCase {
 
     func testDiamondGraphSumsBothPaths() {
         let x = Tensor([0.5, -1]).requiringGrad()
-        let y = (x * x + x.exp()).sum()                  // x feeds two branches
+        let y = (x * x + x.exp()).sum()   // x feeds two branches
         y.backward()
         let g = x.grad!.scalars
         XCTAssertEqual(Double(g[0]), 1 + Foundation.exp(0.5), accuracy: 1e-6)
@@ -88,7 +88,7 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(z.grad?.scalars, [2, 2])
         let u = Tensor([1, 2]).requiringGrad()
         let m = u * 2
-        (m * m + m).sum().backward()                    // d/du = (2m + 1)·2
+        (m * m + m).sum().backward()   // d/du = (2m + 1)·2
         XCTAssertEqual(u.grad?.scalars, [10, 18])
     }
 
@@ -144,7 +144,7 @@ final class AutogradTests: XCTestCase {
 
     func testGradientOfAViewLeaf() {
         let base = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
-        let v = base.transposed().requiringGrad()        // a [3, 2] view leaf
+        let v = base.transposed().requiringGrad()   // a [3, 2] view leaf
         (v * Tensor([1, 10])).sum().backward()
         XCTAssertEqual(v.grad?.shape, [3, 2])
         XCTAssertEqual(v.grad?.scalars, [1, 10, 1, 10, 1, 10])

@@ -73,10 +73,12 @@ final class CompositionTests: XCTestCase {
     func testSoftmaxAndLogSoftmax() {
         for (shape, axis) in [([3, 37], -1), ([2, 5, 3], 1), ([4, 16], 0), ([2, 3, 64], 2)] {
             let x = randn(shape, seed: 1, scale: 3)
-            compareComposition("softmax \(shape) axis \(axis)", [x], fused: { softmax($0[0], axis: axis) },
-                               composed: { Composed.softmax($0[0], axis: axis) })
-            compareComposition("logSoftmax \(shape) axis \(axis)", [x], fused: { logSoftmax($0[0], axis: axis) },
-                               composed: { Composed.logSoftmax($0[0], axis: axis) })
+            compareComposition(
+                "softmax \(shape) axis \(axis)", [x], fused: { softmax($0[0], axis: axis) },
+                composed: { Composed.softmax($0[0], axis: axis) })
+            compareComposition(
+                "logSoftmax \(shape) axis \(axis)", [x], fused: { logSoftmax($0[0], axis: axis) },
+                composed: { Composed.logSoftmax($0[0], axis: axis) })
         }
         // masked (−inf) entries as attention and top-k filtering produce them
         let x = randn([3, 20], seed: 2).maskedFill(Tensor((0..<20).map { $0 % 3 == 0 ? 1 : 0 }), -.infinity)
@@ -87,21 +89,25 @@ final class CompositionTests: XCTestCase {
         for c in [6, 37, 64] {
             let x = randn([3, 4, c], seed: UInt64(c), scale: 2)
             let w = randn([c], seed: 3), b = randn([c], seed: 4)
-            compareComposition("layerNorm C=\(c) weight and bias", [x, w, b],
-                               fused: { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
-                               composed: { Composed.layerNorm($0[0], weight: $0[1], bias: $0[2]) })
-            compareComposition("layerNorm C=\(c) plain", [x], fused: { layerNorm($0[0], weight: nil, bias: nil) },
-                               composed: { Composed.layerNorm($0[0], weight: nil, bias: nil) })
+            compareComposition(
+                "layerNorm C=\(c) weight and bias", [x, w, b],
+                fused: { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
+                composed: { Composed.layerNorm($0[0], weight: $0[1], bias: $0[2]) })
+            compareComposition(
+                "layerNorm C=\(c) plain", [x], fused: { layerNorm($0[0], weight: nil, bias: nil) },
+                composed: { Composed.layerNorm($0[0], weight: nil, bias: nil) })
         }
     }
 
     func testRMSNorm() {
         for c in [6, 37, 64] {
             let x = randn([3, 4, c], seed: UInt64(10 + c), scale: 2), w = randn([c], seed: 5)
-            compareComposition("rmsNorm C=\(c) weight", [x, w], fused: { rmsNorm($0[0], weight: $0[1]) },
-                               composed: { Composed.rmsNorm($0[0], weight: $0[1]) })
-            compareComposition("rmsNorm C=\(c) plain", [x], fused: { rmsNorm($0[0], weight: nil, eps: 1e-5) },
-                               composed: { Composed.rmsNorm($0[0], weight: nil, eps: 1e-5) })
+            compareComposition(
+                "rmsNorm C=\(c) weight", [x, w], fused: { rmsNorm($0[0], weight: $0[1]) },
+                composed: { Composed.rmsNorm($0[0], weight: $0[1]) })
+            compareComposition(
+                "rmsNorm C=\(c) plain", [x], fused: { rmsNorm($0[0], weight: nil, eps: 1e-5) },
+                composed: { Composed.rmsNorm($0[0], weight: nil, eps: 1e-5) })
         }
     }
 
@@ -117,7 +123,9 @@ final class CompositionTests: XCTestCase {
         let x = Tensor(xs).requiringGrad()
         let y = gelu(x)
         y.sum().backward()
-        let ref = xs.map { v -> Double in let d = Double(v); return 0.5 * d * (1 + Foundation.erf(d / 2.0.squareRoot())) }
+        let ref = xs.map { v -> Double in
+            let d = Double(v); return 0.5 * d * (1 + Foundation.erf(d / 2.0.squareRoot()))
+        }
         let dref = xs.map { v -> Double in
             let d = Double(v)
             return 0.5 * (1 + Foundation.erf(d / 2.0.squareRoot())) + d * Foundation.exp(-d * d / 2) / (2 * Double.pi).squareRoot()
@@ -128,20 +136,24 @@ final class CompositionTests: XCTestCase {
 
     func testLogSigmoidAndSoftplus() {
         let x = randn([4, 9], seed: 7, scale: 4)
-        compareComposition("logSigmoid vs log(sigmoid)", [x], fused: { logSigmoid($0[0]) },
-                           composed: { $0[0].sigmoid().log() })
-        compareComposition("softplus vs log(1 + exp)", [x], fused: { softplus($0[0]) },
-                           composed: { ($0[0].exp() + 1).log() })
-        compareComposition("softplus β 2 vs log(1 + exp(2x))/2", [x], fused: { softplus($0[0], beta: 2) },
-                           composed: { (($0[0] * 2).exp() + 1).log() / 2 })
+        compareComposition(
+            "logSigmoid vs log(sigmoid)", [x], fused: { logSigmoid($0[0]) },
+            composed: { $0[0].sigmoid().log() })
+        compareComposition(
+            "softplus vs log(1 + exp)", [x], fused: { softplus($0[0]) },
+            composed: { ($0[0].exp() + 1).log() })
+        compareComposition(
+            "softplus β 2 vs log(1 + exp(2x))/2", [x], fused: { softplus($0[0], beta: 2) },
+            composed: { (($0[0] * 2).exp() + 1).log() / 2 })
     }
 
     func testCrossEntropy() {
         for v in [37, 64] {
             let x = randn([2, 4, v], seed: UInt64(v), scale: 2)
             let targets = [3, -100, 0, v - 1, -100, 5, 5, 1]
-            compareComposition("crossEntropy V=\(v)", [x], fused: { crossEntropy($0[0], targets: targets) },
-                               composed: { Composed.crossEntropy($0[0], targets: targets) })
+            compareComposition(
+                "crossEntropy V=\(v)", [x], fused: { crossEntropy($0[0], targets: targets) },
+                composed: { Composed.crossEntropy($0[0], targets: targets) })
         }
     }
 
@@ -149,8 +161,9 @@ final class CompositionTests: XCTestCase {
         for v in [37, 64] {
             let x = randn([2, 3, v], seed: UInt64(20 + v), scale: 2)
             let ids = [0, v - 1, 3, 3, 11, 2]
-            compareComposition("selectiveLogSoftmax V=\(v)", [x], fused: { selectiveLogSoftmax($0[0], ids: ids) },
-                               composed: { Composed.selectiveLogSoftmax($0[0], ids: ids) })
+            compareComposition(
+                "selectiveLogSoftmax V=\(v)", [x], fused: { selectiveLogSoftmax($0[0], ids: ids) },
+                composed: { Composed.selectiveLogSoftmax($0[0], ids: ids) })
             compareComposition("entropy V=\(v)", [x], fused: { entropy($0[0]) }, composed: { Composed.entropy($0[0]) })
         }
     }
@@ -158,28 +171,33 @@ final class CompositionTests: XCTestCase {
     func testEmbeddingAgainstIndexSelect() {
         let w = randn([7, 5], seed: 8)
         let ids = [6, 0, 6, 2, 2, 2]
-        compareComposition("embedding vs indexSelect", [w], fused: { embedding($0[0], ids: ids, idsShape: [3, 2]) },
-                           composed: { $0[0].indexSelect(axis: 0, ids).reshaped([3, 2, 5]) })
+        compareComposition(
+            "embedding vs indexSelect", [w], fused: { embedding($0[0], ids: ids, idsShape: [3, 2]) },
+            composed: { $0[0].indexSelect(axis: 0, ids).reshaped([3, 2, 5]) })
     }
 
     func testRopeAgainstRotateHalf() {
         let x = randn([2, 3, 5, 8], seed: 9)
         let (c, s) = ropeTables(positions: [3, 4, 5, 6, 7], headDim: 8)
-        compareComposition("rope shared tables", [x, c, s], noGrad: [1, 2], fused: { rope($0[0], cos: $0[1], sin: $0[2]) },
-                           composed: { Composed.rope($0[0], cos: $0[1], sin: $0[2]) })
+        compareComposition(
+            "rope shared tables", [x, c, s], noGrad: [1, 2], fused: { rope($0[0], cos: $0[1], sin: $0[2]) },
+            composed: { Composed.rope($0[0], cos: $0[1], sin: $0[2]) })
         let t2 = ropeTables(positions: [0, 0, 0, 1, 2], headDim: 8)
         let cb = Tensor.stack([c, t2.cos]), sb = Tensor.stack([s, t2.sin])
-        compareComposition("rope per-batch tables", [x, cb, sb], noGrad: [1, 2],
-                           fused: { rope($0[0], cos: $0[1], sin: $0[2]) },
-                           composed: { Composed.rope($0[0], cos: $0[1], sin: $0[2]) })
+        compareComposition(
+            "rope per-batch tables", [x, cb, sb], noGrad: [1, 2],
+            fused: { rope($0[0], cos: $0[1], sin: $0[2]) },
+            composed: { Composed.rope($0[0], cos: $0[1], sin: $0[2]) })
     }
 
     func testDropoutAgainstMaskMultiply() {
         let x = randn([6, 7], seed: 10)
         var r0 = RandomGenerator(seed: 11)
         let mask = dropout(Tensor.ones([6, 7]), p: 0.4, using: &r0)
-        compareComposition("dropout vs x·mask", [x], fused: { t in
-            var r = RandomGenerator(seed: 11); return dropout(t[0], p: 0.4, using: &r)
-        }, composed: { $0[0] * mask })
+        compareComposition(
+            "dropout vs x·mask", [x],
+            fused: { t in
+                var r = RandomGenerator(seed: 11); return dropout(t[0], p: 0.4, using: &r)
+            }, composed: { $0[0] * mask })
     }
 }

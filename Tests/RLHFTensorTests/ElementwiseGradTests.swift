@@ -11,16 +11,19 @@ final class ElementwiseGradTests: XCTestCase {
     /// Shape pairs: equal, [3,4]·[4], [3,4]·[3,1], [3,1]·[1,4] (both stretched), [2,3,4]·[3,1], scalar.
     private let shapePairs: [([Int], [Int])] = [
         ([3, 4], [3, 4]), ([3, 4], [4]), ([3, 4], [3, 1]), ([3, 1], [1, 4]), ([4], [3, 4]),
-        ([2, 3, 4], [3, 1]), ([3, 4], []),
+        ([2, 3, 4], [3, 1]), ([3, 4], [])
     ]
 
-    private func checkBinary(_ name: String, _ op: (Tensor, Tensor) -> Tensor, _ ref: @escaping (Double, Double) -> Double,
-                             positiveB: Bool = false, line: UInt = #line) {
+    private func checkBinary(
+        _ name: String, _ op: (Tensor, Tensor) -> Tensor, _ ref: @escaping (Double, Double) -> Double,
+        positiveB: Bool = false, line: UInt = #line
+    ) {
         for (k, (sa, sb)) in shapePairs.enumerated() {
             let a = randn(sa, seed: UInt64(10 + k))
             let b = positiveB ? randu(sb, seed: UInt64(20 + k), 0.5, 2) : randn(sb, seed: UInt64(20 + k))
-            gradCheck("\(name) \(sa) with \(sb)", [a, b], { op($0[0], $0[1]) },
-                      ref: { refBinary($0[0], sa, $0[1], sb, ref) }, line: line)
+            gradCheck(
+                "\(name) \(sa) with \(sb)", [a, b], { op($0[0], $0[1]) },
+                ref: { refBinary($0[0], sa, $0[1], sb, ref) }, line: line)
         }
     }
 
@@ -43,25 +46,30 @@ final class ElementwiseGradTests: XCTestCase {
     /// Only one side requires a gradient: the other gets none and the op still differentiates.
     func testBinaryWithOneConstantSide() {
         let a = randn([3, 4], seed: 3), b = randu([4], seed: 4, 0.5, 2)
-        gradCheck("mul, b constant", [a, b], noGrad: [1], { $0[0] * $0[1] },
-                  ref: { refBinary($0[0], [3, 4], $0[1], [4], *) })
-        gradCheck("div, a constant", [a, b], noGrad: [0], { $0[0] / $0[1] },
-                  ref: { refBinary($0[0], [3, 4], $0[1], [4], /) })
+        gradCheck(
+            "mul, b constant", [a, b], noGrad: [1], { $0[0] * $0[1] },
+            ref: { refBinary($0[0], [3, 4], $0[1], [4], *) })
+        gradCheck(
+            "div, a constant", [a, b], noGrad: [0], { $0[0] / $0[1] },
+            ref: { refBinary($0[0], [3, 4], $0[1], [4], /) })
     }
 
     /// Transposed and sliced views go through the strided path.
     func testBinaryOnViews() {
-        let a = randn([4, 3], seed: 5).transposed()            // [3, 4] view
+        let a = randn([4, 3], seed: 5).transposed()   // [3, 4] view
         let b = randn([3, 6], seed: 6).sliced(axis: 1, 1, 5)   // [3, 4] view, row stride 6
         gradCheck("add of views", [a, b], { $0[0] + $0[1] }, ref: { refBinary($0[0], [3, 4], $0[1], [3, 4], +) })
-        gradCheck("mul of view by [4]", [a, randn([4], seed: 7)], { $0[0] * $0[1] },
-                  ref: { refBinary($0[0], [3, 4], $0[1], [4], *) })
+        gradCheck(
+            "mul of view by [4]", [a, randn([4], seed: 7)], { $0[0] * $0[1] },
+            ref: { refBinary($0[0], [3, 4], $0[1], [4], *) })
     }
 
     // MARK: Unary maths
 
-    private func checkUnary(_ name: String, _ x: Tensor, _ op: (Tensor) -> Tensor, _ ref: @escaping (Double) -> Double,
-                            line: UInt = #line) {
+    private func checkUnary(
+        _ name: String, _ x: Tensor, _ op: (Tensor) -> Tensor, _ ref: @escaping (Double) -> Double,
+        line: UInt = #line
+    ) {
         gradCheck(name, [x], { op($0[0]) }, ref: { $0[0].map(ref) }, line: line)
         // the same op on a transposed view of the input
         if x.rank == 2 {
@@ -97,10 +105,12 @@ final class ElementwiseGradTests: XCTestCase {
     }
     func testRelu() { checkUnary("relu", randnAvoiding([3, 5], seed: 13, kinks: [0]), { $0.relu() }, { Swift.max($0, 0) }) }
     func testClamp() {
-        checkUnary("clamp [-0.5, 0.5]", randnAvoiding([4, 5], seed: 14, kinks: [-0.5, 0.5]),
-                   { $0.clamp(min: -0.5, max: 0.5) }, { Swift.min(Swift.max($0, -0.5), 0.5) })
-        checkUnary("clamp min only", randnAvoiding([4, 5], seed: 15, kinks: [0.2]),
-                   { $0.clamp(min: 0.2) }, { Swift.max($0, 0.2) })
+        checkUnary(
+            "clamp [-0.5, 0.5]", randnAvoiding([4, 5], seed: 14, kinks: [-0.5, 0.5]),
+            { $0.clamp(min: -0.5, max: 0.5) }, { Swift.min(Swift.max($0, -0.5), 0.5) })
+        checkUnary(
+            "clamp min only", randnAvoiding([4, 5], seed: 15, kinks: [0.2]),
+            { $0.clamp(min: 0.2) }, { Swift.max($0, 0.2) })
         // at the boundary the gradient passes (as PyTorch)
         let x = Tensor([-1, -0.5, 0, 0.5, 1]).requiringGrad()
         x.clamp(min: -0.5, max: 0.5).sum().backward()
@@ -117,10 +127,12 @@ final class ElementwiseGradTests: XCTestCase {
     func testMaximumMinimum() {
         for (sa, sb) in [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4])] {
             let a = randn(sa, seed: 30), b = randn(sb, seed: 31)
-            gradCheck("maximum \(sa) \(sb)", [a, b], { $0[0].maximum($0[1]) },
-                      ref: { refBinary($0[0], sa, $0[1], sb, Swift.max) })
-            gradCheck("minimum \(sa) \(sb)", [a, b], { $0[0].minimum($0[1]) },
-                      ref: { refBinary($0[0], sa, $0[1], sb, Swift.min) })
+            gradCheck(
+                "maximum \(sa) \(sb)", [a, b], { $0[0].maximum($0[1]) },
+                ref: { refBinary($0[0], sa, $0[1], sb, Swift.max) })
+            gradCheck(
+                "minimum \(sa) \(sb)", [a, b], { $0[0].minimum($0[1]) },
+                ref: { refBinary($0[0], sa, $0[1], sb, Swift.min) })
         }
         // ties send the whole gradient to self
         let a = Tensor([1, 2, 3]).requiringGrad(), b = Tensor([1, 5, 0]).requiringGrad()
@@ -152,16 +164,20 @@ final class ElementwiseGradTests: XCTestCase {
         let cond = Tensor([1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0], shape: [3, 4])
         let a = randn([3, 4], seed: 40), b = randn([4], seed: 41)
         let c = cond.doubles
-        gradCheck("where [3,4] [3,4] [4]", [cond, a, b], noGrad: [0], { Tensor.where($0[0], $0[1], $0[2]) }, ref: { x in
-            let bb = refBinary(x[1], [3, 4], x[2], [4]) { _, v in v }
-            return (0..<12).map { c[$0] != 0 ? x[1][$0] : bb[$0] }
-        })
+        gradCheck(
+            "where [3,4] [3,4] [4]", [cond, a, b], noGrad: [0], { Tensor.where($0[0], $0[1], $0[2]) },
+            ref: { x in
+                let bb = refBinary(x[1], [3, 4], x[2], [4]) { _, v in v }
+                return (0..<12).map { c[$0] != 0 ? x[1][$0] : bb[$0] }
+            })
         // condition [3,1] broadcast across the row
         let rowCond = Tensor([1, 0, 1], shape: [3, 1])
-        gradCheck("where [3,1] [3,4] [3,4]", [rowCond, a, randn([3, 4], seed: 42)], noGrad: [0],
-                  { Tensor.where($0[0], $0[1], $0[2]) }, ref: { x in
-            (0..<12).map { x[0][$0 / 4] != 0 ? x[1][$0] : x[2][$0] }
-        })
+        gradCheck(
+            "where [3,1] [3,4] [3,4]", [rowCond, a, randn([3, 4], seed: 42)], noGrad: [0],
+            { Tensor.where($0[0], $0[1], $0[2]) },
+            ref: { x in
+                (0..<12).map { x[0][$0 / 4] != 0 ? x[1][$0] : x[2][$0] }
+            })
     }
 
     func testWhereOnViews() {
@@ -169,18 +185,21 @@ final class ElementwiseGradTests: XCTestCase {
         let cond = Tensor([1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0], shape: [4, 3]).transposed()
         let a = randn([4, 3], seed: 43).transposed(), b = randn([3, 6], seed: 44).sliced(axis: 1, 2, 6)
         let c = cond.doubles
-        gradCheck("where on views", [cond, a, b], noGrad: [0], { Tensor.where($0[0], $0[1], $0[2]) },
-                  ref: { x in (0..<12).map { c[$0] != 0 ? x[1][$0] : x[2][$0] } })
-        gradCheck("maskedFill of a view", [a, cond], noGrad: [1], { $0[0].maskedFill($0[1], -7) },
-                  ref: { x in (0..<12).map { c[$0] != 0 ? -7 : x[0][$0] } })
+        gradCheck(
+            "where on views", [cond, a, b], noGrad: [0], { Tensor.where($0[0], $0[1], $0[2]) },
+            ref: { x in (0..<12).map { c[$0] != 0 ? x[1][$0] : x[2][$0] } })
+        gradCheck(
+            "maskedFill of a view", [a, cond], noGrad: [1], { $0[0].maskedFill($0[1], -7) },
+            ref: { x in (0..<12).map { c[$0] != 0 ? -7 : x[0][$0] } })
     }
 
     func testMaskedFill() {
         let x = randn([2, 3, 4], seed: 50)
         let mask = Tensor([0, 0, 1, 1], shape: [4])   // broadcast over the last axis
         // (a moderate fill value: a fill of −1e9 in L = Σ w·out would swamp the finite differences)
-        gradCheck("maskedFill", [x, mask], noGrad: [1], { $0[0].maskedFill($0[1], -5) },
-                  ref: { x in (0..<24).map { $0 % 4 >= 2 ? -5 : x[0][$0] } })
+        gradCheck(
+            "maskedFill", [x, mask], noGrad: [1], { $0[0].maskedFill($0[1], -5) },
+            ref: { x in (0..<24).map { $0 % 4 >= 2 ? -5 : x[0][$0] } })
         XCTAssertEqual(x.maskedFill(mask, -1e9).scalars.filter { $0 == -1e9 }.count, 12)
         let y = Tensor([1, 2, 3]).maskedFill(Tensor([0, 1, 0]), -.infinity)
         XCTAssertEqual(y.scalars, [1, -.infinity, 3])

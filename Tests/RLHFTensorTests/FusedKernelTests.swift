@@ -13,8 +13,9 @@ final class FusedKernelTests: XCTestCase {
         for width in [5, 16, 37] {
             let x = randn([3, width], seed: UInt64(width), scale: 2)
             gradCheck("softmax width \(width)", [x], { softmax($0[0]) }, ref: { refSoftmaxRows($0[0], width: width) })
-            gradCheck("logSoftmax width \(width)", [x], { logSoftmax($0[0]) },
-                      ref: { refLogSoftmaxRows($0[0], width: width) })
+            gradCheck(
+                "logSoftmax width \(width)", [x], { logSoftmax($0[0]) },
+                ref: { refLogSoftmaxRows($0[0], width: width) })
         }
         // rank 3, and a transposed view input
         let x3 = randn([2, 3, 4], seed: 1)
@@ -32,9 +33,11 @@ final class FusedKernelTests: XCTestCase {
         }
         gradCheck("softmax axis 1", [x], { softmax($0[0], axis: 1) }, ref: along(refSoftmaxRows))
         gradCheck("logSoftmax axis 1", [x], { logSoftmax($0[0], axis: 1) }, ref: along(refLogSoftmaxRows))
-        gradCheck("softmax axis 0", [randn([4, 3], seed: 4)], { softmax($0[0], axis: 0) }, ref: { v in
-            refPermute(refSoftmaxRows(refPermute(v[0], [4, 3], [1, 0]), width: 4), [3, 4], [1, 0])
-        })
+        gradCheck(
+            "softmax axis 0", [randn([4, 3], seed: 4)], { softmax($0[0], axis: 0) },
+            ref: { v in
+                refPermute(refSoftmaxRows(refPermute(v[0], [4, 3], [1, 0]), width: 4), [3, 4], [1, 0])
+            })
     }
 
     func testSoftmaxExtremeValues() {
@@ -59,9 +62,11 @@ final class FusedKernelTests: XCTestCase {
 
     func testLogSigmoid() {
         let x = randn([3, 7], seed: 5, scale: 4)
-        gradCheck("logSigmoid", [x], { logSigmoid($0[0]) }, ref: { v in
-            v[0].map { Swift.min($0, 0) - Foundation.log1p(Foundation.exp(-Swift.abs($0))) }
-        })
+        gradCheck(
+            "logSigmoid", [x], { logSigmoid($0[0]) },
+            ref: { v in
+                v[0].map { Swift.min($0, 0) - Foundation.log1p(Foundation.exp(-Swift.abs($0))) }
+            })
         // exact and finite at the extremes: logSigmoid(100) ≈ −e^{−100} ≈ 0, logSigmoid(−100) = −100
         let xe = Tensor([100, -100, 30, -30, 0]).requiringGrad()
         let y = logSigmoid(xe)
@@ -76,7 +81,7 @@ final class FusedKernelTests: XCTestCase {
         let g = xe.grad!.scalars
         XCTAssertTrue(g.allSatisfy(\.isFinite))
         XCTAssertEqual(g[0], 0, accuracy: 1e-37)   // σ(−100)
-        XCTAssertEqual(g[1], 1)                    // σ(100)
+        XCTAssertEqual(g[1], 1)   // σ(100)
         XCTAssertEqual(g[4], 0.5)
     }
 
@@ -88,8 +93,9 @@ final class FusedKernelTests: XCTestCase {
         }
         gradCheck("softplus β=1", [x], { softplus($0[0]) }, ref: { $0[0].map { ref($0, 1, 20) } })
         let y = randn([3, 5], seed: 6, scale: 5)
-        gradCheck("softplus β=2 threshold 10", [y], { softplus($0[0], beta: 2, threshold: 10) },
-                  ref: { $0[0].map { ref($0, 2, 10) } })
+        gradCheck(
+            "softplus β=2 threshold 10", [y], { softplus($0[0], beta: 2, threshold: 10) },
+            ref: { $0[0].map { ref($0, 2, 10) } })
     }
 
     // MARK: gelu / silu
@@ -97,9 +103,11 @@ final class FusedKernelTests: XCTestCase {
     func testGeluErf() {
         for n in [7, 16, 37] {
             let x = randn([n], seed: UInt64(7 + n), scale: 2)
-            gradCheck("gelu erf (n=\(n))", [x], { gelu($0[0]) }, ref: { v in
-                v[0].map { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
-            })
+            gradCheck(
+                "gelu erf (n=\(n))", [x], { gelu($0[0]) },
+                ref: { v in
+                    v[0].map { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
+                })
         }
         let big = gelu(Tensor([-12, -6, 6, 12])).scalars
         XCTAssertEqual(big[0], 0, accuracy: 1e-6); XCTAssertEqual(big[1], 0, accuracy: 1e-6)
@@ -110,9 +118,11 @@ final class FusedKernelTests: XCTestCase {
         let c = (2 / Double.pi).squareRoot()
         for n in [7, 37] {
             let x = randn([n], seed: UInt64(9 + n), scale: 2)
-            gradCheck("gelu tanh (n=\(n))", [x], { gelu($0[0], approximate: .tanh) }, ref: { v in
-                v[0].map { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }
-            })
+            gradCheck(
+                "gelu tanh (n=\(n))", [x], { gelu($0[0], approximate: .tanh) },
+                ref: { v in
+                    v[0].map { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }
+                })
         }
     }
 
@@ -143,24 +153,30 @@ final class FusedKernelTests: XCTestCase {
     func testLayerNorm() {
         for c in [5, 16, 37] {
             let x = randn([2, 3, c], seed: UInt64(c)), w = randn([c], seed: 13), b = randn([c], seed: 14)
-            gradCheck("layerNorm width \(c) with weight and bias", [x, w, b],
-                      { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
-                      ref: { self.refLayerNorm($0[0], $0[1], $0[2], width: c, eps: 1e-5) })
-            gradCheck("layerNorm width \(c) without weight and bias", [x], { layerNorm($0[0], weight: nil, bias: nil) },
-                      ref: { self.refLayerNorm($0[0], nil, nil, width: c, eps: 1e-5) })
+            gradCheck(
+                "layerNorm width \(c) with weight and bias", [x, w, b],
+                { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
+                ref: { self.refLayerNorm($0[0], $0[1], $0[2], width: c, eps: 1e-5) })
+            gradCheck(
+                "layerNorm width \(c) without weight and bias", [x], { layerNorm($0[0], weight: nil, bias: nil) },
+                ref: { self.refLayerNorm($0[0], nil, nil, width: c, eps: 1e-5) })
         }
         let x = randn([4, 6], seed: 15, scale: 3), w = randn([6], seed: 16)
-        gradCheck("layerNorm weight only, eps 1e-3", [x, w], { layerNorm($0[0], weight: $0[1], bias: nil, eps: 1e-3) },
-                  ref: { self.refLayerNorm($0[0], $0[1], nil, width: 6, eps: 1e-3) })
-        gradCheck("layerNorm bias only", [x, w], { layerNorm($0[0], weight: nil, bias: $0[1]) },
-                  ref: { self.refLayerNorm($0[0], nil, $0[1], width: 6, eps: 1e-5) })
-        gradCheck("layerNorm of a transposed view", [randn([6, 4], seed: 17).transposed(), w],
-                  { layerNorm($0[0], weight: $0[1], bias: nil) },
-                  ref: { self.refLayerNorm($0[0], $0[1], nil, width: 6, eps: 1e-5) })
+        gradCheck(
+            "layerNorm weight only, eps 1e-3", [x, w], { layerNorm($0[0], weight: $0[1], bias: nil, eps: 1e-3) },
+            ref: { self.refLayerNorm($0[0], $0[1], nil, width: 6, eps: 1e-3) })
+        gradCheck(
+            "layerNorm bias only", [x, w], { layerNorm($0[0], weight: nil, bias: $0[1]) },
+            ref: { self.refLayerNorm($0[0], nil, $0[1], width: 6, eps: 1e-5) })
+        gradCheck(
+            "layerNorm of a transposed view", [randn([6, 4], seed: 17).transposed(), w],
+            { layerNorm($0[0], weight: $0[1], bias: nil) },
+            ref: { self.refLayerNorm($0[0], $0[1], nil, width: 6, eps: 1e-5) })
         // only the weight requires a gradient
-        gradCheck("layerNorm, x constant", [x, w, randn([6], seed: 18)], noGrad: [0],
-                  { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
-                  ref: { self.refLayerNorm($0[0], $0[1], $0[2], width: 6, eps: 1e-5) })
+        gradCheck(
+            "layerNorm, x constant", [x, w, randn([6], seed: 18)], noGrad: [0],
+            { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
+            ref: { self.refLayerNorm($0[0], $0[1], $0[2], width: 6, eps: 1e-5) })
     }
 
     private func refRMSNorm(_ x: [Double], _ w: [Double]?, width c: Int, eps: Double) -> [Double] {
@@ -176,12 +192,15 @@ final class FusedKernelTests: XCTestCase {
     func testRMSNorm() {
         for c in [5, 16, 37] {
             let x = randn([2, 3, c], seed: UInt64(20 + c)), w = randn([c], seed: 19)
-            gradCheck("rmsNorm width \(c) with weight", [x, w], { rmsNorm($0[0], weight: $0[1]) },
-                      ref: { self.refRMSNorm($0[0], $0[1], width: c, eps: 1e-6) })
-            gradCheck("rmsNorm width \(c) without weight", [x], { rmsNorm($0[0], weight: nil, eps: 1e-5) },
-                      ref: { self.refRMSNorm($0[0], nil, width: c, eps: 1e-5) })
+            gradCheck(
+                "rmsNorm width \(c) with weight", [x, w], { rmsNorm($0[0], weight: $0[1]) },
+                ref: { self.refRMSNorm($0[0], $0[1], width: c, eps: 1e-6) })
+            gradCheck(
+                "rmsNorm width \(c) without weight", [x], { rmsNorm($0[0], weight: nil, eps: 1e-5) },
+                ref: { self.refRMSNorm($0[0], nil, width: c, eps: 1e-5) })
         }
-        gradCheck("rmsNorm of a transposed view", [randn([6, 4], seed: 21).transposed(), randn([6], seed: 22)],
-                  { rmsNorm($0[0], weight: $0[1]) }, ref: { self.refRMSNorm($0[0], $0[1], width: 6, eps: 1e-6) })
+        gradCheck(
+            "rmsNorm of a transposed view", [randn([6, 4], seed: 21).transposed(), randn([6], seed: 22)],
+            { rmsNorm($0[0], weight: $0[1]) }, ref: { self.refRMSNorm($0[0], $0[1], width: 6, eps: 1e-6) })
     }
 }

@@ -41,18 +41,21 @@ func objectiveWeights(_ n: Int, seed: UInt64 = 0xC0FFEE) -> [Double] {
 ///   - f: the op under test on the leaves.
 ///   - ref: the same forward in Double on the row-major flattened inputs, output flattened row-major.
 @discardableResult
-func gradCheck(_ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
-               forwardAbs: Double = Tolerance.forwardAbs, forwardRel: Double = Tolerance.forwardRel,
-               gradAbs: Double = Tolerance.gradAbs, gradRel: Double = Tolerance.gradRel,
-               h: Double = Tolerance.fdStep,
-               _ f: ([Tensor]) -> Tensor, ref: ([[Double]]) -> [Double],
-               file: StaticString = #filePath, line: UInt = #line) -> Tensor {
+func gradCheck(
+    _ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
+    forwardAbs: Double = Tolerance.forwardAbs, forwardRel: Double = Tolerance.forwardRel,
+    gradAbs: Double = Tolerance.gradAbs, gradRel: Double = Tolerance.gradRel,
+    h: Double = Tolerance.fdStep,
+    _ f: ([Tensor]) -> Tensor, ref: ([[Double]]) -> [Double],
+    file: StaticString = #filePath, line: UInt = #line
+) -> Tensor {
     let leaves = inputs.enumerated().map { i, t in noGrad.contains(i) ? t.detached() : t.requiringGrad() }
     let out = f(leaves)
     let xs = inputs.map(\.doubles)
     let expected = ref(xs)
-    assertClose(out.doubles, expected, abs: forwardAbs, rel: forwardRel, "\(name) forward",
-                file: file, line: line)
+    assertClose(
+        out.doubles, expected, abs: forwardAbs, rel: forwardRel, "\(name) forward",
+        file: file, line: line)
     guard inputs.indices.contains(where: { !noGrad.contains($0) }) else { return out }
     guard out.requiresGrad else {
         XCTFail("\(name): output does not require a gradient", file: file, line: line)
@@ -69,8 +72,9 @@ func gradCheck(_ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
     for i in inputs.indices where !noGrad.contains(i) {
         let ours = leaves[i].grad?.doubles ?? [Double](repeating: 0, count: inputs[i].count)
         if let g = leaves[i].grad, g.shape != inputs[i].shape {
-            XCTFail("\(name): input \(i) gradient shape \(g.shape) vs input shape \(inputs[i].shape)",
-                    file: file, line: line)
+            XCTFail(
+                "\(name): input \(i) gradient shape \(g.shape) vs input shape \(inputs[i].shape)",
+                file: file, line: line)
             continue
         }
         var fd = [Double](repeating: 0, count: xs[i].count)
@@ -83,18 +87,21 @@ func gradCheck(_ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
             x[i][j] = xs[i][j]
             fd[j] = (lp - lm) / (2 * h)
         }
-        assertClose(ours, fd, abs: gradAbs, rel: gradRel, "\(name) gradient of input \(i)",
-                    bName: "finite difference", file: file, line: line)
+        assertClose(
+            ours, fd, abs: gradAbs, rel: gradRel, "\(name) gradient of input \(i)",
+            bName: "finite difference", file: file, line: line)
     }
     return out
 }
 
 /// Checks a fused kernel against the same function written with primitives: values, and the gradient of
 /// L = Σ wᵢ·outᵢ with respect to every input not in `noGrad`.
-func compareComposition(_ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
-                        abs: Double = Tolerance.compositionAbs, rel: Double = Tolerance.compositionRel,
-                        fused: ([Tensor]) -> Tensor, composed: ([Tensor]) -> Tensor,
-                        file: StaticString = #filePath, line: UInt = #line) {
+func compareComposition(
+    _ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [],
+    abs: Double = Tolerance.compositionAbs, rel: Double = Tolerance.compositionRel,
+    fused: ([Tensor]) -> Tensor, composed: ([Tensor]) -> Tensor,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     func run(_ g: ([Tensor]) -> Tensor) -> (Tensor, [Tensor?]) {
         let leaves = inputs.enumerated().map { i, t in noGrad.contains(i) ? t.detached() : t.requiringGrad() }
         let out = g(leaves)
@@ -105,17 +112,20 @@ func compareComposition(_ name: String, _ inputs: [Tensor], noGrad: Set<Int> = [
     }
     let (yf, gf) = run(fused), (yc, gc) = run(composed)
     XCTAssertEqual(yf.shape, yc.shape, "\(name): fused shape vs composed shape", file: file, line: line)
-    assertClose(yf.doubles, yc.doubles, abs: abs, rel: rel, "\(name) forward",
-                aName: "fused", bName: "composed", file: file, line: line)
+    assertClose(
+        yf.doubles, yc.doubles, abs: abs, rel: rel, "\(name) forward",
+        aName: "fused", bName: "composed", file: file, line: line)
     for i in inputs.indices where !noGrad.contains(i) {
         guard let a = gf[i], let b = gc[i] else {
-            XCTFail("\(name): input \(i) has no gradient (fused \(gf[i] != nil), composed \(gc[i] != nil))",
-                    file: file, line: line)
+            XCTFail(
+                "\(name): input \(i) has no gradient (fused \(gf[i] != nil), composed \(gc[i] != nil))",
+                file: file, line: line)
             continue
         }
         XCTAssertEqual(a.shape, b.shape, "\(name): input \(i) gradient shapes", file: file, line: line)
-        assertClose(a.doubles, b.doubles, abs: abs, rel: rel, "\(name) gradient of input \(i)",
-                    aName: "fused", bName: "composed", file: file, line: line)
+        assertClose(
+            a.doubles, b.doubles, abs: abs, rel: rel, "\(name) gradient of input \(i)",
+            aName: "fused", bName: "composed", file: file, line: line)
     }
 }
 
@@ -157,8 +167,10 @@ func unravel(_ flat: Int, _ shape: [Int]) -> [Int] {
 }
 
 /// `op(a, b)` broadcast together (NumPy rules).
-func refBinary(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int],
-               _ op: (Double, Double) -> Double) -> [Double] {
+func refBinary(
+    _ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int],
+    _ op: (Double, Double) -> Double
+) -> [Double] {
     let out = Tensor.broadcastShape(sa, sb)
     let n = out.reduce(1, *)
     func at(_ x: [Double], _ s: [Int], _ idx: [Int]) -> Double {
@@ -167,7 +179,9 @@ func refBinary(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int],
         for (k, st) in refStrides(s).enumerated() where s[k] != 1 { p += idx[k + lead] * st }
         return x[p]
     }
-    return (0..<n).map { i in let idx = unravel(i, out); return op(at(a, sa, idx), at(b, sb, idx)) }
+    return (0..<n).map { i in
+        let idx = unravel(i, out); return op(at(a, sa, idx), at(b, sb, idx))
+    }
 }
 
 /// Batched `op(a) @ op(b)` with equal batch dimensions; shapes [..., r, c] as stored.
@@ -208,8 +222,10 @@ func refPermute(_ x: [Double], _ shape: [Int], _ order: [Int]) -> [Double] {
 }
 
 /// Reduces `axes` of `x` with `combine` (output in kept-dimension order, row-major).
-func refReduce(_ x: [Double], _ shape: [Int], axes: Set<Int>, initial: Double,
-               _ combine: (Double, Double) -> Double) -> [Double] {
+func refReduce(
+    _ x: [Double], _ shape: [Int], axes: Set<Int>, initial: Double,
+    _ combine: (Double, Double) -> Double
+) -> [Double] {
     let kept = shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
     var out = [Double](repeating: initial, count: kept.reduce(1, *))
     let ks = refStrides(kept)

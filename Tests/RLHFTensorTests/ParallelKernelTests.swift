@@ -22,19 +22,22 @@ final class ParallelKernelTests: XCTestCase {
     func testSoftmaxLarge() {
         let x = randn([rows, 100], seed: 1, scale: 3)
         compareComposition("softmax [\(rows), 100]", [x], fused: { softmax($0[0]) }, composed: { Composed.softmax($0[0]) })
-        compareComposition("logSoftmax [\(rows), 100]", [x], fused: { logSoftmax($0[0]) },
-                           composed: { Composed.logSoftmax($0[0]) })
+        compareComposition(
+            "logSoftmax [\(rows), 100]", [x], fused: { logSoftmax($0[0]) },
+            composed: { Composed.logSoftmax($0[0]) })
         XCTAssertEqual(softmax(x).scalars, softmax(x).scalars, "deterministic")
     }
 
     func testLayerNormLarge() {
         let x = randn([rows, 96], seed: 2, scale: 2), w = randn([96], seed: 3), b = randn([96], seed: 4)
         // the weight and bias gradients sum over 1536 rows: absolute tolerance scaled to that sum
-        compareComposition("layerNorm [\(rows), 96]", [x, w, b], abs: 1e-4, rel: 1e-5,
-                           fused: { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
-                           composed: { Composed.layerNorm($0[0], weight: $0[1], bias: $0[2]) })
-        compareComposition("rmsNorm [\(rows), 96]", [x, w], abs: 1e-4, rel: 1e-5,
-                           fused: { rmsNorm($0[0], weight: $0[1]) }, composed: { Composed.rmsNorm($0[0], weight: $0[1]) })
+        compareComposition(
+            "layerNorm [\(rows), 96]", [x, w, b], abs: 1e-4, rel: 1e-5,
+            fused: { layerNorm($0[0], weight: $0[1], bias: $0[2]) },
+            composed: { Composed.layerNorm($0[0], weight: $0[1], bias: $0[2]) })
+        compareComposition(
+            "rmsNorm [\(rows), 96]", [x, w], abs: 1e-4, rel: 1e-5,
+            fused: { rmsNorm($0[0], weight: $0[1]) }, composed: { Composed.rmsNorm($0[0], weight: $0[1]) })
     }
 
     func testCrossEntropyLarge() {
@@ -42,18 +45,21 @@ final class ParallelKernelTests: XCTestCase {
         let x = randn([rows, v], seed: 5, scale: 2)
         var rng = RandomGenerator(seed: 6)
         let targets = (0..<rows).map { i in i % 7 == 3 ? -100 : Int(rng.next() % UInt64(v)) }
-        compareComposition("crossEntropy [\(rows), \(v)]", [x], fused: { crossEntropy($0[0], targets: targets) },
-                           composed: { Composed.crossEntropy($0[0], targets: targets) })
+        compareComposition(
+            "crossEntropy [\(rows), \(v)]", [x], fused: { crossEntropy($0[0], targets: targets) },
+            composed: { Composed.crossEntropy($0[0], targets: targets) })
         let ids = targets.map { $0 < 0 ? 0 : $0 }
-        compareComposition("selectiveLogSoftmax [\(rows), \(v)]", [x], fused: { selectiveLogSoftmax($0[0], ids: ids) },
-                           composed: { Composed.selectiveLogSoftmax($0[0], ids: ids) })
+        compareComposition(
+            "selectiveLogSoftmax [\(rows), \(v)]", [x], fused: { selectiveLogSoftmax($0[0], ids: ids) },
+            composed: { Composed.selectiveLogSoftmax($0[0], ids: ids) })
         compareComposition("entropy [\(rows), \(v)]", [x], fused: { entropy($0[0]) }, composed: { Composed.entropy($0[0]) })
     }
 
     func testPointwiseLarge() {
         let x = randn([rows, 96], seed: 7, scale: 3), y = randn([rows, 96], seed: 8)
-        compareComposition("gelu tanh [\(rows), 96]", [x], fused: { gelu($0[0], approximate: .tanh) },
-                           composed: { Composed.geluTanh($0[0]) })
+        compareComposition(
+            "gelu tanh [\(rows), 96]", [x], fused: { gelu($0[0], approximate: .tanh) },
+            composed: { Composed.geluTanh($0[0]) })
         compareComposition("silu [\(rows), 96]", [x], fused: { silu($0[0]) }, composed: { Composed.silu($0[0]) })
         // binary ops and reductions against Double
         let s = (x * y + x).sum(axis: 1)

@@ -15,8 +15,9 @@ final class RandomTests: XCTestCase {
         XCTAssertNotEqual(xa, xc)
         var r1 = RandomGenerator(seed: 7), r2 = RandomGenerator(seed: 7)
         XCTAssertEqual(Tensor.normal([4, 5], using: &r1).scalars, Tensor.normal([4, 5], using: &r2).scalars)
-        XCTAssertEqual(Tensor.uniform([9], low: -2, high: 3, using: &r1).scalars,
-                       Tensor.uniform([9], low: -2, high: 3, using: &r2).scalars)
+        XCTAssertEqual(
+            Tensor.uniform([9], low: -2, high: 3, using: &r1).scalars,
+            Tensor.uniform([9], low: -2, high: 3, using: &r2).scalars)
         XCTAssertEqual(randn([3, 3], seed: 1).scalars, randn([3, 3], seed: 1).scalars)
     }
 
@@ -60,7 +61,7 @@ final class RandomTests: XCTestCase {
         let std = (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot()
         let kurt = x.reduce(0) { $0 + Foundation.pow(($1 - mean) / std, 4) } / Double(n)
         print("RNG: normal over \(n): mean \(mean), std \(std), kurtosis \(kurt)")
-        XCTAssertEqual(mean, 0, accuracy: 0.01)       // standard error 0.003
+        XCTAssertEqual(mean, 0, accuracy: 0.01)   // standard error 0.003
         XCTAssertEqual(std, 1, accuracy: 0.01)
         XCTAssertEqual(kurt, 3, accuracy: 0.1)
         XCTAssertTrue(x.allSatisfy(\.isFinite))

@@ -14,8 +14,10 @@ import XCTest
 final class SIMDMathTests: XCTestCase {
     /// Evaluates `f` on `n` evenly spaced points of [lo, hi] (16 at a time) and returns the largest
     /// error against `ref` (relative when `relative`, else absolute) and where it happens.
-    private func maxError(_ lo: Double, _ hi: Double, n: Int = 1 << 20, relative: Bool,
-                          _ f: (Vec) -> Vec, _ ref: (Double) -> Double) -> (error: Double, at: Float) {
+    private func maxError(
+        _ lo: Double, _ hi: Double, n: Int = 1 << 20, relative: Bool,
+        _ f: (Vec) -> Vec, _ ref: (Double) -> Double
+    ) -> (error: Double, at: Float) {
         var worst = 0.0, at: Float = 0
         var i = 0
         while i < n {
@@ -94,7 +96,7 @@ final class SIMDMathTests: XCTestCase {
         XCTAssertEqual(hmax(v), 12)
         var buf = [Float](repeating: 0, count: 17)
         buf.withUnsafeMutableBufferPointer { p in
-            vstore(v, p.baseAddress! + 1)                 // unaligned
+            vstore(v, p.baseAddress! + 1)   // unaligned
             XCTAssertEqual(vload(p.baseAddress! + 1), v)
         }
         XCTAssertEqual(buf[0], 0)

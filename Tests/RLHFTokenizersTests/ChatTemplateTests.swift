@@ -6,12 +6,14 @@ final class ChatTemplateTests: XCTestCase {
     func testSmolLM2TemplateRendersLikeTransformers() throws {
         let set = try Fixtures.goldens().chat.smollm2
         let template = try ChatTemplate(template: set.template)
-        XCTAssertEqual(template.kind,
-                       .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
+        XCTAssertEqual(
+            template.kind,
+            .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
         XCTAssertFalse(set.cases.isEmpty)
         for c in set.cases {
-            XCTAssertEqual(try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt), c.text,
-                           "messages \(c.messages.map(\.role)), add_generation_prompt \(c.addGenerationPrompt)")
+            XCTAssertEqual(
+                try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt), c.text,
+                "messages \(c.messages.map(\.role)), add_generation_prompt \(c.addGenerationPrompt)")
         }
     }
 
@@ -20,24 +22,29 @@ final class ChatTemplateTests: XCTestCase {
         let template = try ChatTemplate(template: set.template, bosToken: set.bosToken)
         XCTAssertEqual(template.kind, .llama3)
         for c in set.cases {
-            XCTAssertEqual(try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt), c.text,
-                           "messages \(c.messages.map(\.role)), add_generation_prompt \(c.addGenerationPrompt)")
+            XCTAssertEqual(
+                try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt), c.text,
+                "messages \(c.messages.map(\.role)), add_generation_prompt \(c.addGenerationPrompt)")
         }
         XCTAssertEqual(try ChatTemplate(template: set.template).bosToken, "<|begin_of_text|>")
     }
 
     func testSystemMessageBehaviour() throws {
         let template = try ChatTemplate(template: try Fixtures.goldens().chat.smollm2.template)
-        let withSystem = try template.render([ChatMessage(role: "system", content: "S"), ChatMessage(role: "user", content: "U")],
-                                             addGenerationPrompt: false)
+        let withSystem = try template.render(
+            [ChatMessage(role: "system", content: "S"), ChatMessage(role: "user", content: "U")],
+            addGenerationPrompt: false)
         XCTAssertEqual(withSystem, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n")
         let without = try template.render([ChatMessage(role: "user", content: "U")], addGenerationPrompt: true)
-        XCTAssertEqual(without, "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face"
-            + "<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n")
+        XCTAssertEqual(
+            without,
+            "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face"
+                + "<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n")
     }
 
     func testPlainChatMLAndSpellingVariantsAreRecognised() throws {
-        let plain = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+        let plain =
+            "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
             + "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
         XCTAssertEqual(try ChatTemplate(template: plain).kind, .chatML(defaultSystemPrompt: nil))
         // Attribute access, double quotes, whitespace and line breaks inside tags, trim_blocks newlines.

@@ -9,8 +9,9 @@ final class ComponentGoldenTests: XCTestCase {
             let normalizer = try makeNormalizer(try Fixtures.node(set.json))
             for c in set.cases {
                 let out = normalizer.normalize(AlignedText(Substring(c.text), base: 0)).string
-                XCTAssertTrue(out.scalarsEqual(c.normalized),
-                              "\(set.json) on \(c.text.debugDescription): ours \(out.debugDescription), HF \(c.normalized.debugDescription)")
+                XCTAssertTrue(
+                    out.scalarsEqual(c.normalized),
+                    "\(set.json) on \(c.text.debugDescription): ours \(out.debugDescription), HF \(c.normalized.debugDescription)")
             }
         }
     }
@@ -45,7 +46,8 @@ final class ComponentGoldenTests: XCTestCase {
         for set in sets {
             let tok = try Fixtures.tokenizer(json: set.json)
             for c in set.cases {
-                let label = "\(set.name): \(c.text.debugDescription)\(c.pair.map { " + \($0.debugDescription)" } ?? ""), special \(c.addSpecialTokens)"
+                let label =
+                    "\(set.name): \(c.text.debugDescription)\(c.pair.map { " + \($0.debugDescription)" } ?? ""), special \(c.addSpecialTokens)"
                 let e = tok.encode(c.text, pair: c.pair, addSpecialTokens: c.addSpecialTokens)
                 XCTAssertEqual(e.ids, c.ids, label)
                 XCTAssertEqual(e.tokens, c.tokens, label)

@@ -27,8 +27,9 @@ final class FuzzRegressionTests: XCTestCase {
                 let ids = tokenizer.encode(sample)
                 _ = tokenizer.decode(ids + [-1, 0, 1 << 40], skipSpecialTokens: true)
                 _ = tokenizer.encode(sample, pair: "the pair")
-                _ = tokenizer.encodeBatch([sample, "", "x"], padding: tokenizer.defaultPadding ?? .longest(side: .left),
-                                          truncation: tokenizer.defaultTruncation)
+                _ = tokenizer.encodeBatch(
+                    [sample, "", "x"], padding: tokenizer.defaultPadding ?? .longest(side: .left),
+                    truncation: tokenizer.defaultTruncation)
                 if let template = tokenizer.chatTemplate {
                     _ = try template.render([ChatMessage(role: "user", content: sample)], addGenerationPrompt: true)
                 }

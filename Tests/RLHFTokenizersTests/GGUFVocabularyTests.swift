@@ -6,10 +6,11 @@ import XCTest
 final class GGUFVocabularyTests: XCTestCase {
     private func vocabulary(pre: String?) throws -> GGUFVocabulary {
         let g = try Fixtures.goldens().ggufTiny
-        return GGUFVocabulary(model: "gpt2", pre: pre, tokens: g.tokens, tokenTypes: g.tokenTypes, merges: g.merges,
-                              bosTokenId: g.bosTokenId, eosTokenId: g.eosTokenId, unknownTokenId: g.unknownTokenId,
-                              paddingTokenId: g.paddingTokenId, addBosToken: false,
-                              chatTemplate: try Fixtures.goldens().chat.smollm2.template)
+        return GGUFVocabulary(
+            model: "gpt2", pre: pre, tokens: g.tokens, tokenTypes: g.tokenTypes, merges: g.merges,
+            bosTokenId: g.bosTokenId, eosTokenId: g.eosTokenId, unknownTokenId: g.unknownTokenId,
+            paddingTokenId: g.paddingTokenId, addBosToken: false,
+            chatTemplate: try Fixtures.goldens().chat.smollm2.template)
     }
 
     func testIdsMatchTransformersForEachPre() throws {
@@ -40,8 +41,9 @@ final class GGUFVocabularyTests: XCTestCase {
 
     func testAddBosTokenAndRespelling() throws {
         let b = try Fixtures.goldens().ggufTiny.bosVariant
-        let v = GGUFVocabulary(model: "gpt2", pre: "gpt-2", tokens: b.tokens, tokenTypes: b.tokenTypes, merges: b.merges,
-                               bosTokenId: b.bosTokenId, eosTokenId: b.eosTokenId, addBosToken: true)
+        let v = GGUFVocabulary(
+            model: "gpt2", pre: "gpt-2", tokens: b.tokens, tokenTypes: b.tokenTypes, merges: b.merges,
+            bosTokenId: b.bosTokenId, eosTokenId: b.eosTokenId, addBosToken: true)
         let tok = try Tokenizer.fromGGUFVocabulary(v)
         for (i, text) in b.strings.enumerated() { XCTAssertEqual(tok.encode(text), b.ids[i], text.debugDescription) }
         XCTAssertEqual(tok.encode(b.pair[0], pair: b.pair[1]).ids, b.pairIds)

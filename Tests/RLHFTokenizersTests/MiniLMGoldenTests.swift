@@ -58,8 +58,9 @@ final class MiniLMGoldenTests: XCTestCase {
     func testWordPieceDecodeSanity() throws {
         let tok = try Fixtures.miniLM()
         // HF's WordPiece cleanup runs token by token, so "don ' t" keeps its spaces (as `tokenizers` decodes it).
-        XCTAssertEqual(tok.decode(tok.encode("Hello, World! Don't panic."), skipSpecialTokens: true),
-                       "hello, world! don ' t panic.")
+        XCTAssertEqual(
+            tok.decode(tok.encode("Hello, World! Don't panic."), skipSpecialTokens: true),
+            "hello, world! don ' t panic.")
         let ids = tok.encode("unaffable tokenization", addSpecialTokens: false)
         XCTAssertTrue(ids.count > 2, "expected WordPiece continuations")
         XCTAssertEqual(tok.decode(ids), "unaffable tokenization")

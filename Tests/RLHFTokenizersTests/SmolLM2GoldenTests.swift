@@ -28,8 +28,9 @@ final class SmolLM2GoldenTests: XCTestCase {
     }
 
     func testTransformersGGUFIdsMatchOnWholeCorpus() throws {
-        try assertCorpusIds(try Fixtures.smolLM2("tokenizer.transformers-gguf.json"),
-                            try Fixtures.goldens().smollm2.transformersGgufIds, "SmolLM2 (transformers GGUF)")
+        try assertCorpusIds(
+            try Fixtures.smolLM2("tokenizer.transformers-gguf.json"),
+            try Fixtures.goldens().smollm2.transformersGgufIds, "SmolLM2 (transformers GGUF)")
     }
 
     func testByteLevelRoundTripOnWholeCorpus() throws {
@@ -77,8 +78,9 @@ final class SmolLM2GoldenTests: XCTestCase {
         XCTAssertEqual(tok.unkTokenId, 0)
         XCTAssertNil(tok.modelMaxLength)
         let template = try tok.requireChatTemplate()
-        XCTAssertEqual(template.kind,
-                       .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
+        XCTAssertEqual(
+            template.kind,
+            .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
         for c in g.chat.smollm2.cases {
             XCTAssertEqual(try template.render(c.messages, addGenerationPrompt: c.addGenerationPrompt), c.text)
         }

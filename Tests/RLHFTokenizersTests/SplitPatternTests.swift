@@ -63,8 +63,9 @@ final class SplitPatternTests: XCTestCase {
             pre.preTokenize(&p)
             return p.pieces.map { p.text.string($0) }
         }
-        XCTAssertEqual(pieces("Hello my friend, how is your day going?"),
-                       ["Hello", "Ġmy", "Ġfriend", ",", "Ġhow", "Ġis", "Ġyour", "Ġday", "Ġgoing", "?"])
+        XCTAssertEqual(
+            pieces("Hello my friend, how is your day going?"),
+            ["Hello", "Ġmy", "Ġfriend", ",", "Ġhow", "Ġis", "Ġyour", "Ġday", "Ġgoing", "?"])
         XCTAssertEqual(pieces("Hello there       dear"), ["Hello", "Ġthere", "ĠĠĠĠĠĠ", "Ġdear"])
         XCTAssertEqual(ByteLevelTable.byteToScalar[0x20], "\u{120}")
         XCTAssertEqual(ByteLevelTable.byteToScalar[0x0A], "\u{10A}")

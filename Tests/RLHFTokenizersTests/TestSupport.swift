@@ -150,8 +150,9 @@ enum Fixtures {
     static let root = URL(fileURLWithPath: repoRoot)
 
     static func resource(_ name: String) throws -> Data {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources"),
-                                "missing test resource \(name).json")
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources"),
+            "missing test resource \(name).json")
         return try Data(contentsOf: url)
     }
 
@@ -172,8 +173,10 @@ enum Fixtures {
     static func corpus() throws -> [String] {
         if let cachedCorpus { return cachedCorpus }
         let c = try JSONDecoder().decode([String].self, from: try resource("corpus"))
-        XCTAssertEqual(c.count, try goldens().corpusCount, "corpus.json and tokenizer_goldens.json are out of step: "
-            + "rerun scripts/goldens/tokenizer_goldens.py")
+        XCTAssertEqual(
+            c.count, try goldens().corpusCount,
+            "corpus.json and tokenizer_goldens.json are out of step: "
+                + "rerun scripts/goldens/tokenizer_goldens.py")
         cachedCorpus = c
         return c
     }
@@ -236,8 +239,10 @@ enum Fixtures {
 }
 
 /// Asserts that `body` throws a TokenizerError whose description contains every fragment.
-func assertTokenizerError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                          _ body: () throws -> Void) {
+func assertTokenizerError(
+    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)

@@ -18,8 +18,10 @@ final class TokenizerSpeedTests: XCTestCase {
             best = min(best, seconds)
         }
         let bytes = corpus.reduce(0) { $0 + $1.utf8.count }
-        print(String(format: "[speed] %@: %d strings, %d tokens, %.1f ms per pass: %.2f M tokens/s, %.1f MB/s (1 thread)",
-                     label, corpus.count, tokens, best * 1000, Double(tokens) / best / 1e6, Double(bytes) / best / 1e6))
+        print(
+            String(
+                format: "[speed] %@: %d strings, %d tokens, %.1f ms per pass: %.2f M tokens/s, %.1f MB/s (1 thread)",
+                label, corpus.count, tokens, best * 1000, Double(tokens) / best / 1e6, Double(bytes) / best / 1e6))
     }
 
     func testPrintEncodingSpeed() throws {
@@ -39,8 +41,10 @@ final class TokenizerSpeedTests: XCTestCase {
             print(String(format: "[speed] SmolLM2 cold cache: %.2f M tokens/s", Double(n) / seconds / 1e6))
             let loadStart = DispatchTime.now().uptimeNanoseconds
             _ = try Tokenizer.load(tokenizerJSON: path)
-            print(String(format: "[speed] SmolLM2 tokenizer.json load: %.0f ms",
-                         Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6))
+            print(
+                String(
+                    format: "[speed] SmolLM2 tokenizer.json load: %.0f ms",
+                    Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6))
         }
     }
 }

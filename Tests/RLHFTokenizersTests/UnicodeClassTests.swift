@@ -15,7 +15,7 @@ final class UnicodeClassTests: XCTestCase {
             "bert_nonspacing_mark": UnicodeClass.isNonspacingMark,
             "strip_accents_mark": UnicodeClass.isMark,
             "bert_control": { UnicodeClass.isBertControl($0) || $0.value == 0xFFFD },
-            "bert_whitespace": { UnicodeClass.isWhitespace($0) && !UnicodeClass.isBertControl($0) },
+            "bert_whitespace": { UnicodeClass.isWhitespace($0) && !UnicodeClass.isBertControl($0) }
         ]
         XCTAssertEqual(Set(classes.keys), Set(predicates.keys))
         for (name, ranges) in classes.sorted(by: { $0.key < $1.key }) {

@@ -23,12 +23,14 @@ final class FuzzRegressionTests: XCTestCase {
             alphabet.append(String(Character(Unicode.Scalar(printable ? UInt32(b) : next)!)))
             if !printable { next += 1 }
         }
-        let chatML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+        let chatML =
+            "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
             + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-        return try? Tokenizer.fromGGUFVocabulary(GGUFVocabulary(
-            model: "gpt2", tokens: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] + alphabet + ["Ġt", "he"],
-            tokenTypes: [3, 3, 3] + Array(repeating: 1, count: 258), merges: ["Ġ t", "h e"], bosTokenId: 1, eosTokenId: 2,
-            chatTemplate: chatML))
+        return try? Tokenizer.fromGGUFVocabulary(
+            GGUFVocabulary(
+                model: "gpt2", tokens: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] + alphabet + ["Ġt", "he"],
+                tokenTypes: [3, 3, 3] + Array(repeating: 1, count: 258), merges: ["Ġ t", "h e"], bosTokenId: 1, eosTokenId: 2,
+                chatTemplate: chatML))
     }()
 
     /// Runs `body`; an error must be one of ours and name `path`.
@@ -47,8 +49,9 @@ final class FuzzRegressionTests: XCTestCase {
             }
             for (completionOnly, assistantOnly) in [(true, false), (false, true)] {
                 readOrReject(path) {
-                    let data = try SFTDataset(path: path, tokenizer: tokenizer, maxLength: 24, completionOnlyLoss: completionOnly,
-                                              assistantOnlyLoss: assistantOnly, skipBadLines: true)
+                    let data = try SFTDataset(
+                        path: path, tokenizer: tokenizer, maxLength: 24, completionOnlyLoss: completionOnly,
+                        assistantOnlyLoss: assistantOnly, skipBadLines: true)
                     _ = SFTDataset.packed(data.examples, length: 16)
                 }
             }

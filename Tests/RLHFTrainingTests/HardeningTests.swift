@@ -99,9 +99,10 @@ final class HardeningTests: XCTestCase {
         p.klCoef = 1e300; p.maxSteps = 10; p.saveSteps = 0; p.progress = false
         let prompts = (0..<8).map { PPOPrompt(ids: [1 + $0 % 7, 2], text: "p\($0)", line: $0 + 1) }
         var lines: [String] = []
-        let trainer = try PPOTrainer(config: p, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-                                     reward: TokenShareReward(token: 3), prompts: prompts, eosTokenId: nil, padTokenId: 0,
-                                     report: { lines.append($0) })
+        let trainer = try PPOTrainer(
+            config: p, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+            reward: TokenShareReward(token: 3), prompts: prompts, eosTokenId: nil, padTokenId: 0,
+            report: { lines.append($0) })
         XCTAssertThrowsError(try trainer.train()) { e in
             XCTAssertEqual((e as? TrainingError).map { if case .nonFinite(let s, _) = $0 { return s } else { return -1 } }, 1, "\(e)")
         }
@@ -189,18 +190,19 @@ final class HardeningTests: XCTestCase {
             try marker.write(toFile: dir + "/\(name)/marker", atomically: true, encoding: .utf8)
         }
         func marker(_ name: String) -> String? { try? String(contentsOfFile: dir + "/\(name)/marker", encoding: .utf8) }
-        try folder(".checkpoint-2.tmp-\(pid)", marker: "partial")                  // died while writing
-        try folder("checkpoint-4", marker: "new 4")                                 // died before removing the old one
+        try folder(".checkpoint-2.tmp-\(pid)", marker: "partial")   // died while writing
+        try folder("checkpoint-4", marker: "new 4")   // died before removing the old one
         try folder(".checkpoint-4.old-\(pid)", marker: "old 4")
-        try folder(".checkpoint-6.old-\(pid)", marker: "old 6")                     // died between the two renames
+        try folder(".checkpoint-6.old-\(pid)", marker: "old 6")   // died between the two renames
         try folder(".checkpoint-6.tmp-\(pid)", marker: "new 6")
-        try folder(".checkpoint-8.old-\(pid)", marker: "old 8")                     // only the moved-aside one is left
+        try folder(".checkpoint-8.old-\(pid)", marker: "old 8")   // only the moved-aside one is left
         let me = ProcessInfo.processInfo.processIdentifier
-        try folder(".checkpoint-10.tmp-\(me)", marker: "mine")                      // a live writer's folder
+        try folder(".checkpoint-10.tmp-\(me)", marker: "mine")   // a live writer's folder
         let lines = CheckpointFolder.recover(in: dir)
         XCTAssertEqual(lines.count, 5, lines.joined(separator: "\n"))
-        XCTAssertEqual(Set(try fm.contentsOfDirectory(atPath: dir)),
-                       ["checkpoint-4", "checkpoint-6", "checkpoint-8", ".checkpoint-10.tmp-\(me)"])
+        XCTAssertEqual(
+            Set(try fm.contentsOfDirectory(atPath: dir)),
+            ["checkpoint-4", "checkpoint-6", "checkpoint-8", ".checkpoint-10.tmp-\(me)"])
         XCTAssertEqual(marker("checkpoint-4"), "new 4")
         XCTAssertEqual(marker("checkpoint-6"), "new 6", "the complete new folder goes into place")
         XCTAssertEqual(marker("checkpoint-8"), "old 8", "the last good checkpoint comes back")
@@ -231,12 +233,19 @@ final class HardeningTests: XCTestCase {
     // MARK: settings
 
     func testSettingsOutOfBoundsAreErrorsNamingTheKey() throws {
-        for (flag, value, key) in [("--num-train-epochs", "1e300", "num_train_epochs"), ("--gradient-accumulation-steps", "4611686018427387904",
-                                    "gradient_accumulation_steps"), ("--learning-rate", "nan", "learning_rate"),
-                                   ("--max-grad-norm", "nan", "max_grad_norm"), ("--per-device-train-batch-size", "100000000", "per_device_train_batch_size"),
-                                   ("--max-nonfinite-steps", "0", "max_nonfinite_steps"), ("--lora-alpha", "inf", "lora_alpha")] {
-            XCTAssertThrowsError(try RewardConfig.load(path: nil, overrides: ["--model", "m", "--train-file", "t", flag, value]),
-                                 "\(flag) \(value)") { e in XCTAssertTrue("\(e)".contains(key) || "\(e)".contains(flag), "\(e)") }
+        for (flag, value, key) in [
+            ("--num-train-epochs", "1e300", "num_train_epochs"),
+            (
+                "--gradient-accumulation-steps", "4611686018427387904",
+                "gradient_accumulation_steps"
+            ), ("--learning-rate", "nan", "learning_rate"),
+            ("--max-grad-norm", "nan", "max_grad_norm"), ("--per-device-train-batch-size", "100000000", "per_device_train_batch_size"),
+            ("--max-nonfinite-steps", "0", "max_nonfinite_steps"), ("--lora-alpha", "inf", "lora_alpha")
+        ] {
+            XCTAssertThrowsError(
+                try RewardConfig.load(path: nil, overrides: ["--model", "m", "--train-file", "t", flag, value]),
+                "\(flag) \(value)"
+            ) { e in XCTAssertTrue("\(e)".contains(key) || "\(e)".contains(flag), "\(e)") }
         }
         var p = PPOConfig()
         p.klCoef = .infinity
@@ -248,12 +257,20 @@ final class HardeningTests: XCTestCase {
     func testAdapterSettingsAreCheckedAgainstTheModelBeforeAnythingIsAllocated() throws {
         let tiny = repoRoot + "/Tests/RLHFModelsTests/Resources/tiny-llama"
         let model = try loadPretrained(path: tiny).architecture.module
-        XCTAssertThrowsError(try addTrainingAdapters(to: model, targets: ["q_proj"], rank: 1_000_000, alpha: 16, dropout: 0, seed: 1,
-                                                     modelPath: tiny)) { e in
-            XCTAssertEqual(e as? TrainingError, .badSetting(key: "lora_r", reason: "1000000 exceeds the width 48 of 'model.layers.0.self_attn.q_proj' "
-                                                             + "(a rank above it adds parameters and no capacity)"))
+        XCTAssertThrowsError(
+            try addTrainingAdapters(
+                to: model, targets: ["q_proj"], rank: 1_000_000, alpha: 16, dropout: 0, seed: 1,
+                modelPath: tiny)
+        ) { e in
+            XCTAssertEqual(
+                e as? TrainingError,
+                .badSetting(
+                    key: "lora_r",
+                    reason: "1000000 exceeds the width 48 of 'model.layers.0.self_attn.q_proj' "
+                        + "(a rank above it adds parameters and no capacity)"))
         }
-        XCTAssertThrowsError(try addTrainingAdapters(to: model, targets: ["foo_proj"], rank: 4, alpha: 16, dropout: 0, seed: 1, modelPath: tiny)) { e in
+        XCTAssertThrowsError(try addTrainingAdapters(to: model, targets: ["foo_proj"], rank: 4, alpha: 16, dropout: 0, seed: 1, modelPath: tiny)) {
+            e in
             XCTAssertTrue("\(e)".hasPrefix("lora_targets: \(tiny) has no layer named foo_proj; its projections are "), "\(e)")
             XCTAssertFalse("\(e)".contains("cannot resume"), "\(e)")
         }
@@ -277,8 +294,9 @@ final class HardeningTests: XCTestCase {
 
     func testSFTWhereEveryCompletionIsTruncatedAwayIsAnError() throws {
         let work = try temporaryFolder("sft-truncated")
-        let data = try writeLines([#"{"prompt": "A long question about the capital cities of the world and their rivers?", "completion": " Paris."}"#],
-                                  work, "data.jsonl")
+        let data = try writeLines(
+            [#"{"prompt": "A long question about the capital cities of the world and their rivers?", "completion": " Paris."}"#],
+            work, "data.jsonl")
         var s = SFTConfig()
         s.model = smolPath; s.trainFile = data; s.outputDir = work + "/out"; s.maxLength = 4; s.loraR = 4; s.progress = false
         XCTAssertThrowsError(try SFTTrainer(config: s)) { e in

@@ -45,12 +45,14 @@ private func readRecords(_ file: [UInt8], line: UInt = #line) -> [[UInt8]] {
         guard file.count - offset >= 12 else { XCTFail("truncated header at \(offset)", line: line); break }
         let header = Array(file[offset..<offset + 8])
         let length = Int(littleEndian(file[offset..<offset + 8], as: UInt64.self))
-        XCTAssertEqual(littleEndian(file[offset + 8..<offset + 12], as: UInt32.self), maskedCRC32C(header),
-                       "length CRC at \(offset)", line: line)
+        XCTAssertEqual(
+            littleEndian(file[offset + 8..<offset + 12], as: UInt32.self), maskedCRC32C(header),
+            "length CRC at \(offset)", line: line)
         guard file.count - offset >= 16 + length else { XCTFail("truncated record at \(offset)", line: line); break }
         let data = Array(file[offset + 12..<offset + 12 + length])
-        XCTAssertEqual(littleEndian(file[offset + 12 + length..<offset + 16 + length], as: UInt32.self),
-                       maskedCRC32C(data), "data CRC at \(offset)", line: line)
+        XCTAssertEqual(
+            littleEndian(file[offset + 12 + length..<offset + 16 + length], as: UInt32.self),
+            maskedCRC32C(data), "data CRC at \(offset)", line: line)
         records.append(data)
         offset += 16 + length
     }
@@ -142,9 +144,10 @@ private struct DecodedEvent: Equatable {
             texts[tag] = t.first { $0.number == 8 }.map { String(decoding: $0.bytes, as: UTF8.self) }
         }
         if let metadata = fields.first(where: { $0.number == 9 }),
-           let pluginData = try decodeFields(metadata.bytes).first(where: { $0.number == 1 }),
-           let name = try decodeFields(pluginData.bytes).first(where: { $0.number == 1 }),
-           String(decoding: name.bytes, as: UTF8.self) == "text" {
+            let pluginData = try decodeFields(metadata.bytes).first(where: { $0.number == 1 }),
+            let name = try decodeFields(pluginData.bytes).first(where: { $0.number == 1 }),
+            String(decoding: name.bytes, as: UTF8.self) == "text"
+        {
             textPluginTags.append(tag)
         }
     }
@@ -197,7 +200,7 @@ final class TensorBoardLoggingTests: XCTestCase {
     func testFileNameAndFirstRecord() throws {
         let root = try temporaryFolder("tb-name")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let directory = root + "/a/b/runs"  // intermediates are created
+        let directory = root + "/a/b/runs"   // intermediates are created
         let writer = try TensorBoardWriter(logDirectory: directory)
         let name = (writer.path as NSString).lastPathComponent
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
@@ -228,7 +231,7 @@ final class TensorBoardLoggingTests: XCTestCase {
         try writer.addScalar("train/neg", -3.5, step: -1)
         try writer.addText("samples", "| a | b |\n|---|---|\n| é | → |", step: 9)
         try writer.close()
-        try writer.close()  // idempotent
+        try writer.close()   // idempotent
         XCTAssertThrowsError(try writer.addScalar("x", 1, step: 1)) {
             XCTAssertEqual($0 as? TrainingLogError, .writeAfterClose(path: writer.path))
         }
@@ -238,7 +241,7 @@ final class TensorBoardLoggingTests: XCTestCase {
         XCTAssertEqual(events[1].step, 7)
         XCTAssertEqual(events[1].scalars, ["train/loss": 0.25])
         XCTAssertEqual(events[2].step, 8)
-        XCTAssertEqual(events[2].scalars, ["train/zero": 0])  // simple_value is in a oneof: written even when 0
+        XCTAssertEqual(events[2].scalars, ["train/zero": 0])   // simple_value is in a oneof: written even when 0
         XCTAssertTrue(events[3].scalars["train/nan"]?.isNaN ?? false)
         XCTAssertEqual(events[4].step, -1)
         XCTAssertEqual(events[4].scalars, ["train/neg": -3.5])
@@ -261,16 +264,20 @@ final class TensorBoardLoggingTests: XCTestCase {
         let keep = ProcessInfo.processInfo.environment["RLHF_TB_CHECK_DIR"]
         let directory = try keep ?? temporaryFolder("tb-golden")
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let writer = try TensorBoardWriter(logDirectory: directory,
-                                           startWallTime: try XCTUnwrap(golden["start_wall_time"] as? Double))
+        let writer = try TensorBoardWriter(
+            logDirectory: directory,
+            startWallTime: try XCTUnwrap(golden["start_wall_time"] as? Double))
         for s in scalars {
-            try writer.addScalar(try XCTUnwrap(s["tag"] as? String), try XCTUnwrap(s["value"] as? Double),
-                                 step: try XCTUnwrap(s["step"] as? Int), wallTime: try XCTUnwrap(s["wall_time"] as? Double))
+            try writer.addScalar(
+                try XCTUnwrap(s["tag"] as? String), try XCTUnwrap(s["value"] as? Double),
+                step: try XCTUnwrap(s["step"] as? Int), wallTime: try XCTUnwrap(s["wall_time"] as? Double))
         }
-        try writer.addText(try XCTUnwrap(text["tag"] as? String), try XCTUnwrap(text["markdown"] as? String),
-                           step: try XCTUnwrap(text["step"] as? Int), wallTime: try XCTUnwrap(text["wall_time"] as? Double))
-        try writer.addSessionStart(step: try XCTUnwrap(session["step"] as? Int),
-                                   wallTime: try XCTUnwrap(session["wall_time"] as? Double))
+        try writer.addText(
+            try XCTUnwrap(text["tag"] as? String), try XCTUnwrap(text["markdown"] as? String),
+            step: try XCTUnwrap(text["step"] as? Int), wallTime: try XCTUnwrap(text["wall_time"] as? Double))
+        try writer.addSessionStart(
+            step: try XCTUnwrap(session["step"] as? Int),
+            wallTime: try XCTUnwrap(session["wall_time"] as? Double))
         try writer.close()
 
         let ours = try bytes(ofFile: writer.path)
@@ -314,14 +321,17 @@ final class MetricsLoggingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/metrics.jsonl"
         let log = try MetricsLog(path: path)
-        try log.write(step: 3, metrics: ["loss": 0.412, "accuracy": 0.875, "eval/loss": 1e-5, "b": 3],
-                      strings: ["phase": "tr\"ain\n"])
+        try log.write(
+            step: 3, metrics: ["loss": 0.412, "accuracy": 0.875, "eval/loss": 1e-5, "b": 3],
+            strings: ["phase": "tr\"ain\n"])
         try log.write(step: 4, metrics: ["nan": .nan, "inf": .infinity, "ninf": -.infinity, "zero": -0.0])
         // Flushed per line: readable before close.
-        XCTAssertEqual(try lines(path), [
-            #"{"step": 3, "accuracy": 0.875, "b": 3.0, "eval/loss": 1e-05, "loss": 0.412, "phase": "tr\"ain\n"}"#,
-            #"{"step": 4, "inf": "inf", "nan": "nan", "ninf": "-inf", "zero": -0.0}"#,
-        ])
+        XCTAssertEqual(
+            try lines(path),
+            [
+                #"{"step": 3, "accuracy": 0.875, "b": 3.0, "eval/loss": 1e-05, "loss": 0.412, "phase": "tr\"ain\n"}"#,
+                #"{"step": 4, "inf": "inf", "nan": "nan", "ninf": "-inf", "zero": -0.0}"#
+            ])
         for line in try lines(path) {
             XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), line)
         }
@@ -342,8 +352,9 @@ final class MetricsLoggingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try MetricsLog(path: directory + "/m.jsonl")
         XCTAssertThrowsError(try log.write(step: 1, metrics: ["a": 1], strings: ["a": "x"])) {
-            XCTAssertEqual($0 as? TrainingLogError,
-                           .invalidKey(path: directory + "/m.jsonl", key: "a", reason: "given both as a metric and as a string"))
+            XCTAssertEqual(
+                $0 as? TrainingLogError,
+                .invalidKey(path: directory + "/m.jsonl", key: "a", reason: "given both as a metric and as a string"))
         }
         XCTAssertThrowsError(try log.write(step: 1, metrics: ["step": 1]))
         XCTAssertEqual(MetricsLog.jsonString("\u{01}é"), "\"\\u0001é\"")
@@ -365,15 +376,18 @@ final class MetricsLoggingTests: XCTestCase {
         try handle.close()
 
         let resumed = try MetricsLog(path: path, resumingAfter: 3)
-        XCTAssertEqual(try lines(path), [
-            #"{"step": 1, "loss": 1.0}"#, #"{"step": 2, "loss": 2.0}"#, #"{"step": 3, "loss": 3.0}"#,
-            #"{"step": 2, "eval/loss": 9.0}"#,
-        ])
+        XCTAssertEqual(
+            try lines(path),
+            [
+                #"{"step": 1, "loss": 1.0}"#, #"{"step": 2, "loss": 2.0}"#, #"{"step": 3, "loss": 3.0}"#,
+                #"{"step": 2, "eval/loss": 9.0}"#
+            ])
         try resumed.write(step: 4, metrics: ["loss": 40])
         try resumed.close()
         XCTAssertEqual(try lines(path).last, #"{"step": 4, "loss": 40.0}"#)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["metrics.jsonl"],
-                       "no temporary file left")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory), ["metrics.jsonl"],
+            "no temporary file left")
 
         // Resuming a run that never logged creates the file; a fresh run truncates.
         _ = try MetricsLog(path: directory + "/new.jsonl", resumingAfter: 10)
@@ -418,31 +432,42 @@ final class ProgressBarLoggingTests: XCTestCase {
 
     func testRenderLikeTqdm() {
         XCTAssertEqual(
-            ProgressBar.render(description: "reward", completed: 37, total: 100, initial: 0, elapsed: 12.13,
-                               metrics: [("loss", 0.412), ("accuracy", 0.875)]),
+            ProgressBar.render(
+                description: "reward", completed: 37, total: 100, initial: 0, elapsed: 12.13,
+                metrics: [("loss", 0.412), ("accuracy", 0.875)]),
             "reward  37%|███▋      | 37/100 [00:12<00:20, 3.05 it/s] loss=0.412 accuracy=0.875")
         // Before any step: unknown rate and ETA.
-        XCTAssertEqual(ProgressBar.render(description: "sft", completed: 0, total: 10, initial: 0, elapsed: 0,
-                                          metrics: []),
-                       "sft   0%|          | 0/10 [00:00<?, ? it/s]")
+        XCTAssertEqual(
+            ProgressBar.render(
+                description: "sft", completed: 0, total: 10, initial: 0, elapsed: 0,
+                metrics: []),
+            "sft   0%|          | 0/10 [00:00<?, ? it/s]")
         // Slow steps show seconds per step.
-        XCTAssertEqual(ProgressBar.render(description: "ppo", completed: 2, total: 4, initial: 0, elapsed: 10,
-                                          metrics: []),
-                       "ppo  50%|█████     | 2/4 [00:10<00:10, 5.00 s/it]")
+        XCTAssertEqual(
+            ProgressBar.render(
+                description: "ppo", completed: 2, total: 4, initial: 0, elapsed: 10,
+                metrics: []),
+            "ppo  50%|█████     | 2/4 [00:10<00:10, 5.00 s/it]")
         // Total 0 is complete; completed past total shows a full bar and the real count.
-        XCTAssertEqual(ProgressBar.render(description: "x", completed: 0, total: 0, initial: 0, elapsed: 1,
-                                          metrics: []),
-                       "x 100%|██████████| 0/0 [00:01<?, ? it/s]")
-        XCTAssertEqual(ProgressBar.render(description: "x", completed: 12, total: 10, initial: 0, elapsed: 6,
-                                          metrics: []),
-                       "x 100%|██████████| 12/10 [00:06<00:00, 2.00 it/s]")
+        XCTAssertEqual(
+            ProgressBar.render(
+                description: "x", completed: 0, total: 0, initial: 0, elapsed: 1,
+                metrics: []),
+            "x 100%|██████████| 0/0 [00:01<?, ? it/s]")
+        XCTAssertEqual(
+            ProgressBar.render(
+                description: "x", completed: 12, total: 10, initial: 0, elapsed: 6,
+                metrics: []),
+            "x 100%|██████████| 12/10 [00:06<00:00, 2.00 it/s]")
     }
 
     /// A resumed run shows its real position; the rate counts only the steps since the resume.
     func testResumedRateCountsOnlyNewWork() {
-        XCTAssertEqual(ProgressBar.render(description: "rm", completed: 60, total: 100, initial: 50, elapsed: 5,
-                                          metrics: []),
-                       "rm  60%|██████    | 60/100 [00:05<00:20, 2.00 it/s]")
+        XCTAssertEqual(
+            ProgressBar.render(
+                description: "rm", completed: 60, total: 100, initial: 50, elapsed: 5,
+                metrics: []),
+            "rm  60%|██████    | 60/100 [00:05<00:20, 2.00 it/s]")
     }
 
     private func captured(_ body: (UnsafeMutablePointer<FILE>) -> Void) throws -> String {
@@ -458,14 +483,15 @@ final class ProgressBarLoggingTests: XCTestCase {
 
     func testPlainModePrintsEveryFivePercentAndAtTheEnd() throws {
         let output = try captured { stream in
-            var bar = ProgressBar(total: 100, description: "t", initial: 0, stream: stream, isTerminal: false,
-                                  startTime: 0)
+            var bar = ProgressBar(
+                total: 100, description: "t", initial: 0, stream: stream, isTerminal: false,
+                startTime: 0)
             for step in 1...100 { bar.update(completed: step, metrics: [], now: Double(step) * 0.01) }
             bar.finish(now: 1)
             bar.finish(now: 2)
         }
         let lines = output.split(separator: "\n")
-        XCTAssertEqual(lines.count, 21, output)  // steps 1, 6, 11, …, 96, then 100
+        XCTAssertEqual(lines.count, 21, output)   // steps 1, 6, 11, …, 96, then 100
         XCTAssertTrue(lines.first?.hasPrefix("t   1%|") ?? false, output)
         XCTAssertTrue(lines.last?.hasPrefix("t 100%|██████████| 100/100") ?? false, output)
         XCTAssertFalse(output.contains("\r"))
@@ -473,13 +499,14 @@ final class ProgressBarLoggingTests: XCTestCase {
 
     func testPlainModeTimeFallbackAndFinishPrintsUnseenEnd() throws {
         let output = try captured { stream in
-            var bar = ProgressBar(total: 1000, description: "t", initial: 0, stream: stream, isTerminal: false,
-                                  startTime: 0)
+            var bar = ProgressBar(
+                total: 1000, description: "t", initial: 0, stream: stream, isTerminal: false,
+                startTime: 0)
             bar.update(completed: 1, metrics: [], now: 1)
-            bar.update(completed: 2, metrics: [], now: 5)     // < 5%, < 10 s: quiet
-            bar.update(completed: 3, metrics: [], now: 11.5)  // 10 s since the last line
+            bar.update(completed: 2, metrics: [], now: 5)   // < 5%, < 10 s: quiet
+            bar.update(completed: 3, metrics: [], now: 11.5)   // 10 s since the last line
             bar.update(completed: 4, metrics: [("loss", 0.5)], now: 12)
-            bar.finish(now: 13)                               // the end state was not shown yet
+            bar.finish(now: 13)   // the end state was not shown yet
         }
         let lines = output.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, output)
@@ -489,10 +516,11 @@ final class ProgressBarLoggingTests: XCTestCase {
 
     func testTerminalModeRedrawsInPlaceAndMessagesGoAbove() throws {
         let output = try captured { stream in
-            var bar = ProgressBar(total: 10, description: "t", initial: 0, stream: stream, isTerminal: true,
-                                  startTime: 0)
+            var bar = ProgressBar(
+                total: 10, description: "t", initial: 0, stream: stream, isTerminal: true,
+                startTime: 0)
             bar.update(completed: 1, metrics: [("loss", 12.5)], now: 0.5)
-            bar.update(completed: 2, metrics: [], now: 0.55)  // within 0.1 s: not drawn
+            bar.update(completed: 2, metrics: [], now: 0.55)   // within 0.1 s: not drawn
             bar.update(completed: 3, metrics: [("loss", 1)], now: 0.7)
             bar.printMessage("checkpoint saved", now: 0.8)
             bar.finish(now: 1)
@@ -517,8 +545,9 @@ final class TrainingLoggerLoggingTests: XCTestCase {
         let out = try keep ?? temporaryFolder("logger") + "/run"
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) } }
         do {
-            let logger = try TrainingLogger(outputDirectory: out, totalSteps: 10, description: "reward",
-                                            progress: false)
+            let logger = try TrainingLogger(
+                outputDirectory: out, totalSteps: 10, description: "reward",
+                progress: false)
             for step in 1...4 {
                 try logger.log(step: step, metrics: ["loss": 1 / Double(step), "accuracy": 0.5])
                 logger.advance(to: step, metrics: [("loss", 1 / Double(step))])
@@ -544,13 +573,15 @@ final class TrainingLoggerLoggingTests: XCTestCase {
         XCTAssertEqual(events[10].textPluginTags, ["samples"])
 
         // Resume after step 2: JSONL keeps steps ≤ 2, a new event file starts with a session start at 3.
-        let resumed = try TrainingLogger(outputDirectory: out, totalSteps: 10, description: "reward",
-                                         resumingAfter: 2, progress: false)
+        let resumed = try TrainingLogger(
+            outputDirectory: out, totalSteps: 10, description: "reward",
+            resumingAfter: 2, progress: false)
         try resumed.log(step: 3, metrics: ["loss": 0.3])
         try resumed.close()
         lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(lines.map { String($0.prefix(11)) },
-                       [#"{"step": 1,"#, #"{"step": 2,"#, #"{"step": 3,"#])
+        XCTAssertEqual(
+            lines.map { String($0.prefix(11)) },
+            [#"{"step": 1,"#, #"{"step": 2,"#, #"{"step": 3,"#])
         let resumedFiles = try eventFiles(in: out + "/runs")
         XCTAssertEqual(resumedFiles.count, 2)
         let newFile = try XCTUnwrap(resumedFiles.first { $0 != files[0] })
@@ -568,42 +599,42 @@ final class TrainingLoggerLoggingTests: XCTestCase {
 // regenerate rather than edit.
 // BEGIN tensorboard_golden
 private let tensorboardGoldenJSON = #"""
-{
- "generator": "scripts/goldens/tensorboard_goldens.py",
- "tensorboard_version": "2.21.0",
- "start_wall_time": 1718000000.125,
- "scalars": [
-  {
-   "tag": "train/loss",
-   "value": 0.6931471805599453,
-   "step": 0,
-   "wall_time": 1718000001.5
-  },
-  {
-   "tag": "eval/accuracy",
-   "value": 0.875,
-   "step": 3,
-   "wall_time": 1718000002.25
-  }
- ],
- "text": {
-  "tag": "samples",
-  "markdown": "| prompt | completion | reward |\n|---|---|---|\n| Café? | Oui — très bien → | 1.25 |",
-  "step": 3,
-  "wall_time": 1718000003.0
- },
- "session_start": {
-  "step": 4,
-  "wall_time": 1718000004.75
- },
- "records_hex": [
-  "0900000860a699d9411a0d627261696e2e4576656e743a32",
-  "0900006060a699d9412a130a110a0a747261696e2f6c6f7373151872313f",
-  "0900009060a699d94110032a160a140a0d6576616c2f6163637572616379150000603f",
-  "090000c060a699d94110032a760a740a0773616d706c6573425f0807120042597c2070726f6d7074207c20636f6d706c6574696f6e207c20726577617264207c0a7c2d2d2d7c2d2d2d7c2d2d2d7c0a7c20436166c3a93f207c204f756920e28094207472c3a873206269656e20e28692207c20312e3235207c4a080a060a0474657874",
-  "0900003061a699d94110043a020801"
- ],
- "file_hex": "1800000000000000a37f4b220900000860a699d9411a0d627261696e2e4576656e743a32fdd1ccfd1e00000000000000d9dc12320900006060a699d9412a130a110a0a747261696e2f6c6f7373151872313fe4982c182300000000000000b09f77430900009060a699d94110032a160a140a0d6576616c2f6163637572616379150000603f7eecae0d8300000000000000b3b191e9090000c060a699d94110032a760a740a0773616d706c6573425f0807120042597c2070726f6d7074207c20636f6d706c6574696f6e207c20726577617264207c0a7c2d2d2d7c2d2d2d7c2d2d2d7c0a7c20436166c3a93f207c204f756920e28094207472c3a873206269656e20e28692207c20312e3235207c4a080a060a0474657874ce792e5e0f000000000000006d532b090900003061a699d94110043a0208011fe5920a"
-}
-"""#
+    {
+     "generator": "scripts/goldens/tensorboard_goldens.py",
+     "tensorboard_version": "2.21.0",
+     "start_wall_time": 1718000000.125,
+     "scalars": [
+      {
+       "tag": "train/loss",
+       "value": 0.6931471805599453,
+       "step": 0,
+       "wall_time": 1718000001.5
+      },
+      {
+       "tag": "eval/accuracy",
+       "value": 0.875,
+       "step": 3,
+       "wall_time": 1718000002.25
+      }
+     ],
+     "text": {
+      "tag": "samples",
+      "markdown": "| prompt | completion | reward |\n|---|---|---|\n| Café? | Oui — très bien → | 1.25 |",
+      "step": 3,
+      "wall_time": 1718000003.0
+     },
+     "session_start": {
+      "step": 4,
+      "wall_time": 1718000004.75
+     },
+     "records_hex": [
+      "0900000860a699d9411a0d627261696e2e4576656e743a32",
+      "0900006060a699d9412a130a110a0a747261696e2f6c6f7373151872313f",
+      "0900009060a699d94110032a160a140a0d6576616c2f6163637572616379150000603f",
+      "090000c060a699d94110032a760a740a0773616d706c6573425f0807120042597c2070726f6d7074207c20636f6d706c6574696f6e207c20726577617264207c0a7c2d2d2d7c2d2d2d7c2d2d2d7c0a7c20436166c3a93f207c204f756920e28094207472c3a873206269656e20e28692207c20312e3235207c4a080a060a0474657874",
+      "0900003061a699d94110043a020801"
+     ],
+     "file_hex": "1800000000000000a37f4b220900000860a699d9411a0d627261696e2e4576656e743a32fdd1ccfd1e00000000000000d9dc12320900006060a699d9412a130a110a0a747261696e2f6c6f7373151872313fe4982c182300000000000000b09f77430900009060a699d94110032a160a140a0d6576616c2f6163637572616379150000603f7eecae0d8300000000000000b3b191e9090000c060a699d94110032a760a740a0773616d706c6573425f0807120042597c2070726f6d7074207c20636f6d706c6574696f6e207c20726577617264207c0a7c2d2d2d7c2d2d2d7c2d2d2d7c0a7c20436166c3a93f207c204f756920e28094207472c3a873206269656e20e28692207c20312e3235207c4a080a060a0474657874ce792e5e0f000000000000006d532b090900003061a699d94110043a0208011fe5920a"
+    }
+    """#
 // END tensorboard_golden

@@ -19,9 +19,11 @@ final class PPODataTests: XCTestCase {
 
     func testPromptsAreTokenizedAndLongOnesDropped() throws {
         let tok = try tokenizer()
-        let path = try write([#"{"prompt": "What is the capital of Peru?"}"#,
-                              #"{"prompt": "\#(String(repeating: "very ", count: 40))long question?"}"#,
-                              #"{"prompt": "Name a planet."}"#])
+        let path = try write([
+            #"{"prompt": "What is the capital of Peru?"}"#,
+            #"{"prompt": "\#(String(repeating: "very ", count: 40))long question?"}"#,
+            #"{"prompt": "Name a planet."}"#
+        ])
         let set = try PPOPromptSet(path: path, tokenizer: tok, maxLength: 16)
         XCTAssertEqual(set.prompts.map(\.line), [1, 3])
         XCTAssertEqual(set.tooLong, 1)
@@ -38,7 +40,7 @@ final class PPODataTests: XCTestCase {
             (#"{"prompt": 3}"#, "field 'prompt': expected a string or a list of messages"),
             (#"{"prompt": ""}"#, "field 'prompt': is empty"),
             (#"{"prompt": [{"role": "user"}]}"#, "field 'prompt[0].content': missing or not a string"),
-            (#"{"prompt": [{"role": "user", "content": "hi"}]}"#, "conversational prompts need a model with a chat template"),
+            (#"{"prompt": [{"role": "user", "content": "hi"}]}"#, "conversational prompts need a model with a chat template")
         ]
         for (line, expected) in cases {
             let path = try write([#"{"prompt": "fine"}"#, line])

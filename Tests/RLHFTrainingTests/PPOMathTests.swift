@@ -63,8 +63,9 @@ final class PPOMathTests: XCTestCase {
     func testGeneralizedAdvantageEstimation() {
         let (i, o) = section("compute_advantages")
         let mask = matrix(i["mask"])
-        let (adv, ret) = generalizedAdvantages(rewards: ragged(matrix(i["rewards"]), mask), values: ragged(matrix(i["values"]), mask),
-                                               gamma: number(i["gamma"]), lambda: number(i["lam"]))
+        let (adv, ret) = generalizedAdvantages(
+            rewards: ragged(matrix(i["rewards"]), mask), values: ragged(matrix(i["values"]), mask),
+            gamma: number(i["gamma"]), lambda: number(i["lam"]))
         assertClose(adv, ragged(matrix(o["advantages_unwhitened"]), mask), abs: 1e-10, "advantages")
         assertClose(ret, ragged(matrix(o["returns"]), mask), abs: 1e-10, "returns")
         assertClose(maskedWhiten(adv), ragged(matrix(o["advantages"]), mask), abs: 1e-9, "whitened advantages")
@@ -72,8 +73,9 @@ final class PPOMathTests: XCTestCase {
         // leak into GAE; the later trainer zeroes it, as our ragged rows do, so only this step is compared)
         let (wi, wo) = section("compute_advantages_whiten")
         let wmask = matrix(wi["mask"])
-        assertClose(maskedWhiten(ragged(matrix(wi["rewards"]), wmask), shiftMean: false), ragged(matrix(wo["rewards_whitened"]), wmask),
-                    abs: 1e-10, "whitened rewards")
+        assertClose(
+            maskedWhiten(ragged(matrix(wi["rewards"]), wmask), shiftMean: false), ragged(matrix(wo["rewards_whitened"]), wmask),
+            abs: 1e-10, "whitened rewards")
     }
 
     func testClippedLossesValuesGradientsAndStatistics() {
@@ -83,8 +85,9 @@ final class PPOMathTests: XCTestCase {
         let n = flat("logprobs").count
         let logProbs = Tensor(flat("logprobs"), shape: [n]).requiringGrad()
         let vpreds = Tensor(flat("vpreds"), shape: [n]).requiringGrad()
-        let pg = ppoPolicyLoss(logProbs: logProbs, oldLogProbs: flat("old_logprobs"), advantages: flat("advantages"),
-                               clipRange: Float(number(i["cliprange"])))
+        let pg = ppoPolicyLoss(
+            logProbs: logProbs, oldLogProbs: flat("old_logprobs"), advantages: flat("advantages"),
+            clipRange: Float(number(i["cliprange"])))
         let vf = ppoValueLoss(values: vpreds, oldValues: flat("values"), returns: flat("returns"), clipRange: Float(number(i["cliprange_value"])))
         let vfCoef = Float(number(i["vf_coef"]))
         let loss = pg.loss + vf.loss * vfCoef
@@ -107,8 +110,10 @@ final class PPOMathTests: XCTestCase {
         var adaptive = KLController.adaptive(initial: number(i["init_kl_coef"]), target: number(i["target"]), horizon: number(i["horizon"]))
         var fixed = KLController.fixed(number(i["init_kl_coef"]))
         let steps = Int(number(i["n_steps"]))
-        for (k, (a, f)) in zip((i["current_kls"] as! [NSNumber]).map(\.doubleValue),
-                               zip((o["adaptive_values"] as! [NSNumber]).map(\.doubleValue), (o["fixed_values"] as! [NSNumber]).map(\.doubleValue))) {
+        for (k, (a, f)) in zip(
+            (i["current_kls"] as! [NSNumber]).map(\.doubleValue),
+            zip((o["adaptive_values"] as! [NSNumber]).map(\.doubleValue), (o["fixed_values"] as! [NSNumber]).map(\.doubleValue)))
+        {
             adaptive.update(currentKL: k, episodes: steps)
             fixed.update(currentKL: k, episodes: steps)
             XCTAssertEqual(adaptive.value, a, accuracy: 1e-14)

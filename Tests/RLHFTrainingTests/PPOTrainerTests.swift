@@ -77,8 +77,9 @@ final class PPOTrainerTests: XCTestCase {
         c.seed = 4 + Int(seed)
         var rng = RandomGenerator(seed: 76 + seed)
         let policy = try tinyDecoder(seed: seed), reference = try tinyDecoder(seed: seed)
-        let trainer = try PPOTrainer(config: c, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-                                     reward: TokenShareReward(token: 3), prompts: prompts(64, seed: 8 + seed), eosTokenId: nil, padTokenId: 0)
+        let trainer = try PPOTrainer(
+            config: c, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+            reward: TokenShareReward(token: 3), prompts: prompts(64, seed: 8 + seed), eosTokenId: nil, padTokenId: 0)
         let held = prompts(64, seed: 123)
         let before = trainer.evaluate(held, seed: 1)
         var last: [String: Double] = [:]
@@ -92,8 +93,9 @@ final class PPOTrainerTests: XCTestCase {
             if s >= 60 && s % 10 == 0 { evaluations.append(trainer.evaluate(held, seed: UInt64(s))) }
         }
         let n = Double(evaluations.count)
-        return TokenShareRun(before: before, score: evaluations.map(\.meanScore).reduce(0, +) / n,
-                             kl: evaluations.map(\.meanKL).reduce(0, +) / n, last: last)
+        return TokenShareRun(
+            before: before, score: evaluations.map(\.meanScore).reduce(0, +) / n,
+            kl: evaluations.map(\.meanKL).reduce(0, +) / n, last: last)
     }
 
     /// Five runs of `tokenShareRun`, seeds `first ..< first + 5`: the mean over the runs of the held-out
@@ -141,8 +143,9 @@ final class PPOTrainerTests: XCTestCase {
         let policy = try tinyDecoder(seed: 2)
         policy.addLoRA(targets: ["q_proj", "v_proj", "up_proj"], rank: 4, alpha: 8, seed: 3)
         var rng = RandomGenerator(seed: 4)
-        return try PPOTrainer(config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-                              reward: TokenShareReward(token: 5), prompts: prompts(24), eosTokenId: nil, padTokenId: 0)
+        return try PPOTrainer(
+            config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+            reward: TokenShareReward(token: 5), prompts: prompts(24), eosTokenId: nil, padTokenId: 0)
     }
 
     /// Two steps, a checkpoint, a new process's worth of objects resuming from it, two more steps: the same
@@ -218,15 +221,17 @@ final class PPOTrainerTests: XCTestCase {
         policy.addLoRA(targets: ["q_proj", "down_proj"], rank: 4, alpha: 8, seed: 3)
         for (_, a) in policy.loraAdapters() { var r = RandomGenerator(seed: 8); a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.1, using: &r)) }
         var rng = RandomGenerator(seed: 4)
-        let t = try PPOTrainer(config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-                               reward: TokenShareReward(token: 5), prompts: prompts(8), eosTokenId: 7, padTokenId: 0)
+        let t = try PPOTrainer(
+            config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
+            reward: TokenShareReward(token: 5), prompts: prompts(8), eosTokenId: 7, padTokenId: 0)
         var sample = RandomGenerator(seed: 11)
         let episodes = t.rollout(prompts(8), rng: &sample).episodes
         XCTAssertTrue(episodes.contains { $0.stopped } && episodes.contains { !$0.stopped }, "some responses stop at EOS, some run out")
         XCTAssertGreaterThan(Set(episodes.map(\.prompt.ids.count)).count, 1, "prompts of several lengths (left padding)")
         let f = withNoGrad {
-            responseForward(policy, prompts: episodes.map(\.prompt.ids), responses: episodes.map(\.response), padTokenId: 0,
-                            temperature: 1, valueHead: t.valueHead)
+            responseForward(
+                policy, prompts: episodes.map(\.prompt.ids), responses: episodes.map(\.response), padTokenId: 0,
+                temperature: 1, valueHead: t.valueHead)
         }
         for (a, b) in zip(episodes.flatMap(\.logProbs), f.logProbs.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         for (a, b) in zip(episodes.flatMap(\.values), f.values!.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5) }
@@ -234,9 +239,11 @@ final class PPOTrainerTests: XCTestCase {
     }
 
     func testBadConfigValuesNameTheKey() throws {
-        let cases: [(String, String)] = [("--temperature", "0"), ("--num-ppo-epochs", "0"), ("--kl-estimator", "k2"),
-                                         ("--cliprange", "-1"), ("--total-episodes", "0"), ("--total-episodes", "many"),
-                                         ("--missing-eos-penalty", "-1")]
+        let cases: [(String, String)] = [
+            ("--temperature", "0"), ("--num-ppo-epochs", "0"), ("--kl-estimator", "k2"),
+            ("--cliprange", "-1"), ("--total-episodes", "0"), ("--total-episodes", "many"),
+            ("--missing-eos-penalty", "-1")
+        ]
         for (flag, value) in cases {
             let key = String(flag.dropFirst(2)).replacingOccurrences(of: "-", with: "_")
             do {

@@ -29,16 +29,20 @@ final class PositionLimitTrainingTests: XCTestCase {
         let backbone = try makeTinyBertFolder()   // 128 positions
         let long = Array(repeating: "word", count: 200).joined(separator: " ")
         let dir = try temporaryFolder("rm-positions")
-        let data = try writeLines(["{\"prompt\": \"Say a lot.\", \"chosen\": \"\(long)\", \"rejected\": \"No.\"}",
-                                   "{\"prompt\": \"Say little.\", \"chosen\": \"Fine.\", \"rejected\": \"\(long)\"}",
-                                   "{\"prompt\": \"Hi?\", \"chosen\": \"Hello.\", \"rejected\": \"Go.\"}"], dir, "pairs.jsonl")
+        let data = try writeLines(
+            [
+                "{\"prompt\": \"Say a lot.\", \"chosen\": \"\(long)\", \"rejected\": \"No.\"}",
+                "{\"prompt\": \"Say little.\", \"chosen\": \"Fine.\", \"rejected\": \"\(long)\"}",
+                "{\"prompt\": \"Hi?\", \"chosen\": \"Hello.\", \"rejected\": \"Go.\"}"
+            ], dir, "pairs.jsonl")
         var c = RewardConfig()
         c.model = backbone; c.trainFile = data; c.outputDir = dir + "/out"
         c.perDeviceTrainBatchSize = 3; c.maxSteps = 1; c.saveSteps = 0; c.progress = false
         c.maxLength = 1000; c.truncate = true
         var lines: [String] = []
         let trainer = try RewardTrainer(config: c) { lines.append($0) }
-        XCTAssertTrue(lines.contains("warning: max_length 1000 is more than the model's 128 positions (max_position_embeddings); using 128"), "\(lines)")
+        XCTAssertTrue(
+            lines.contains("warning: max_length 1000 is more than the model's 128 positions (max_position_embeddings); using 128"), "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasSuffix("3 pairs; 2 longer than max_length 128 truncated") }, "\(lines)")
         XCTAssertTrue(trainer.trainPairs.allSatisfy { $0.chosen.ids.count <= 128 && $0.rejected.ids.count <= 128 })
         XCTAssertEqual(trainer.trainPairs[0].chosen.ids.count, 128)
@@ -77,8 +81,10 @@ final class PositionLimitTrainingTests: XCTestCase {
         c.outputDir = dir + "/out"; c.maxLength = 20000; c.loraR = 4; c.progress = false
         var lines: [String] = []
         _ = try SFTTrainer(config: c) { lines.append($0) }
-        XCTAssertTrue(lines.contains("warning: max_length 20000 is more than the model's context of 8192 positions (llama.context_length); "
-                                     + "it was never trained on positions past 8192"), "\(lines)")
+        XCTAssertTrue(
+            lines.contains(
+                "warning: max_length 20000 is more than the model's context of 8192 positions (llama.context_length); "
+                    + "it was never trained on positions past 8192"), "\(lines)")
     }
 
     func testPPOPromptPlusResponseMustFitALearnedTable() throws {
@@ -91,8 +97,10 @@ final class PositionLimitTrainingTests: XCTestCase {
         let table = PositionLimit(count: 64, key: "n_positions", isHard: true)
         var lines: [String] = []
         XCTAssertThrowsError(try checkPositions(policy: table, rewardModel: rm, prompts: prompts, config: c) { lines.append($0) }) { error in
-            XCTAssertEqual("\(error)", "policy: the longest prompt (60 tokens) + response_length 10 is more than the policy's 64 positions "
-                           + "(n_positions); lower max_prompt_length (longer prompts are dropped) or response_length")
+            XCTAssertEqual(
+                "\(error)",
+                "policy: the longest prompt (60 tokens) + response_length 10 is more than the policy's 64 positions "
+                    + "(n_positions); lower max_prompt_length (longer prompts are dropped) or response_length")
         }
         c.responseLength = 4
         c.rewardMaxLength = 512
@@ -102,8 +110,12 @@ final class PositionLimitTrainingTests: XCTestCase {
         c.responseLength = 10; c.rewardMaxLength = 128
         let context = PositionLimit(count: 64, key: "max_position_embeddings", isHard: false)
         XCTAssertNoThrow(try checkPositions(policy: context, rewardModel: rm, prompts: prompts, config: c) { lines.append($0) })
-        XCTAssertEqual(lines, ["warning: the longest prompt (60 tokens) + response_length 10 is more than the policy's context of 64 positions "
-                               + "(max_position_embeddings); it was never trained on positions past 64"])
+        XCTAssertEqual(
+            lines,
+            [
+                "warning: the longest prompt (60 tokens) + response_length 10 is more than the policy's context of 64 positions "
+                    + "(max_position_embeddings); it was never trained on positions past 64"
+            ])
     }
 
     /// A prompt that encodes to no tokens would reach generate's precondition; it is a bad line instead.

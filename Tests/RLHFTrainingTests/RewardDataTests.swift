@@ -19,8 +19,9 @@ final class RewardLossTests: XCTestCase {
             centre += pow(Double(rc[i] + rr[i]), 2) / 3
         }
         XCTAssertEqual(Double(bradleyTerryLoss(chosen: Tensor(rc), rejected: Tensor(rr), margins: margins).item), want, accuracy: 1e-6)
-        XCTAssertEqual(Double(bradleyTerryLoss(chosen: Tensor(rc), rejected: Tensor(rr), margins: margins, centerCoefficient: 0.01).item),
-                       want + 0.01 * centre, accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(bradleyTerryLoss(chosen: Tensor(rc), rejected: Tensor(rr), margins: margins, centerCoefficient: 0.01).item),
+            want + 0.01 * centre, accuracy: 1e-6)
         // no margin: −log σ(r_c − r_r)
         XCTAssertEqual(bradleyTerryLoss(chosen: Tensor([2]), rejected: Tensor([0])).item, Float(softplus(-2)), accuracy: 1e-6)
     }
@@ -60,8 +61,9 @@ final class RewardLossTests: XCTestCase {
 
 /// The plain ChatML template (SmolLM2's without the default system message).
 func chatML() throws -> ChatTemplate {
-    try ChatTemplate(template: "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-                     + "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+    try ChatTemplate(
+        template: "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+            + "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
 }
 
 final class PreferenceDataTests: XCTestCase {
@@ -72,14 +74,15 @@ final class PreferenceDataTests: XCTestCase {
 
     func testEveryFormat() throws {
         let template = try chatML()
-        let d = try load([
-            #"{"prompt": "Q?", "chosen": " yes", "rejected": " no", "margin": 0.5}"#,
-            #"{"chosen": "Sky is blue.", "rejected": "Sky is green."}"#,
-            "",
-            #"{"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "Go away."}]}"#,
-            #"{"text_a": "A good", "text_b": "B bad", "label": 1}"#,
-            #"{"text_a": "A bad", "text_b": "B good", "label": false}"#,
-        ], template: template)
+        let d = try load(
+            [
+                #"{"prompt": "Q?", "chosen": " yes", "rejected": " no", "margin": 0.5}"#,
+                #"{"chosen": "Sky is blue.", "rejected": "Sky is green."}"#,
+                "",
+                #"{"prompt": [{"role": "user", "content": "Hi"}], "chosen": [{"role": "assistant", "content": "Hello!"}], "rejected": [{"role": "assistant", "content": "Go away."}]}"#,
+                #"{"text_a": "A good", "text_b": "B bad", "label": 1}"#,
+                #"{"text_a": "A bad", "text_b": "B good", "label": false}"#
+            ], template: template)
         XCTAssertEqual(d.pairs.count, 5)
         XCTAssertEqual(d.pairs[0], PreferencePair(prompt: "Q?", chosen: " yes", rejected: " no", margin: 0.5, line: 1))
         XCTAssertEqual(d.pairs[1], PreferencePair(prompt: nil, chosen: "Sky is blue.", rejected: "Sky is green.", line: 2))
@@ -104,8 +107,10 @@ final class PreferenceDataTests: XCTestCase {
             (#"{"text_a": "a", "text_b": "b", "label": 2}"#, "field 'label': expected 1, 0, true or false"),
             (#"{"text_a": "a", "label": 1}"#, "field 'text_b': missing"),
             (#"{"text_a": "a", "text_b": "b"}"#, "field 'label': missing"),
-            (#"{"chosen": [{"role": "assistant", "content": "x"}], "rejected": [{"role": "assistant", "content": "y"}]}"#,
-             "conversational data needs a model with a chat template"),
+            (
+                #"{"chosen": [{"role": "assistant", "content": "x"}], "rejected": [{"role": "assistant", "content": "y"}]}"#,
+                "conversational data needs a model with a chat template"
+            )
         ]
         for (line, expected) in cases {
             XCTAssertThrowsError(try load([#"{"chosen": "ok", "rejected": "fine"}"#, line])) { error in
@@ -121,7 +126,8 @@ final class PreferenceDataTests: XCTestCase {
     }
 
     func testSkipBadLinesReportsAndKeepsTheRest() throws {
-        let d = try load([#"{"chosen": "a", "rejected": "b"}"#, "{oops", #"{"chosen": 1, "rejected": "b"}"#, #"{"chosen": "c", "rejected": "d"}"#], skip: true)
+        let d = try load(
+            [#"{"chosen": "a", "rejected": "b"}"#, "{oops", #"{"chosen": 1, "rejected": "b"}"#, #"{"chosen": "c", "rejected": "d"}"#], skip: true)
         XCTAssertEqual(d.pairs.map(\.line), [1, 4])
         XCTAssertEqual(d.skipped.count, 2)
         XCTAssertTrue("\(d.skipped[0])".contains("data.jsonl:2"))
@@ -140,7 +146,9 @@ final class TrainingConfigTests: XCTestCase {
     }
 
     func testYAMLThenFlagsOverride() throws {
-        let path = try yaml("model: models/minilm\ntrain_file: t.jsonl\nlearning_rate: 2e-5\nmax_steps: 100\ncenter_rewards_coefficient: 0.01\neval_file: null\nhead: cls\n")
+        let path = try yaml(
+            "model: models/minilm\ntrain_file: t.jsonl\nlearning_rate: 2e-5\nmax_steps: 100\ncenter_rewards_coefficient: 0.01\neval_file: null\nhead: cls\n"
+        )
         let c = try RewardConfig.load(path: path, overrides: ["--learning-rate", "3e-5", "--max-steps=7", "--truncate", "true", "--skip-bad-lines"])
         XCTAssertTrue(c.skipBadLines, "a bare boolean flag means true")
         XCTAssertFalse(try RewardConfig.load(path: path, overrides: ["--progress", "--truncate", "false"]).truncate)
@@ -164,7 +172,7 @@ final class TrainingConfigTests: XCTestCase {
             ("model: m\n", "required key 'train_file' is missing"),
             ("model: m\ntrain_file: t\nlearning_rate: -1\n", "learning_rate: must be a finite number ≥ 0"),
             ("model: m\ntrain_file: t\n  bad indent: [\n", "invalid YAML"),
-            ("- a\n- b\n", "expected a mapping"),
+            ("- a\n- b\n", "expected a mapping")
         ]
         for (text, expected) in cases {
             XCTAssertThrowsError(try RewardConfig.load(path: try yaml(text))) { error in

@@ -23,8 +23,9 @@ func writeLines(_ lines: [String], _ dir: String, _ name: String) throws -> Stri
 func makeTinyBertFolder() throws -> String {
     let minilm = (try realModelPath("minilm/tokenizer.json") as NSString).deletingLastPathComponent
     let dir = try temporaryFolder("tiny-bert")
-    var config = BertConfig(vocabSize: 30522, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4,
-                            intermediateSize: 64, maxPositionEmbeddings: 128)
+    var config = BertConfig(
+        vocabSize: 30522, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4,
+        intermediateSize: 64, maxPositionEmbeddings: 128)
     config.padTokenId = 0
     var rng = RandomGenerator(seed: 11)
     let bert = try BertModel(config, pooler: true, rng: &rng)
@@ -104,7 +105,8 @@ final class RewardTrainerTests: XCTestCase {
         XCTAssertEqual(path, work + "/out/checkpoint-2")
         XCTAssertNotNil(eval["accuracy"])
         let fm = FileManager.default
-        for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "optimizer.safetensors", "optimizer.json", "trainer_state.json"] {
+        for f in ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "optimizer.safetensors", "optimizer.json", "trainer_state.json"]
+        {
             XCTAssertTrue(fm.fileExists(atPath: path + "/" + f), f)
         }
         XCTAssertFalse(try fm.contentsOfDirectory(atPath: work + "/out").contains { $0.hasPrefix(".") }, "no temporary folder left")
@@ -117,7 +119,9 @@ final class RewardTrainerTests: XCTestCase {
         XCTAssertNotNil(st.info("bert.pooler.dense.weight"))
         XCTAssertNotNil(st.info("bert.embeddings.word_embeddings.weight"))
 
-        let texts: [(prompt: String?, response: String)] = [("What is 3 plus 3?", "It is 6."), (nil, "Plants use light."), ("Hi", "Hello there, friend!")]
+        let texts: [(prompt: String?, response: String)] = [
+            ("What is 3 plus 3?", "It is 6."), (nil, "Plants use light."), ("Hi", "Hello there, friend!")
+        ]
         trainer.model.eval()
         let before = trainer.model.score(texts)
         let loaded = try RewardModel.load(path: path)
@@ -259,18 +263,27 @@ final class EncoderRewardModelTests: XCTestCase {
         var losses: [Double] = []
         for _ in 0..<3 { losses.append(trainer.step()["loss"]!) }
         for ((k, old), (_, p)) in zip(before, trainer.model.namedParameters()) {
-            if k.hasPrefix("classifier.") { XCTAssertNotEqual(p.value.scalars, old, "the head trains") }
-            else { XCTAssertEqual(p.value.scalars, old, "\(k) is frozen") }
+            if k.hasPrefix("classifier.") {
+                XCTAssertNotEqual(p.value.scalars, old, "the head trains")
+            } else {
+                XCTAssertEqual(p.value.scalars, old, "\(k) is frozen")
+            }
         }
-        XCTAssertTrue(trainer.model.loraParameters().contains { $0.key.hasSuffix("lora_B.weight") && $0.parameter.value.scalars.contains { $0 != 0 } })
+        XCTAssertTrue(
+            trainer.model.loraParameters().contains { $0.key.hasSuffix("lora_B.weight") && $0.parameter.value.scalars.contains { $0 != 0 } })
         let texts: [(prompt: String?, response: String)] = [("What is 3 plus 3?", "It is 6."), (nil, "Plants use light.")]
         trainer.model.eval()
         let live = trainer.model.score(texts)
         let path = try trainer.saveCheckpoint()
-        XCTAssertEqual(trainer.model.namedParameters().map { $0.parameter.value.scalars }.dropLast(2), before.map { $0.1 }.dropLast(2), "export restores the base")
-        for (a, b) in zip(try RewardModel.load(path: path).score(texts), live) { XCTAssertEqual(a, b, accuracy: 1e-5, "merged export scores as base + adapters") }
+        XCTAssertEqual(
+            trainer.model.namedParameters().map { $0.parameter.value.scalars }.dropLast(2), before.map { $0.1 }.dropLast(2),
+            "export restores the base")
+        for (a, b) in zip(try RewardModel.load(path: path).score(texts), live) {
+            XCTAssertEqual(a, b, accuracy: 1e-5, "merged export scores as base + adapters")
+        }
         // the adapters and the head in PEFT's layout, as PEFT saves a SEQ_CLS model (head in modules_to_save)
-        let adapterConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/adapter/adapter_config.json"))) as! [String: Any]
+        let adapterConfig =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/adapter/adapter_config.json"))) as! [String: Any]
         XCTAssertEqual(adapterConfig["task_type"] as? String, "SEQ_CLS")
         XCTAssertEqual(adapterConfig["modules_to_save"] as? [String], ["classifier"], "the tiny BERT has its own pooler")
         XCTAssertEqual(adapterConfig["fan_in_fan_out"] as? Bool, false)
@@ -317,8 +330,10 @@ final class EncoderRewardModelTests: XCTestCase {
             XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
             for (k, v) in a { XCTAssertEqual(v.bitPattern, b[k]?.bitPattern, "step \(i + 1) \(k): \(v) vs \(b[k] ?? .nan)") }
         }
-        for ((k, p), (_, q)) in zip(straight.model.loraParameters() + straight.model.namedParameters(),
-                                    resumed.model.loraParameters() + resumed.model.namedParameters()) {
+        for ((k, p), (_, q)) in zip(
+            straight.model.loraParameters() + straight.model.namedParameters(),
+            resumed.model.loraParameters() + resumed.model.namedParameters())
+        {
             XCTAssertEqual(p.value.scalars, q.value.scalars, "parameter \(k)")
         }
         // Training lowers the loss over the 10 pairs. (Step 6's micro-batch loss against step 1's, with

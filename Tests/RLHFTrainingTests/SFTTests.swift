@@ -22,7 +22,7 @@ final class SFTTests: XCTestCase {
         #"{"prompt": "Name a primary colour.", "completion": " Red is one."}"#,
         #"{"prompt": "What is 2 plus 3?", "completion": " It is 5."}"#,
         #"{"prompt": "Say hi.", "completion": " Hi there!"}"#,
-        #"{"prompt": "Boiling point of water?", "completion": " 100 degrees Celsius at sea level."}"#,
+        #"{"prompt": "Boiling point of water?", "completion": " 100 degrees Celsius at sea level."}"#
     ]
 
     private func config(_ file: String, out: String) -> SFTConfig {
@@ -37,12 +37,13 @@ final class SFTTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: smolPath) else { return XCTFail("\(smolPath) missing: run scripts/fetch-models") }
         let tok = try XCTUnwrap(try loadPretrained(path: smolPath).tokenizer)
         let eos = try XCTUnwrap(tok.eosTokenId)
-        let d = try SFTDataset(path: try data([
-            #"{"prompt": "Q: 2+2?", "completion": " A: 4"}"#,
-            #"{"text": "Plain text."}"#,
-            #"{"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Hello!"}]}"#,
-            #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}"#,
-        ]), tokenizer: tok, maxLength: 512)
+        let d = try SFTDataset(
+            path: try data([
+                #"{"prompt": "Q: 2+2?", "completion": " A: 4"}"#,
+                #"{"text": "Plain text."}"#,
+                #"{"prompt": [{"role": "user", "content": "Hi"}], "completion": [{"role": "assistant", "content": "Hello!"}]}"#,
+                #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}"#
+            ]), tokenizer: tok, maxLength: 512)
         let p = tok.encode("Q: 2+2?", addSpecialTokens: false).count
         XCTAssertEqual(Array(d.examples[0].lossMask.prefix(p)), Array(repeating: 0, count: p), "prompt tokens carry no loss")
         XCTAssertTrue(d.examples[0].lossMask.dropFirst(p).allSatisfy { $0 == 1 })
@@ -55,8 +56,10 @@ final class SFTTests: XCTestCase {
         XCTAssertEqual(chat.lossMask.firstIndex(of: 1), headIds.count, "the loss starts after the generation prompt")
         XCTAssertEqual(chat.ids.last, eos)
         // assistant-only loss on messages: the same targets as the conversational prompt-completion line
-        let a = try SFTDataset(path: try data([lines[0], #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}"#]),
-                               tokenizer: tok, maxLength: 512, assistantOnlyLoss: true).examples[1]
+        let a = try SFTDataset(
+            path: try data([lines[0], #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}"#]),
+            tokenizer: tok, maxLength: 512, assistantOnlyLoss: true
+        ).examples[1]
         XCTAssertEqual(zip(a.ids, a.lossMask).filter { $0.1 == 1 }.map(\.0), zip(chat.ids, chat.lossMask).filter { $0.1 == 1 }.map(\.0))
         // truncation keeps the start and is counted
         let short = try SFTDataset(path: try data([lines[4]]), tokenizer: tok, maxLength: 6)
@@ -75,7 +78,9 @@ final class SFTTests: XCTestCase {
         // the loss is the mean cross-entropy over exactly those positions, computed from the full logits
         var total = 0.0, n = 0
         for e in batch {
-            let logits = withNoGrad { trainer.model.logits(fromHidden: trainer.model.hiddenStates(ids: e.ids, batch: 1, attentionMask: nil, positions: nil, cache: nil)) }
+            let logits = withNoGrad {
+                trainer.model.logits(fromHidden: trainer.model.hiddenStates(ids: e.ids, batch: 1, attentionMask: nil, positions: nil, cache: nil))
+            }
             let v = trainer.model.vocabularySize, all = logits.scalars
             for p in 0..<(e.ids.count - 1) where e.lossMask[p + 1] == 1 {
                 let row = all[(p * v)..<((p + 1) * v)]
@@ -120,8 +125,10 @@ final class SFTTests: XCTestCase {
     }
 
     func testPackingKeepsEveryTokenAndItsMask() {
-        let examples = [SFTExample(ids: [1, 2, 3], lossMask: [0, 1, 1], line: 1), SFTExample(ids: [4, 5], lossMask: [0, 1], line: 2),
-                        SFTExample(ids: [6, 7, 8, 9], lossMask: [0, 0, 1, 1], line: 3)]
+        let examples = [
+            SFTExample(ids: [1, 2, 3], lossMask: [0, 1, 1], line: 1), SFTExample(ids: [4, 5], lossMask: [0, 1], line: 2),
+            SFTExample(ids: [6, 7, 8, 9], lossMask: [0, 0, 1, 1], line: 3)
+        ]
         let packed = SFTDataset.packed(examples, length: 4)
         XCTAssertEqual(packed.map(\.ids), [[1, 2, 3, 4], [5, 6, 7, 8], [9]])
         XCTAssertEqual(packed.map(\.lossMask), [[0, 1, 1, 0], [1, 0, 0, 1], [1]])
@@ -139,7 +146,7 @@ final class SFTTests: XCTestCase {
             (#"{"prompt": "a", "completion": 3}"#, "data.jsonl:2: field 'completion': expected a string like 'prompt'"),
             (#"{"prompt": [{"role": "user", "content": "a"}], "completion": "b"}"#, "data.jsonl:2: field 'completion': expected a list of messages"),
             (#"{"messages": [{"role": "user"}]}"#, "data.jsonl:2: field 'messages[0].content': missing or not a string"),
-            (#"{"messages": []}"#, "data.jsonl:2: field 'messages': is empty"),
+            (#"{"messages": []}"#, "data.jsonl:2: field 'messages': is empty")
         ]
         for (line, expected) in cases {
             XCTAssertThrowsError(try SFTDataset(path: try data([lines[0], line]), tokenizer: tok, maxLength: 64)) {

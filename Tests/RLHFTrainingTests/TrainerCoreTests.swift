@@ -20,9 +20,10 @@ private final class MeanFit: TrainingAlgorithm {
     init(data: [Float], run: RunSettings) throws {
         self.data = data
         let resumed = try TrainerCore.prepare(run, kind: .sft, report: { _ in })
-        core = try TrainerCore(run: run, kind: .sft, parameters: [("w", w)], exampleCount: data.count,
-                               totalSteps: run.totalSteps(batchesPerEpoch: run.batchesPerEpoch(count: data.count)),
-                               stepBatchSize: run.stepBatchSize, rng: RandomGenerator(seed: 1), resumed: resumed, report: { _ in })
+        core = try TrainerCore(
+            run: run, kind: .sft, parameters: [("w", w)], exampleCount: data.count,
+            totalSteps: run.totalSteps(batchesPerEpoch: run.batchesPerEpoch(count: data.count)),
+            stepBatchSize: run.stepBatchSize, rng: RandomGenerator(seed: 1), resumed: resumed, report: { _ in })
         if let dir = run.resumeFrom {
             let saved = try String(contentsOfFile: dir + "/w.txt", encoding: .utf8)
             w.assign(Tensor([Float(saved)!], shape: [1]))
@@ -70,9 +71,10 @@ final class TrainerCoreTests: XCTestCase {
     func testTheExampleCursorRunsAcrossEpochs() throws {
         var r = run(try temporaryFolder("core-examples"))
         r.maxSteps = 2
-        let core = try TrainerCore(run: r, kind: .ppo, parameters: [("w", Parameter(Tensor([0], shape: [1])))], exampleCount: 3,
-                                   cursorUnit: .example, totalSteps: 2, stepBatchSize: 2, rng: RandomGenerator(seed: 1), resumed: nil,
-                                   report: { _ in })
+        let core = try TrainerCore(
+            run: r, kind: .ppo, parameters: [("w", Parameter(Tensor([0], shape: [1])))], exampleCount: 3,
+            cursorUnit: .example, totalSteps: 2, stepBatchSize: 2, rng: RandomGenerator(seed: 1), resumed: nil,
+            report: { _ in })
         let first = core.nextExamples(2), second = core.nextExamples(2)
         XCTAssertEqual(first + [second[0]], epochOrder(count: 3, seed: 3, epoch: 0))
         XCTAssertEqual(second[1], epochOrder(count: 3, seed: 3, epoch: 1)[0])
@@ -122,8 +124,9 @@ final class TrainerCoreTests: XCTestCase {
         let result = try straight.runLoop(logger: logger)
         try logger.close()
         XCTAssertEqual(result.checkpoint, out + "/a/checkpoint-7")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out + "/a").filter { $0.hasPrefix("checkpoint-") }.sorted(),
-                       ["checkpoint-4", "checkpoint-7"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out + "/a").filter { $0.hasPrefix("checkpoint-") }.sorted(),
+            ["checkpoint-4", "checkpoint-7"])
         XCTAssertEqual(straight.evaluations, 3, "at steps 3 and 6, and at the end")
         XCTAssertEqual(result.eval["w"], Double(straight.w.value.item))
         let lines = try String(contentsOfFile: out + "/a/metrics.jsonl", encoding: .utf8).split(separator: "\n")
@@ -143,8 +146,9 @@ final class TrainerCoreTests: XCTestCase {
 
         let quiet = try MeanFit(data: [1, 2, 3, 4, 5], run: run(out + "/c"))
         _ = try quiet.runLoop(logger: nil)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out + "/c").filter { $0.hasPrefix("checkpoint-") }.sorted(),
-                       ["checkpoint-4", "checkpoint-7"], "checkpoints are written without a logger too")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out + "/c").filter { $0.hasPrefix("checkpoint-") }.sorted(),
+            ["checkpoint-4", "checkpoint-7"], "checkpoints are written without a logger too")
 
         var otherSeed = resumedRun
         otherSeed.seed = 4
@@ -157,20 +161,35 @@ final class TrainerCoreTests: XCTestCase {
     }
 
     func testOptionsWithAFixedSetOfValuesAreTypedAndNameTheirChoices() throws {
-        XCTAssertThrowsError(try RewardConfig.load(entries: [("model", "m", 1), ("train_file", "t", 2), ("lr_scheduler_type", "cosin", 3)],
-                                                   source: "rm.yaml")) { e in
-            XCTAssertEqual("\(e)", "rm.yaml:3: key 'lr_scheduler_type': expected one of constant, constant_with_warmup, linear, cosine, "
-                           + "found 'cosin'; did you mean 'cosine'?")
+        XCTAssertThrowsError(
+            try RewardConfig.load(
+                entries: [("model", "m", 1), ("train_file", "t", 2), ("lr_scheduler_type", "cosin", 3)],
+                source: "rm.yaml")
+        ) { e in
+            XCTAssertEqual(
+                "\(e)",
+                "rm.yaml:3: key 'lr_scheduler_type': expected one of constant, constant_with_warmup, linear, cosine, "
+                    + "found 'cosin'; did you mean 'cosine'?")
         }
-        XCTAssertThrowsError(try PPOConfig.load(path: nil, overrides: ["--model", "m", "--reward-model", "r", "--train-file", "t",
-                                                                       "--kl-estimator", "abs"])) { e in
+        XCTAssertThrowsError(
+            try PPOConfig.load(
+                path: nil,
+                overrides: [
+                    "--model", "m", "--reward-model", "r", "--train-file", "t",
+                    "--kl-estimator", "abs"
+                ])
+        ) { e in
             XCTAssertEqual("\(e)", "command line: --kl-estimator: expected one of k1, k3, found 'abs'", "only TRL's estimators are offered")
         }
         XCTAssertThrowsError(try RewardConfig.load(path: nil, overrides: ["--model", "m", "--train-file", "t", "--head", "CLS"])) { e in
             XCTAssertTrue("\(e)".hasSuffix("did you mean 'cls'?"), "\(e)")
         }
-        let c = try PPOConfig.load(path: nil, overrides: ["--model", "m", "--reward-model", "r", "--train-file", "t", "--kl-estimator", "k3",
-                                                          "--stop-token", "none", "--lr-scheduler-type", "cosine"])
+        let c = try PPOConfig.load(
+            path: nil,
+            overrides: [
+                "--model", "m", "--reward-model", "r", "--train-file", "t", "--kl-estimator", "k3",
+                "--stop-token", "none", "--lr-scheduler-type", "cosine"
+            ])
         XCTAssertEqual(c.klEstimator, .k3)
         XCTAssertEqual(c.stopToken, StopToken.none)
         XCTAssertEqual(c.lrSchedulerType, .cosine)

@@ -54,7 +54,7 @@ public enum Scratch {
     public static func write(_ bytes: UnsafeRawBufferPointer, to name: String) -> String {
         let path = directory + "/" + name
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { fatalError("cannot create \(path): errno \(errno)") }  // the harness's own folder
+        guard fd >= 0 else { fatalError("cannot create \(path): errno \(errno)") }   // the harness's own folder
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)

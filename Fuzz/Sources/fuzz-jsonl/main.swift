@@ -20,14 +20,16 @@ func byteAlphabet() -> [String] {
     return out
 }
 
-let chatML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+let chatML =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
     + "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 let tokenizer: Tokenizer
 do {
-    tokenizer = try Tokenizer.fromGGUFVocabulary(GGUFVocabulary(
-        model: "gpt2", tokens: specials + byteAlphabet() + ["Ġt", "he"], tokenTypes: [3, 3, 3] + Array(repeating: 1, count: 258),
-        merges: ["Ġ t", "h e"], bosTokenId: 1, eosTokenId: 2, chatTemplate: chatML))
+    tokenizer = try Tokenizer.fromGGUFVocabulary(
+        GGUFVocabulary(
+            model: "gpt2", tokens: specials + byteAlphabet() + ["Ġt", "he"], tokenTypes: [3, 3, 3] + Array(repeating: 1, count: 258),
+            merges: ["Ġ t", "h e"], bosTokenId: 1, eosTokenId: 2, chatTemplate: chatML))
 } catch {
     fatalError("the harness's own tokenizer does not build: \(error)")
 }
@@ -42,8 +44,9 @@ runFuzzer { bytes in
     }
     for (completionOnly, assistantOnly) in [(true, false), (false, true)] {
         rejecting {
-            let data = try SFTDataset(path: path, tokenizer: tokenizer, maxLength: 24, completionOnlyLoss: completionOnly,
-                                      assistantOnlyLoss: assistantOnly, skipBadLines: true)
+            let data = try SFTDataset(
+                path: path, tokenizer: tokenizer, maxLength: 24, completionOnlyLoss: completionOnly,
+                assistantOnlyLoss: assistantOnly, skipBadLines: true)
             blackHole(SFTDataset.packed(data.examples, length: 16))
         }
     }

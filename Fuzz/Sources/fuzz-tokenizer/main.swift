@@ -22,12 +22,18 @@ runFuzzer { bytes in
         blackHole(tokenizer.decode(ids))
         blackHole(tokenizer.decode(ids + [-1, 0, 1 << 40], skipSpecialTokens: true))
         blackHole(tokenizer.encode(sample, pair: "the pair", addSpecialTokens: true))
-        blackHole(tokenizer.encodeBatch([sample, "", "x"], padding: tokenizer.defaultPadding ?? .longest(side: .left),
-                                        truncation: tokenizer.defaultTruncation))
+        blackHole(
+            tokenizer.encodeBatch(
+                [sample, "", "x"], padding: tokenizer.defaultPadding ?? .longest(side: .left),
+                truncation: tokenizer.defaultTruncation))
         blackHole(tokenizer.encodeBatch([sample], padding: .maxLength(4, side: .right), truncation: Truncation(maxLength: 3)))
         if let template = tokenizer.chatTemplate {
-            blackHole(try template.render([ChatMessage(role: "system", content: "s"), ChatMessage(role: "user", content: sample),
-                                           ChatMessage(role: "assistant", content: "ok")], addGenerationPrompt: true))
+            blackHole(
+                try template.render(
+                    [
+                        ChatMessage(role: "system", content: "s"), ChatMessage(role: "user", content: sample),
+                        ChatMessage(role: "assistant", content: "ok")
+                    ], addGenerationPrompt: true))
         }
     }
 }

@@ -12,18 +12,24 @@ import RLHFTensor
 /// - Parameter modelPath: the model as the user named it (for messages).
 /// - Returns: the keys of the adapted layers.
 /// - Throws: `TrainingError.badSetting` for `lora_targets` naming no layer, or `lora_r` above a layer's width.
-func addTrainingAdapters(to model: Module, targets: [String], rank: Int, alpha: Double, dropout: Float, seed: UInt64,
-                         modelPath: String) throws -> [String] {
+func addTrainingAdapters(
+    to model: Module, targets: [String], rank: Int, alpha: Double, dropout: Float, seed: UInt64,
+    modelPath: String
+) throws -> [String] {
     let layers = model.namedLoRALayers().filter { targets.contains(String($0.key.split(separator: ".").last ?? "")) }
     guard !layers.isEmpty else {
         let names = Set(model.namedLoRALayers().compactMap { $0.key.split(separator: ".").last.map(String.init) }).sorted()
-        throw TrainingError.badSetting(key: "lora_targets", reason: "\(modelPath) has no layer named \(targets.joined(separator: ", ")); "
-                                       + "its projections are \(names.joined(separator: ", ")) (or say all)")
+        throw TrainingError.badSetting(
+            key: "lora_targets",
+            reason: "\(modelPath) has no layer named \(targets.joined(separator: ", ")); "
+                + "its projections are \(names.joined(separator: ", ")) (or say all)")
     }
     let widths = layers.map { (key: $0.key, width: min($0.layer.inFeatures, $0.layer.outFeatures)) }
     if let narrowest = widths.min(by: { $0.width < $1.width }), rank > narrowest.width {
-        throw TrainingError.badSetting(key: "lora_r", reason: "\(rank) exceeds the width \(narrowest.width) of '\(narrowest.key)' "
-                                       + "(a rank above it adds parameters and no capacity)")
+        throw TrainingError.badSetting(
+            key: "lora_r",
+            reason: "\(rank) exceeds the width \(narrowest.width) of '\(narrowest.key)' "
+                + "(a rank above it adds parameters and no capacity)")
     }
     return model.addLoRA(targets: targets, rank: rank, alpha: alpha, dropout: dropout, seed: seed)
 }
@@ -90,8 +96,10 @@ extension LoRATrainingConfig {
 
     /// The LoRA fields: rank (with the trainer's help line), alpha, dropout (when the trainer has it) and targets.
     public static func loraFields(rank: String, targets: String, dropout: Bool = true) -> [ConfigField<Self>] {
-        [.int("lora_r", \.lora.loraR, rank),
-         .double("lora_alpha", \.lora.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)")]
+        [
+            .int("lora_r", \.lora.loraR, rank),
+            .double("lora_alpha", \.lora.loraAlpha, "LoRA alpha (the update is scaled by alpha / r)")
+        ]
             + (dropout ? [.double("lora_dropout", \.lora.loraDropout, "dropout on the adapters' input")] : [])
             + [.string("lora_targets", \.lora.loraTargets, targets)]
     }
@@ -102,8 +110,9 @@ extension LoRATrainingConfig {
 /// - Returns: the keys of the adapted layers.
 @discardableResult
 func addTrainingAdapters(to model: Module, _ lora: LoRAOptions, architecture: Architecture, seed: Int, modelPath: String) throws -> [String] {
-    try addTrainingAdapters(to: model, targets: lora.targetList(for: architecture), rank: lora.loraR, alpha: lora.loraAlpha,
-                            dropout: Float(lora.loraDropout), seed: UInt64(truncatingIfNeeded: seed), modelPath: modelPath)
+    try addTrainingAdapters(
+        to: model, targets: lora.targetList(for: architecture), rank: lora.loraR, alpha: lora.loraAlpha,
+        dropout: Float(lora.loraDropout), seed: UInt64(truncatingIfNeeded: seed), modelPath: modelPath)
 }
 
 /// Each LoRA adapter's dropout generator in `model`, by the key of the layer it adapts (saved with a

@@ -83,7 +83,8 @@ public enum CheckpointFolder {
         for e in entries where e.hasPrefix(".") {
             for kind in [".tmp-", ".old-"] {
                 guard let r = e.range(of: kind, options: .backwards), let pid = Int32(e[r.upperBound...]), pid != me,
-                      !(kill(pid, 0) == 0 || errno == EPERM) else { continue }
+                    !(kill(pid, 0) == 0 || errno == EPERM)
+                else { continue }
                 let key = String(e.dropFirst().prefix(upTo: r.lowerBound)) + "\u{0}" + String(pid)
                 var f = found[key] ?? (false, false)
                 if kind == ".tmp-" { f.tmp = true } else { f.old = true }
@@ -141,12 +142,15 @@ public enum OptimizerState {
     /// Restores what `save` wrote into an optimizer over the same parameters (same keys, same order).
     public static func load(_ optimizer: Adam, keys: [String], from directory: String) throws {
         let metaPath = directory + "/optimizer.json"
-        let meta = try readCheckpointJSON(OptimizerMeta.self, path: metaPath,
-                                          missing: .mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)"))
+        let meta = try readCheckpointJSON(
+            OptimizerMeta.self, path: metaPath,
+            missing: .mismatch(path: metaPath, reason: "no optimizer state (optimizer.json is missing)"))
         guard meta.keys == keys else {
             let missing = Set(keys).subtracting(meta.keys).sorted().prefix(4)
-            throw CheckpointError.mismatch(path: metaPath, reason: "the optimizer state is for other parameters (\(meta.keys.count) saved, "
-                                           + "\(keys.count) now; e.g. missing \(missing.joined(separator: ", ")))")
+            throw CheckpointError.mismatch(
+                path: metaPath,
+                reason: "the optimizer state is for other parameters (\(meta.keys.count) saved, "
+                    + "\(keys.count) now; e.g. missing \(missing.joined(separator: ", ")))")
         }
         let file = try SafetensorsFile(path: directory + "/optimizer.safetensors")
         var m: [Tensor] = [], v: [Tensor] = []
@@ -221,19 +225,23 @@ public struct TrainerState: Codable, Equatable, Sendable {
     ///   - cursorLimit: micro-batches per epoch (PPO: prompts), the bound of `batchInEpoch`.
     ///   - totalSteps: the resuming run's last step.
     /// - Throws: `CheckpointError.mismatch` naming `directory` and the setting to change.
-    public func checkResume(seed: Int, stepBatchSize: Int, trainExamples: Int, cursorLimit: Int, totalSteps: Int,
-                            directory: String) throws {
+    public func checkResume(
+        seed: Int, stepBatchSize: Int, trainExamples: Int, cursorLimit: Int, totalSteps: Int,
+        directory: String
+    ) throws {
         func fail(_ reason: String) -> CheckpointError { .mismatch(path: directory, reason: reason) }
         guard globalStep >= 0, epoch >= 0, (0..<max(cursorLimit, 1)).contains(batchInEpoch) else {
-            throw fail("trainer_state.json holds an impossible position (step \(globalStep), epoch \(epoch), batch \(batchInEpoch) "
-                       + "of \(cursorLimit))")
+            throw fail(
+                "trainer_state.json holds an impossible position (step \(globalStep), epoch \(epoch), batch \(batchInEpoch) "
+                    + "of \(cursorLimit))")
         }
         guard self.seed == seed else {
             throw fail("it was trained with seed \(self.seed), the config says \(seed) (the data order derives from it): use --seed \(self.seed)")
         }
         if let saved = self.stepBatchSize, saved != stepBatchSize {
-            throw fail("it took \(saved) examples per step, the config takes \(stepBatchSize) (per_device_train_batch_size × "
-                       + "gradient_accumulation_steps): use the checkpoint's batch settings")
+            throw fail(
+                "it took \(saved) examples per step, the config takes \(stepBatchSize) (per_device_train_batch_size × "
+                    + "gradient_accumulation_steps): use the checkpoint's batch settings")
         }
         if let saved = self.trainExamples, saved != trainExamples {
             throw fail("it was trained on \(saved) examples, the training data now has \(trainExamples): resume on the same data")
@@ -245,8 +253,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
 
     /// Reads `trainer_state.json` from a checkpoint folder.
     public static func load(from directory: String) throws -> TrainerState {
-        try readCheckpointJSON(TrainerState.self, path: directory + "/trainer_state.json",
-                               missing: .mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint"))
+        try readCheckpointJSON(
+            TrainerState.self, path: directory + "/trainer_state.json",
+            missing: .mismatch(path: directory, reason: "no trainer_state.json: not a training checkpoint"))
     }
 }
 

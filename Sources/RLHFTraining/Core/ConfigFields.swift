@@ -95,7 +95,9 @@ public struct ConfigField<C>: Sendable {
 
     /// A string field (any text).
     public static func string(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "string") { c, s in c[keyPath: path] = s; return nil }
+        ConfigField(key: key, help: help, kind: "string") { c, s in
+            c[keyPath: path] = s; return nil
+        }
     }
 
     /// A string, or `null` (also `~`, `none`, empty) for none.
@@ -175,7 +177,8 @@ extension FieldConfig {
             if let eq = arg.firstIndex(of: "=") {
                 value = String(arg[arg.index(after: eq)...]); arg = String(arg[..<eq])
             } else if Self.fields.first(where: { $0.key == arg.replacingOccurrences(of: "-", with: "_") })?.kind == "boolean",
-                      i + 1 >= overrides.count || overrides[i + 1].hasPrefix("--") {
+                i + 1 >= overrides.count || overrides[i + 1].hasPrefix("--")
+            {
                 value = "true"   // a bare boolean flag: --skip-bad-lines
             } else {
                 guard i + 1 < overrides.count else {
@@ -200,8 +203,9 @@ extension FieldConfig {
     /// Sets one field from its text.
     mutating func apply(key: String, value: String, line: Int, source: String) throws {
         guard let field = Self.fields.first(where: { $0.key == key }) else {
-            throw ConfigError.unknownKey(path: source, line: line, key: line > 0 ? key : "--" + key.replacingOccurrences(of: "_", with: "-"),
-                                         suggestion: Self.closestKey(to: key).map { line > 0 ? $0 : "--" + $0.replacingOccurrences(of: "_", with: "-") })
+            throw ConfigError.unknownKey(
+                path: source, line: line, key: line > 0 ? key : "--" + key.replacingOccurrences(of: "_", with: "-"),
+                suggestion: Self.closestKey(to: key).map { line > 0 ? $0 : "--" + $0.replacingOccurrences(of: "_", with: "-") })
         }
         if let problem = field.set(&self, value) {
             throw ConfigError.badValue(path: source, line: line, key: line > 0 ? key : field.flag, reason: problem)
@@ -234,7 +238,8 @@ func readYAMLMapping(path: String) throws -> [(key: String, value: String, line:
 /// A YAML file of `key: scalar` lines and `section:` mappings of `key: scalar` lines (one level deep), each
 /// with its line (1-based). The file is read as a stream, so a pipe (`--config <(…)`) works too.
 public func readYAMLSections(path: String) throws
-    -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]) {
+    -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])])
+{
     let data: Data
     do { data = try readStream(path: path) } catch let error as FormatError {
         guard case .io(_, let reason) = error else { throw error }
@@ -253,7 +258,11 @@ public func readYAMLSections(path: String) throws
     }
     /// The `key: scalar` entries of a mapping; nested mappings are returned apart when `nested` allows.
     func entries(_ mapping: Node.Mapping, nested: Bool) throws
-        -> (scalars: [(key: String, value: String, line: Int)], sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]) {
+        -> (
+            scalars: [(key: String, value: String, line: Int)],
+            sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])]
+        )
+    {
         var out: [(key: String, value: String, line: Int)] = []
         var sections: [(name: String, line: Int, entries: [(key: String, value: String, line: Int)])] = []
         var seen: [String: Int] = [:]

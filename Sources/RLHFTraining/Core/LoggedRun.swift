@@ -31,8 +31,9 @@ extension TrainingAlgorithm {
     ///   - afterwards: logs more before the logger closes (PPO's final evaluation).
     public func trainLogged(description: String, afterwards: (TrainingLogger) throws -> Void = { _ in }) throws -> TrainingOutcome {
         let run = core.run
-        let logger = try TrainingLogger(outputDirectory: run.outputDir, totalSteps: core.state.totalSteps, description: description,
-                                        resumingAfter: run.resumeFrom == nil ? nil : core.state.globalStep, progress: run.progress)
+        let logger = try TrainingLogger(
+            outputDirectory: run.outputDir, totalSteps: core.state.totalSteps, description: description,
+            resumingAfter: run.resumeFrom == nil ? nil : core.state.globalStep, progress: run.progress)
         let start = Date()
         let (eval, checkpoint) = try runLoop(logger: logger)
         let seconds = Date().timeIntervalSince(start)

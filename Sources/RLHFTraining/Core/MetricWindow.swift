@@ -22,10 +22,15 @@ public struct MetricWindow {
         var out: [String: Double] = [:]
         for k in last.keys {
             let values = steps.compactMap { $0[k] }
-            if latest.contains(k) { out[k] = last[k] }
-            else if k.hasPrefix("min_") { out[k] = values.min() }
-            else if k.hasPrefix("max_") { out[k] = values.max() }
-            else { out[k] = values.reduce(0, +) / Double(values.count) }
+            if latest.contains(k) {
+                out[k] = last[k]
+            } else if k.hasPrefix("min_") {
+                out[k] = values.min()
+            } else if k.hasPrefix("max_") {
+                out[k] = values.max()
+            } else {
+                out[k] = values.reduce(0, +) / Double(values.count)
+            }
         }
         steps.removeAll()
         return out

@@ -41,16 +41,20 @@ public struct NonFiniteGuard: Equatable, Sendable {
             streak += 1
             skipped += 1
             if streak >= limit && failure == nil {
-                failure = .nonFinite(step: step, reason: "loss \(loss), gradient norm \(gradNorm): \(streak) non-finite steps in a row "
-                                     + "(max_nonfinite_steps \(limit)); lower the learning rate or check the data")
+                failure = .nonFinite(
+                    step: step,
+                    reason: "loss \(loss), gradient norm \(gradNorm): \(streak) non-finite steps in a row "
+                        + "(max_nonfinite_steps \(limit)); lower the learning rate or check the data")
             }
             return false
         }
         streak = 0
         zeroStreak = gradNorm == 0 && loss != 0 ? zeroStreak + 1 : 0
         if zeroStreak >= limit && failure == nil {
-            failure = .nonFinite(step: step, reason: "the gradient has been exactly zero for \(zeroStreak) steps in a row with loss \(loss): "
-                                 + "the model has saturated (an overflow, e.g. from too high a learning rate) and cannot learn")
+            failure = .nonFinite(
+                step: step,
+                reason: "the gradient has been exactly zero for \(zeroStreak) steps in a row with loss \(loss): "
+                    + "the model has saturated (an overflow, e.g. from too high a learning rate) and cannot learn")
         }
         return true
     }
@@ -83,13 +87,16 @@ public struct OptimizerStepResult: Sendable {
 ///   - loss: the step's loss as reported (non-finite: the step is skipped).
 ///   - step: the optimizer step being taken, counted from 1 (for messages).
 ///   - report: receives the warning of a skipped step.
-public func optimizerStep(_ optimizer: Adam, keys: [String], maxGradNorm: Double, learningRate: Double, loss: Double, step: Int,
-                          guard nonFinite: inout NonFiniteGuard, report: (String) -> Void) -> OptimizerStepResult {
+public func optimizerStep(
+    _ optimizer: Adam, keys: [String], maxGradNorm: Double, learningRate: Double, loss: Double, step: Int,
+    guard nonFinite: inout NonFiniteGuard, report: (String) -> Void
+) -> OptimizerStepResult {
     let params = optimizer.parameters
     let norm = Double(clipGradNorm(params, maxNorm: maxGradNorm > 0 ? Float(maxGradNorm) : .infinity))
     guard nonFinite.admit(step: step, loss: loss, gradNorm: norm) else {
-        report("warning: step \(step): loss \(loss), gradient norm \(norm): not finite, step skipped "
-               + "(\(nonFinite.streak) in a row; the run stops at \(nonFinite.limit))")
+        report(
+            "warning: step \(step): loss \(loss), gradient norm \(norm): not finite, step skipped "
+                + "(\(nonFinite.streak) in a row; the run stops at \(nonFinite.limit))")
         return OptimizerStepResult(gradNorm: norm, applied: false)
     }
     optimizer.learningRate = learningRate

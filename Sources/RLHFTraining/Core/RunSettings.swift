@@ -94,8 +94,10 @@ public struct RunSettings: Equatable, Sendable {
     public var maxNonfiniteSteps = 3
 
     /// The shared settings with a trainer's own defaults for the values that differ between trainers.
-    public init(outputDir: String, learningRate: Double, perDeviceEvalBatchSize: Int = 8, numTrainEpochs: Double = 3,
-                loggingSteps: Int = 10, saveSteps: Int = 500) {
+    public init(
+        outputDir: String, learningRate: Double, perDeviceEvalBatchSize: Int = 8, numTrainEpochs: Double = 3,
+        loggingSteps: Int = 10, saveSteps: Int = 500
+    ) {
         self.outputDir = outputDir
         self.learningRate = learningRate
         self.perDeviceEvalBatchSize = perDeviceEvalBatchSize
@@ -106,8 +108,12 @@ public struct RunSettings: Equatable, Sendable {
 
     /// The first problem among the settings, as (key, reason).
     public func validate() -> (key: String, reason: String)? {
-        if !(1...RunLimits.batchSize).contains(perDeviceTrainBatchSize) { return ("per_device_train_batch_size", "must be in 1...\(RunLimits.batchSize)") }
-        if !(1...RunLimits.batchSize).contains(perDeviceEvalBatchSize) { return ("per_device_eval_batch_size", "must be in 1...\(RunLimits.batchSize)") }
+        if !(1...RunLimits.batchSize).contains(perDeviceTrainBatchSize) {
+            return ("per_device_train_batch_size", "must be in 1...\(RunLimits.batchSize)")
+        }
+        if !(1...RunLimits.batchSize).contains(perDeviceEvalBatchSize) {
+            return ("per_device_eval_batch_size", "must be in 1...\(RunLimits.batchSize)")
+        }
         if !(1...RunLimits.accumulationSteps).contains(gradientAccumulationSteps) {
             return ("gradient_accumulation_steps", "must be in 1...\(RunLimits.accumulationSteps)")
         }
@@ -220,7 +226,7 @@ extension TrainingRunConfig {
             .int("seed", \.run.seed, "seed of new weights (heads, adapters) and of the data order"),
             .bool("progress", \.run.progress, "draw a progress bar"),
             .optionalString("resume_from", \.run.resumeFrom, "checkpoint folder to continue from"),
-            .int("max_nonfinite_steps", \.run.maxNonfiniteSteps, "non-finite steps in a row (each skipped) that stop the run"),
+            .int("max_nonfinite_steps", \.run.maxNonfiniteSteps, "non-finite steps in a row (each skipped) that stop the run")
         ]
     }
 }

@@ -111,9 +111,11 @@ public final class TrainerCore {
     ///   - rng: the run's generator as the trainer left it after building its model (a fresh run starts from it).
     ///   - resumed: what `prepare` returned; its optimizer state is loaded from `run.resumeFrom`.
     /// - Throws: `CheckpointError.mismatch` when the checkpoint does not fit this run.
-    public init(run: RunSettings, kind: TrainerKind, parameters: [(key: String, parameter: Parameter)], exampleCount: Int,
-                cursorUnit: CursorUnit = .microBatch, totalSteps: Int, stepBatchSize: Int, rng: RandomGenerator, resumed: TrainerState?,
-                report: @escaping (String) -> Void) throws {
+    public init(
+        run: RunSettings, kind: TrainerKind, parameters: [(key: String, parameter: Parameter)], exampleCount: Int,
+        cursorUnit: CursorUnit = .microBatch, totalSteps: Int, stepBatchSize: Int, rng: RandomGenerator, resumed: TrainerState?,
+        report: @escaping (String) -> Void
+    ) throws {
         self.run = run
         self.kind = kind
         self.exampleCount = exampleCount
@@ -125,14 +127,16 @@ public final class TrainerCore {
         nonFinite = NonFiniteGuard(limit: run.maxNonfiniteSteps)
         if let saved = resumed, let directory = run.resumeFrom {
             let cursorLimit = cursorUnit == .example ? exampleCount : run.batchesPerEpoch(count: exampleCount)
-            try saved.checkResume(seed: run.seed, stepBatchSize: stepBatchSize, trainExamples: exampleCount, cursorLimit: cursorLimit,
-                                  totalSteps: totalSteps, directory: directory)
+            try saved.checkResume(
+                seed: run.seed, stepBatchSize: stepBatchSize, trainExamples: exampleCount, cursorLimit: cursorLimit,
+                totalSteps: totalSteps, directory: directory)
             try OptimizerState.load(optimizer, keys: parameterKeys, from: directory)
             state = saved
             state.totalSteps = totalSteps
         } else {
-            state = TrainerState(globalStep: 0, totalSteps: totalSteps, epoch: 0, batchInEpoch: 0, rng: rng, seed: run.seed,
-                                 trainer: kind.rawValue)
+            state = TrainerState(
+                globalStep: 0, totalSteps: totalSteps, epoch: 0, batchInEpoch: 0, rng: rng, seed: run.seed,
+                trainer: kind.rawValue)
         }
         state.stepBatchSize = stepBatchSize
         state.trainExamples = exampleCount
@@ -195,8 +199,9 @@ public final class TrainerCore {
         }
         var mean = lossSum / Double(microBatches)
         if let gradientReduction { mean = gradientReduction.reduce(optimizer.parameters, loss: mean) }
-        let stepped = optimizerStep(optimizer, keys: parameterKeys, maxGradNorm: run.maxGradNorm, learningRate: learningRate, loss: mean,
-                                    step: state.globalStep + 1, guard: &nonFinite, report: report)
+        let stepped = optimizerStep(
+            optimizer, keys: parameterKeys, maxGradNorm: run.maxGradNorm, learningRate: learningRate, loss: mean,
+            step: state.globalStep + 1, guard: &nonFinite, report: report)
         return OptimizerUpdate(loss: mean, gradNorm: stepped.gradNorm, applied: stepped.applied)
     }
 

@@ -32,8 +32,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 func checkVocabulary(_ rows: [(ids: [Int], line: Int)], vocabularySize: Int, file: String, model: String) throws {
     for r in rows {
         if let bad = r.ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-            throw ModelError.invalidInput(source: model, reason: "\(file):\(r.line) encodes to token id \(bad), outside the model's "
-                                                + "vocabulary of \(vocabularySize) (vocab_size): the tokenizer does not belong to the model")
+            throw ModelError.invalidInput(
+                source: model,
+                reason: "\(file):\(r.line) encodes to token id \(bad), outside the model's "
+                    + "vocabulary of \(vocabularySize) (vocab_size): the tokenizer does not belong to the model")
         }
     }
 }

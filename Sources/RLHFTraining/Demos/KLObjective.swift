@@ -17,12 +17,16 @@ public struct KLPenalizedLoss {
 ///
 /// Shapes: policyLogProbs, referenceLogProbs [B, T] (log-probabilities of the sampled tokens),
 /// rewards [B] → kl [B], perExample [B], mean [].
-public func klPenalizedLoss(policyLogProbs: Tensor, referenceLogProbs: Tensor, rewards: Tensor,
-                            beta: Float) -> KLPenalizedLoss {
-    precondition(policyLogProbs.rank == 2 && policyLogProbs.shape == referenceLogProbs.shape,
-                 "klPenalizedLoss: log-probs \(policyLogProbs.shape) vs \(referenceLogProbs.shape), expected equal [B, T]")
-    precondition(rewards.shape == [policyLogProbs.shape[0]],
-                 "klPenalizedLoss: rewards \(rewards.shape) for batch \(policyLogProbs.shape[0])")
+public func klPenalizedLoss(
+    policyLogProbs: Tensor, referenceLogProbs: Tensor, rewards: Tensor,
+    beta: Float
+) -> KLPenalizedLoss {
+    precondition(
+        policyLogProbs.rank == 2 && policyLogProbs.shape == referenceLogProbs.shape,
+        "klPenalizedLoss: log-probs \(policyLogProbs.shape) vs \(referenceLogProbs.shape), expected equal [B, T]")
+    precondition(
+        rewards.shape == [policyLogProbs.shape[0]],
+        "klPenalizedLoss: rewards \(rewards.shape) for batch \(policyLogProbs.shape[0])")
     let kl = (policyLogProbs - referenceLogProbs).mean(axis: 1)
     let perExample = -rewards + kl * beta
     return KLPenalizedLoss(kl: kl, perExample: perExample, mean: perExample.mean())

@@ -13,8 +13,10 @@ public struct RewardDemo: Sendable {
     public static let pairs: [(textA: String, textB: String, label: Int)] = [
         ("What is 2+2? Answer: 4", "What is 2+2? Answer: 5", 1),
         ("What is the capital of France? Answer: London", "What is the capital of France? Answer: Paris", 0),
-        ("Why is the sky blue? Answer: Air scatters blue sunlight more than red light.",
-         "Why is the sky blue? Answer: Because it reflects the ocean.", 1),
+        (
+            "Why is the sky blue? Answer: Air scatters blue sunlight more than red light.",
+            "Why is the sky blue? Answer: Because it reflects the ocean.", 1
+        )
     ]
 
     /// What a run gives back.

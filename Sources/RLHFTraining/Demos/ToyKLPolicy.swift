@@ -60,14 +60,15 @@ public struct ToyKLPolicy {
         for epoch in 1...max(epochs, 1) {
             opt.zeroGrad()
             let eps = Tensor.normal([samplesPerEpoch], using: &rng)
-            let x = mean.value + eps                                   // reparameterised samples
-            let reward = (x - 1) * (x - 1) * -2                        // peaked at 1.0
+            let x = mean.value + eps   // reparameterised samples
+            let reward = (x - 1) * (x - 1) * -2   // peaked at 1.0
             let kl = (ToyKLPolicy.logProb(x, mean: mean.value) - ToyKLPolicy.logProb(x, mean: sftMean)).mean()
             let loss = -reward.mean() + kl * beta
             loss.backward()
             opt.step()
-            let rec = ToyEpoch(epoch: epoch, loss: loss.item, reward: reward.mean().item, kl: kl.item,
-                               mean: mean.value.item)
+            let rec = ToyEpoch(
+                epoch: epoch, loss: loss.item, reward: reward.mean().item, kl: kl.item,
+                mean: mean.value.item)
             history.append(rec)
             onEpoch(rec)
         }

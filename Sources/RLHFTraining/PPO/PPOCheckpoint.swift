@@ -25,8 +25,9 @@ extension PPOTrainer {
     public func saveCheckpoint(export: ((String) throws -> Void)? = nil) throws -> String {
         try core.saveCheckpoint { dir in
             try writeSafetensors(policyParameters.map { (name: $0.key, tensor: $0.parameter.value.detached()) }, to: dir + "/policy.safetensors")
-            try writeSafetensors(valueHeadParameters(valueHead).map { (name: $0.key, tensor: $0.parameter.value.detached()) },
-                                 to: dir + "/value_head.safetensors")
+            try writeSafetensors(
+                valueHeadParameters(valueHead).map { (name: $0.key, tensor: $0.parameter.value.detached()) },
+                to: dir + "/value_head.safetensors")
             try writeCheckpointJSON(PPOState(klController: klController, episode: episode), to: dir + "/ppo_state.json")
             try export?(dir)
         }

@@ -80,8 +80,9 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
     /// LoRA on the policy (rank 0: full fine-tuning, with a second, frozen copy as the reference).
     public var lora = LoRAOptions(dropout: 0, targets: "all")
     /// The shared run settings (`learning_rate` 3e-6, one epoch, logging every step, a checkpoint every 50).
-    public var run = RunSettings(outputDir: "output/ppo", learningRate: 3e-6, perDeviceEvalBatchSize: 16, numTrainEpochs: 1,
-                                 loggingSteps: 1, saveSteps: 50)
+    public var run = RunSettings(
+        outputDir: "output/ppo", learningRate: 3e-6, perDeviceEvalBatchSize: 16, numTrainEpochs: 1,
+        loggingSteps: 1, saveSteps: 50)
 
     /// The defaults.
     public init() {}
@@ -90,39 +91,42 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
     public static let requiredKeys = ["model", "reward_model", "train_file"]
 
     /// Every field, in help order: PPO's own, LoRA's, then the shared run settings.
-    public static let fields: [ConfigField<PPOConfig>] = sourceFields(
-        model: "policy (SFT model): HF folder (Llama, GPT-2) or Llama GGUF file; the reference is its frozen copy",
-        train: "JSONL prompts ({\"prompt\": text or messages})",
-        eval: "JSONL held-out prompts for the before/after evaluation") + [
-        .string("reward_model", \.rewardModel, "reward model folder (rlhf train-rm checkpoint or *ForSequenceClassification)"),
-        .int("max_prompt_length", \.maxPromptLength, "longest prompt in policy tokens (longer ones are dropped)"),
-        .int("response_length", \.responseLength, "new tokens per response"),
-        .double("temperature", \.temperature, "sampling temperature (log-probs use logits / temperature)"),
-        .choice("stop_token", \.stopToken, "end responses at EOS, or run to response_length"),
-        .optionalDouble("missing_eos_penalty", \.missingEOSPenalty, "subtracted from the score of a response without EOS"),
-        .double("kl_coef", \.klCoef, "β of the per-token KL penalty (the start value when adaptive)"),
-        .choice("kl_estimator", \.klEstimator, [.k1, .k3], "per-token KL estimator: k1 = log π − log π_ref, k3 = (r − 1) − log r"),
-        .bool("adaptive_kl", \.adaptiveKL, "adapt β towards kl_target (Ziegler et al.)"),
-        .double("kl_target", \.klTarget, "adaptive controller's target KL per response"),
-        .double("kl_horizon", \.klHorizon, "adaptive controller's horizon in episodes"),
-        .double("gamma", \.gamma, "discount of GAE"),
-        .double("lam", \.lam, "λ of GAE"),
-        .double("cliprange", \.cliprange, "policy ratio clip ε"),
-        .double("cliprange_value", \.cliprangeValue, "value clip around the rollout values"),
-        .double("vf_coef", \.vfCoef, "weight of the value loss"),
-        .bool("value_trunk_gradient", \.valueTrunkGradient, "let the value loss train the policy's trunk too (default: the head alone)"),
-        .int("num_ppo_epochs", \.numPPOEpochs, "passes over each rollout batch"),
-        .int("num_mini_batches", \.numMiniBatches, "minibatches (AdamW steps) per pass"),
-        .bool("whiten_rewards", \.whitenRewards, "whiten the token rewards (scale only) before GAE"),
-        .double("ratio_threshold", \.ratioThreshold, "skip a micro-batch whose mean ratio exceeds this"),
-        .optionalInt("total_episodes", \.totalEpisodes, "responses to train on (default: num_train_epochs × prompts)"),
-        .int("local_rollout_forward_batch_size", \.localRolloutForwardBatchSize, "prompts per rollout forward"),
-        .int("num_sample_generations", \.numSampleGenerations, "prompt/response/score tables written over the run"),
-        .int("reward_max_length", \.rewardMaxLength, "longest reward-model input in its tokens"),
-        .int("eval_samples", \.evalSamples, "held-out prompts evaluated before and after (0: all)"),
-    ] + loraFields(rank: "LoRA rank of the policy (0: full fine-tuning with a frozen copy as reference)",
-                   targets: "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)",
-                   dropout: false) + runFields
+    public static let fields: [ConfigField<PPOConfig>] =
+        sourceFields(
+            model: "policy (SFT model): HF folder (Llama, GPT-2) or Llama GGUF file; the reference is its frozen copy",
+            train: "JSONL prompts ({\"prompt\": text or messages})",
+            eval: "JSONL held-out prompts for the before/after evaluation") + [
+            .string("reward_model", \.rewardModel, "reward model folder (rlhf train-rm checkpoint or *ForSequenceClassification)"),
+            .int("max_prompt_length", \.maxPromptLength, "longest prompt in policy tokens (longer ones are dropped)"),
+            .int("response_length", \.responseLength, "new tokens per response"),
+            .double("temperature", \.temperature, "sampling temperature (log-probs use logits / temperature)"),
+            .choice("stop_token", \.stopToken, "end responses at EOS, or run to response_length"),
+            .optionalDouble("missing_eos_penalty", \.missingEOSPenalty, "subtracted from the score of a response without EOS"),
+            .double("kl_coef", \.klCoef, "β of the per-token KL penalty (the start value when adaptive)"),
+            .choice("kl_estimator", \.klEstimator, [.k1, .k3], "per-token KL estimator: k1 = log π − log π_ref, k3 = (r − 1) − log r"),
+            .bool("adaptive_kl", \.adaptiveKL, "adapt β towards kl_target (Ziegler et al.)"),
+            .double("kl_target", \.klTarget, "adaptive controller's target KL per response"),
+            .double("kl_horizon", \.klHorizon, "adaptive controller's horizon in episodes"),
+            .double("gamma", \.gamma, "discount of GAE"),
+            .double("lam", \.lam, "λ of GAE"),
+            .double("cliprange", \.cliprange, "policy ratio clip ε"),
+            .double("cliprange_value", \.cliprangeValue, "value clip around the rollout values"),
+            .double("vf_coef", \.vfCoef, "weight of the value loss"),
+            .bool("value_trunk_gradient", \.valueTrunkGradient, "let the value loss train the policy's trunk too (default: the head alone)"),
+            .int("num_ppo_epochs", \.numPPOEpochs, "passes over each rollout batch"),
+            .int("num_mini_batches", \.numMiniBatches, "minibatches (AdamW steps) per pass"),
+            .bool("whiten_rewards", \.whitenRewards, "whiten the token rewards (scale only) before GAE"),
+            .double("ratio_threshold", \.ratioThreshold, "skip a micro-batch whose mean ratio exceeds this"),
+            .optionalInt("total_episodes", \.totalEpisodes, "responses to train on (default: num_train_epochs × prompts)"),
+            .int("local_rollout_forward_batch_size", \.localRolloutForwardBatchSize, "prompts per rollout forward"),
+            .int("num_sample_generations", \.numSampleGenerations, "prompt/response/score tables written over the run"),
+            .int("reward_max_length", \.rewardMaxLength, "longest reward-model input in its tokens"),
+            .int("eval_samples", \.evalSamples, "held-out prompts evaluated before and after (0: all)")
+        ]
+        + loraFields(
+            rank: "LoRA rank of the policy (0: full fine-tuning with a frozen copy as reference)",
+            targets: "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)",
+            dropout: false) + runFields
 
     /// PPO's own checks.
     public func validateOwn() -> (key: String, reason: String)? {
@@ -139,7 +143,9 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
         if !(cliprangeValue > 0 && cliprangeValue.isFinite) { return ("cliprange_value", "must be a finite number > 0") }
         if !(vfCoef >= 0 && vfCoef.isFinite) { return ("vf_coef", "must be a finite number ≥ 0") }
         if !(1...10_000).contains(numPPOEpochs) { return ("num_ppo_epochs", "must be in 1...10000") }
-        if !(1...RunLimits.accumulationSteps).contains(numMiniBatches) { return ("num_mini_batches", "must be in 1...\(RunLimits.accumulationSteps)") }
+        if !(1...RunLimits.accumulationSteps).contains(numMiniBatches) {
+            return ("num_mini_batches", "must be in 1...\(RunLimits.accumulationSteps)")
+        }
         if !(ratioThreshold > 0) { return ("ratio_threshold", "must be positive") }
         if let e = totalEpisodes, e < 1 { return ("total_episodes", "must be at least 1") }
         if localRolloutForwardBatchSize < 1 { return ("local_rollout_forward_batch_size", "must be at least 1") }

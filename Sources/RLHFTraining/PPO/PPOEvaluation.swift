@@ -34,9 +34,10 @@ extension PPOTrainer {
         let episodes = rollout(prompts, rng: &rng).episodes
         let n = Double(max(episodes.count, 1))
         let kl = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
-        return PPOEvaluation(meanScore: episodes.map(\.score).reduce(0, +) / n, meanKL: kl.reduce(0, +) / n,
-                             meanLength: Double(episodes.map(\.response.count).reduce(0, +)) / n,
-                             stoppedFraction: Double(episodes.filter(\.stopped).count) / n, episodes: episodes)
+        return PPOEvaluation(
+            meanScore: episodes.map(\.score).reduce(0, +) / n, meanKL: kl.reduce(0, +) / n,
+            meanLength: Double(episodes.map(\.response.count).reduce(0, +)) / n,
+            stoppedFraction: Double(episodes.filter(\.stopped).count) / n, episodes: episodes)
     }
 
     /// A markdown table of prompt / response / score for the first `limit` episodes.

@@ -32,7 +32,8 @@ public struct PolicyLossResult {
 ///   - clipRange: ε.
 public func ppoPolicyLoss(logProbs: Tensor, oldLogProbs: [Float], advantages: [Float], clipRange: Float) -> PolicyLossResult {
     let n = logProbs.count
-    precondition(oldLogProbs.count == n && advantages.count == n, "ppoPolicyLoss: \(n) log-probs, \(oldLogProbs.count) old, \(advantages.count) advantages")
+    precondition(
+        oldLogProbs.count == n && advantages.count == n, "ppoPolicyLoss: \(n) log-probs, \(oldLogProbs.count) old, \(advantages.count) advantages")
     let old = Tensor(oldLogProbs, shape: logProbs.shape), adv = Tensor(advantages, shape: logProbs.shape)
     let logRatio = logProbs - old
     let ratio = logRatio.exp()
@@ -48,8 +49,9 @@ public func ppoPolicyLoss(logProbs: Tensor, oldLogProbs: [Float], advantages: [F
     }
     mean /= Double(max(n, 1))
     let variance = n > 1 ? r.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(n - 1) : 0
-    return PolicyLossResult(loss: loss, clipFraction: Double(clipCount) / Double(max(n, 1)), approxKL: kl / Double(max(n, 1)),
-                            ratioMean: mean, ratioVariance: variance)
+    return PolicyLossResult(
+        loss: loss, clipFraction: Double(clipCount) / Double(max(n, 1)), approxKL: kl / Double(max(n, 1)),
+        ratioMean: mean, ratioVariance: variance)
 }
 
 /// PPO's clipped value loss.

@@ -79,9 +79,11 @@ public func tokenRewards(scores: [Double], kl: [[Double]], klCoef: Double) -> (r
 ///
 /// - Returns: advantages (not whitened) and returns, shaped as `rewards`.
 public func generalizedAdvantages(rewards: [[Double]], values: [[Double]], gamma: Double, lambda: Double)
-    -> (advantages: [[Double]], returns: [[Double]]) {
-    precondition(rewards.count == values.count && zip(rewards, values).allSatisfy { $0.count == $1.count },
-                 "generalizedAdvantages: rewards and values differ in shape")
+    -> (advantages: [[Double]], returns: [[Double]])
+{
+    precondition(
+        rewards.count == values.count && zip(rewards, values).allSatisfy { $0.count == $1.count },
+        "generalizedAdvantages: rewards and values differ in shape")
     var advantages = rewards, returns = rewards
     for i in rewards.indices {
         var last = 0.0

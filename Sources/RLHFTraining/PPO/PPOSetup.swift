@@ -44,13 +44,15 @@ public struct PPORun {
         let valueHead = makeValueHead(hiddenSize: RewardModel.hiddenSize(of: pretrained.architecture), rng: &rng)
         rewardModel = try RewardModel.load(path: config.rewardModel)
         let decode: ([Int]) -> String = { tok.decode($0, skipSpecialTokens: true) }
-        let scorer = RewardModelScorer(model: rewardModel, decode: decode, batchSize: config.perDeviceEvalBatchSize, maxLength: config.rewardMaxLength)
+        let scorer = RewardModelScorer(
+            model: rewardModel, decode: decode, batchSize: config.perDeviceEvalBatchSize, maxLength: config.rewardMaxLength)
         func load(_ file: String) throws -> [PPOPrompt] {
             let set = try PPOPromptSet(path: file, tokenizer: tok, maxLength: config.maxPromptLength, skipBadLines: config.skipBadLines)
             for e in set.skipped { report("skipped: \(e)") }
             try checkVocabulary(set.prompts.map { ($0.ids, $0.line) }, vocabularySize: lm.vocabularySize, file: file, model: config.model)
-            report("\(file): \(set.prompts.count) prompts" + (set.tooLong > 0 ? "; \(set.tooLong) longer than max_prompt_length dropped" : "")
-                   + (set.skipped.isEmpty ? "" : "; \(set.skipped.count) bad lines skipped"))
+            report(
+                "\(file): \(set.prompts.count) prompts" + (set.tooLong > 0 ? "; \(set.tooLong) longer than max_prompt_length dropped" : "")
+                    + (set.skipped.isEmpty ? "" : "; \(set.skipped.count) bad lines skipped"))
             return set.prompts
         }
         let prompts = try load(config.trainFile)
@@ -58,15 +60,17 @@ public struct PPORun {
         if config.evalSamples > 0 { held = Array(held.prefix(config.evalSamples)) }
         evalPrompts = held
         try checkPositions(policy: lm.positionLimit, rewardModel: rewardModel, prompts: prompts + held, config: config, report: report)
-        trainer = try PPOTrainer(config: config, policy: lm, reference: reference, valueHead: valueHead, reward: scorer, prompts: prompts,
-                                 eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
+        trainer = try PPOTrainer(
+            config: config, policy: lm, reference: reference, valueHead: valueHead, reward: scorer, prompts: prompts,
+            eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
         let (architecture, source) = (pretrained.architecture, pretrained.path)
         export = { dir in
             try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: source, to: dir) }
             if config.lora.isEnabled {
                 try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(lm, settings: config.lora.settings(for: architecture),
-                                     baseModel: config.model, to: dir + "/adapter")
+                try saveLoRAAdapters(
+                    lm, settings: config.lora.settings(for: architecture),
+                    baseModel: config.model, to: dir + "/adapter")
             }
         }
     }
@@ -74,14 +78,18 @@ public struct PPORun {
 
 /// Prompt + response must fit a policy's learned position table (else an error naming the keys); past a
 /// rotary context, or a reward model's positions (which `score` cuts to), a warning.
-func checkPositions(policy limit: PositionLimit, rewardModel: RewardModel, prompts: [PPOPrompt], config: PPOConfig,
-                    report: (String) -> Void) throws {
+func checkPositions(
+    policy limit: PositionLimit, rewardModel: RewardModel, prompts: [PPOPrompt], config: PPOConfig,
+    report: (String) -> Void
+) throws {
     let longest = prompts.map(\.ids.count).max() ?? 0
     if config.responseLength > limit.count - longest {
         let what = "the longest prompt (\(longest) tokens) + response_length \(config.responseLength) is more than the policy's"
         if limit.isHard {
-            throw ModelError.invalidInput(source: config.model, reason: "\(what) \(limit.phrase); lower max_prompt_length "
-                                          + "(longer prompts are dropped) or response_length")
+            throw ModelError.invalidInput(
+                source: config.model,
+                reason: "\(what) \(limit.phrase); lower max_prompt_length "
+                    + "(longer prompts are dropped) or response_length")
         }
         report("warning: \(what) context of \(limit.phrase); it was never trained on positions past \(limit.count)")
     }

@@ -78,10 +78,12 @@ public final class PPOTrainer: TrainingAlgorithm {
     ///   - valueHead: the value head (new or from `rlhf` checkpoints); it trains with the policy.
     ///   - prompts: the rollout prompts, visited in a shuffled order per epoch.
     /// - Throws: `CheckpointError` when resuming from a checkpoint that does not fit.
-    public init(config: PPOConfig, policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear,
-                reward: RewardFunction, prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
-                decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") },
-                report: @escaping (String) -> Void = { _ in }) throws {
+    public init(
+        config: PPOConfig, policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear,
+        reward: RewardFunction, prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
+        decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") },
+        report: @escaping (String) -> Void = { _ in }
+    ) throws {
         precondition(!prompts.isEmpty, "PPOTrainer: no prompts")
         let adapters = policy.loraParameters()
         precondition(reference != nil || !adapters.isEmpty, "PPOTrainer: a policy without adapters needs a separate reference")
@@ -92,16 +94,18 @@ public final class PPOTrainer: TrainingAlgorithm {
         policy.eval(); reference?.eval(); valueHead.eval()
         reference?.freeze()
         let stops: Set<Int> = config.stopToken == .eos ? Set(eosTokenId.map { [$0] } ?? []) : []
-        sampler = RolloutSampler(policy: policy, reference: reference, valueHead: valueHead, reward: reward, responseLength: config.responseLength,
-                                 temperature: config.temperature, stopTokenIds: stops, missingEOSPenalty: config.missingEOSPenalty,
-                                 chunkSize: config.localRolloutForwardBatchSize, padTokenId: padTokenId)
+        sampler = RolloutSampler(
+            policy: policy, reference: reference, valueHead: valueHead, reward: reward, responseLength: config.responseLength,
+            temperature: config.temperature, stopTokenIds: stops, missingEOSPenalty: config.missingEOSPenalty,
+            chunkSize: config.localRolloutForwardBatchSize, padTokenId: padTokenId)
         policyParameters = adapters.isEmpty ? policy.namedParameters().filter { $0.parameter.isTrainable } : adapters
         let named = policyParameters.map { (key: "policy." + $0.key, parameter: $0.parameter) } + valueHeadParameters(valueHead)
         klController = config.initialKLController
         let resumed = try TrainerCore.prepare(config.run, kind: .ppo, report: report)
-        core = try TrainerCore(run: config.run, kind: .ppo, parameters: named, exampleCount: prompts.count, cursorUnit: .example,
-                               totalSteps: config.ppoSteps(promptCount: prompts.count), stepBatchSize: config.batchSize,
-                               rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed, report: report)
+        core = try TrainerCore(
+            run: config.run, kind: .ppo, parameters: named, exampleCount: prompts.count, cursorUnit: .example,
+            totalSteps: config.ppoSteps(promptCount: prompts.count), stepBatchSize: config.batchSize,
+            rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed, report: report)
         if let resume = config.resumeFrom { try restore(from: resume) }
     }
 
@@ -149,8 +153,9 @@ public final class PPOTrainer: TrainingAlgorithm {
         let meanKL = klPerResponse.reduce(0, +) / Double(episodes.count)
         klController.update(currentKL: meanKL, episodes: episodes.count)
         if meanKL < -1 {   // TRL's threshold: small negative means are sampling noise of the k1 estimate
-            report("warning: the mean KL of step \(state.globalStep + 1) is negative (\(String(format: "%.3f", meanKL))), often a sign of failing "
-                   + "training: the policy samples tokens the reference finds likelier; check temperature and generation settings")
+            report(
+                "warning: the mean KL of step \(state.globalStep + 1) is negative (\(String(format: "%.3f", meanKL))), often a sign of failing "
+                    + "training: the policy samples tokens the reference finds likelier; check temperature and generation settings")
         }
         episode += episodes.count
         core.finishStep()
@@ -191,24 +196,30 @@ public final class PPOTrainer: TrainingAlgorithm {
                 let accumulation = (minibatch.count + micro - 1) / micro
                 _ = core.update(microBatches: accumulation, learningRate: learningRate) { k in
                     let items = minibatch[(k * micro)..<min(minibatch.count, (k + 1) * micro)].map { episodes[$0] }
-                    let f = responseForward(policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
-                                            temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,
-                                            withEntropy: true)
-                    let pg = ppoPolicyLoss(logProbs: f.logProbs, oldLogProbs: items.flatMap(\.logProbs), advantages: items.flatMap(\.advantages),
-                                           clipRange: Float(config.cliprange))
-                    let vf = ppoValueLoss(values: f.values!, oldValues: items.flatMap(\.values), returns: items.flatMap(\.returns),
-                                          clipRange: Float(config.cliprangeValue))
-                    for (k, v) in [("policy/approxkl_avg", pg.approxKL), ("policy/clipfrac_avg", pg.clipFraction),
-                                   ("loss/policy_avg", Double(pg.loss.item)), ("loss/value_avg", Double(vf.loss.item)),
-                                   ("val/clipfrac_avg", vf.clipFraction), ("policy/entropy_avg", f.entropy),
-                                   ("val/ratio", pg.ratioMean), ("val/ratio_var", pg.ratioVariance)] {
+                    let f = responseForward(
+                        policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
+                        temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,
+                        withEntropy: true)
+                    let pg = ppoPolicyLoss(
+                        logProbs: f.logProbs, oldLogProbs: items.flatMap(\.logProbs), advantages: items.flatMap(\.advantages),
+                        clipRange: Float(config.cliprange))
+                    let vf = ppoValueLoss(
+                        values: f.values!, oldValues: items.flatMap(\.values), returns: items.flatMap(\.returns),
+                        clipRange: Float(config.cliprangeValue))
+                    for (k, v) in [
+                        ("policy/approxkl_avg", pg.approxKL), ("policy/clipfrac_avg", pg.clipFraction),
+                        ("loss/policy_avg", Double(pg.loss.item)), ("loss/value_avg", Double(vf.loss.item)),
+                        ("val/clipfrac_avg", vf.clipFraction), ("policy/entropy_avg", f.entropy),
+                        ("val/ratio", pg.ratioMean), ("val/ratio_var", pg.ratioVariance)
+                    ] {
                         sums[k, default: 0] += v
                     }
                     count += 1
                     if pg.ratioMean > config.ratioThreshold {   // (a NaN ratio is not skipped: the non-finite guard takes it)
                         skipped += 1
-                        report("warning: skipping a micro-batch of step \(state.globalStep + 1): mean ratio \(String(format: "%.2f", pg.ratioMean)) "
-                               + "exceeds ratio_threshold \(config.ratioThreshold)")
+                        report(
+                            "warning: skipping a micro-batch of step \(state.globalStep + 1): mean ratio \(String(format: "%.2f", pg.ratioMean)) "
+                                + "exceeds ratio_threshold \(config.ratioThreshold)")
                         return nil
                     }
                     return pg.loss + vf.loss * Float(config.vfCoef)

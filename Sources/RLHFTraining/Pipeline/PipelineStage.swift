@@ -27,12 +27,15 @@ public struct StageRecord: Codable, Sendable, Equatable {
 ///   - say: receives the stage's header and report lines.
 ///   - body: trains, given the checkpoint to resume from (nil: a fresh start); returns the record.
 /// - Returns: the record, read back or new.
-public func runPipelineStage(_ name: String, outputDir: String, say: (String) -> Void,
-                             _ body: (_ resumeFrom: String?) throws -> StageRecord) throws -> StageRecord {
+public func runPipelineStage(
+    _ name: String, outputDir: String, say: (String) -> Void,
+    _ body: (_ resumeFrom: String?) throws -> StageRecord
+) throws -> StageRecord {
     let marker = outputDir + "/completed.json"
     let fm = FileManager.default
     if let data = try? readRegularFileIfPresent(path: marker), let record = try? JSONDecoder().decode(StageRecord.self, from: data),
-       fm.fileExists(atPath: record.checkpoint + "/config.json") {
+        fm.fileExists(atPath: record.checkpoint + "/config.json")
+    {
         say("== \(name): done earlier, skipped (\(marker))")
         record.lines.forEach(say)
         return record

@@ -31,17 +31,20 @@ public struct RewardConfig: LoRATrainingConfig, Equatable {
     public init() {}
 
     /// Every field, in help order: the reward trainer's own, LoRA's, then the shared run settings.
-    public static let fields: [ConfigField<RewardConfig>] = sourceFields(
-        model: "backbone: HF folder (BERT/MiniLM, Llama, GPT-2) or Llama GGUF file",
-        train: "JSONL preference pairs (prompt/chosen/rejected, chosen/rejected, messages, text_a/text_b/label)",
-        eval: "JSONL pairs for evaluation") + [
-        .choice("head", \.head, "encoder head: pooler + linear (hf) or linear on raw [CLS] (cls)"),
-        .int("max_length", \.maxLength, "longest chosen/rejected encoding in tokens"),
-        .bool("truncate", \.truncate, "truncate longer pairs instead of dropping them"),
-        .optionalDouble("center_rewards_coefficient", \.centerRewardsCoefficient, "weight of mean((r_c + r_r)^2) (TRL suggests 0.01)"),
-        .bool("disable_dropout", \.disableDropout, "turn dropout off (the backbones here have none to turn on)"),
-    ] + loraFields(rank: "LoRA rank on the backbone (0: full fine-tuning; the head always trains)",
-                   targets: "modules to adapt, comma-separated (query,value or q_proj,v_proj) or all") + runFields
+    public static let fields: [ConfigField<RewardConfig>] =
+        sourceFields(
+            model: "backbone: HF folder (BERT/MiniLM, Llama, GPT-2) or Llama GGUF file",
+            train: "JSONL preference pairs (prompt/chosen/rejected, chosen/rejected, messages, text_a/text_b/label)",
+            eval: "JSONL pairs for evaluation") + [
+            .choice("head", \.head, "encoder head: pooler + linear (hf) or linear on raw [CLS] (cls)"),
+            .int("max_length", \.maxLength, "longest chosen/rejected encoding in tokens"),
+            .bool("truncate", \.truncate, "truncate longer pairs instead of dropping them"),
+            .optionalDouble("center_rewards_coefficient", \.centerRewardsCoefficient, "weight of mean((r_c + r_r)^2) (TRL suggests 0.01)"),
+            .bool("disable_dropout", \.disableDropout, "turn dropout off (the backbones here have none to turn on)")
+        ]
+        + loraFields(
+            rank: "LoRA rank on the backbone (0: full fine-tuning; the head always trains)",
+            targets: "modules to adapt, comma-separated (query,value or q_proj,v_proj) or all") + runFields
 
     /// The reward trainer's own checks.
     public func validateOwn() -> (key: String, reason: String)? {

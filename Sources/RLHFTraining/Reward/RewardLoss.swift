@@ -11,8 +11,10 @@ import RLHFTensor
 /// - Parameters:
 ///   - margins: per pair, subtracted from the difference (nil: none).
 ///   - centerCoefficient: weight of the reward-centring term (nil or 0: off).
-public func bradleyTerryLoss(chosen rc: Tensor, rejected rr: Tensor, margins: [Float]? = nil,
-                             centerCoefficient: Double? = nil) -> Tensor {
+public func bradleyTerryLoss(
+    chosen rc: Tensor, rejected rr: Tensor, margins: [Float]? = nil,
+    centerCoefficient: Double? = nil
+) -> Tensor {
     precondition(rc.shape == rr.shape && rc.rank == 1, "bradleyTerryLoss: chosen \(rc.shape) and rejected \(rr.shape) must both be [B]")
     var diff = rc - rr
     if let margins, margins.contains(where: { $0 != 0 }) {
@@ -43,6 +45,6 @@ public func rewardMetrics(chosen: [Float], rejected: [Float]) -> [String: Double
         "margin": margin / n,
         "min_reward": Double(all.min()!),
         "mean_reward": all.reduce(0.0) { $0 + Double($1) } / Double(all.count),
-        "max_reward": Double(all.max()!),
+        "max_reward": Double(all.max()!)
     ]
 }

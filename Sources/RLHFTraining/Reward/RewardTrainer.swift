@@ -81,8 +81,9 @@ public final class RewardTrainer: TrainingAlgorithm {
         loraSettings = config.lora.isEnabled ? try RewardTrainer.setUpAdapters(m, config: config) : nil
         let named = model.namedParameters().filter { $0.parameter.isTrainable } + model.loraParameters()
         let total = config.run.totalSteps(batchesPerEpoch: config.run.batchesPerEpoch(count: trainPairs.count))
-        core = try TrainerCore(run: config.run, kind: .reward, parameters: named, exampleCount: trainPairs.count, totalSteps: total,
-                               stepBatchSize: config.stepBatchSize, rng: rng, resumed: resumed, report: report)
+        core = try TrainerCore(
+            run: config.run, kind: .reward, parameters: named, exampleCount: trainPairs.count, totalSteps: total,
+            stepBatchSize: config.stepBatchSize, rng: rng, resumed: resumed, report: report)
         if resumed != nil { restoreAdapterGenerators(of: m, from: resumed?.adapterRNG) }
     }
 
@@ -94,10 +95,13 @@ public final class RewardTrainer: TrainingAlgorithm {
         if let resume = config.resumeFrom {
             let saved = try loadLoRAAdapters(into: m, from: resume + "/adapter")
             guard saved.r == wanted.r, saved.loraAlpha == wanted.loraAlpha, saved.loraDropout == wanted.loraDropout,
-                  Set(saved.targetModules) == Set(targets) else {
-                throw CheckpointError.mismatch(path: resume + "/adapter", reason: "its adapters (r \(saved.r), alpha \(saved.loraAlpha), dropout "
-                    + "\(saved.loraDropout), targets \(saved.targetModules.joined(separator: ","))) differ from the config's (r \(wanted.r), alpha "
-                    + "\(wanted.loraAlpha), dropout \(wanted.loraDropout), targets \(targets.joined(separator: ",")))")
+                Set(saved.targetModules) == Set(targets)
+            else {
+                throw CheckpointError.mismatch(
+                    path: resume + "/adapter",
+                    reason: "its adapters (r \(saved.r), alpha \(saved.loraAlpha), dropout "
+                        + "\(saved.loraDropout), targets \(saved.targetModules.joined(separator: ","))) differ from the config's (r \(wanted.r), alpha "
+                        + "\(wanted.loraAlpha), dropout \(wanted.loraDropout), targets \(targets.joined(separator: ",")))")
             }
         } else {
             let adapted = try addTrainingAdapters(to: m, config.lora, architecture: m.backbone, seed: config.seed, modelPath: config.model)
@@ -129,8 +133,9 @@ public final class RewardTrainer: TrainingAlgorithm {
         }
         let skippedNote = data.skipped.isEmpty ? "" : ", \(data.skipped.count) bad lines skipped"
         if tooLong > 0 {
-            report("\(file): \(out.count) pairs; \(tooLong) longer than max_length \(maxLength) "
-                   + (config.truncate ? "truncated" : "dropped") + skippedNote)
+            report(
+                "\(file): \(out.count) pairs; \(tooLong) longer than max_length \(maxLength) "
+                    + (config.truncate ? "truncated" : "dropped") + skippedNote)
         } else {
             report("\(file): \(out.count) pairs\(skippedNote)")
         }
@@ -154,8 +159,9 @@ public final class RewardTrainer: TrainingAlgorithm {
             let b = pairs.count
             let values = r.scalars
             chosen += values[0..<b]; rejected += values[b..<(2 * b)]
-            return bradleyTerryLoss(chosen: r.sliced(axis: 0, 0, b), rejected: r.sliced(axis: 0, b, 2 * b), margins: pairs.map(\.margin),
-                                    centerCoefficient: config.centerRewardsCoefficient)
+            return bradleyTerryLoss(
+                chosen: r.sliced(axis: 0, 0, b), rejected: r.sliced(axis: 0, b, 2 * b), margins: pairs.map(\.margin),
+                centerCoefficient: config.centerRewardsCoefficient)
         }
         m.merge(rewardMetrics(chosen: chosen, rejected: rejected)) { core, _ in core }
         return m
@@ -173,8 +179,9 @@ public final class RewardTrainer: TrainingAlgorithm {
                 let pairs = Array(evalPairs[start..<min(evalPairs.count, start + b)])
                 let r = rewards(pairs)
                 let n = pairs.count
-                let loss = bradleyTerryLoss(chosen: r.sliced(axis: 0, 0, n), rejected: r.sliced(axis: 0, n, 2 * n),
-                                            margins: pairs.map(\.margin), centerCoefficient: config.centerRewardsCoefficient)
+                let loss = bradleyTerryLoss(
+                    chosen: r.sliced(axis: 0, 0, n), rejected: r.sliced(axis: 0, n, 2 * n),
+                    margins: pairs.map(\.margin), centerCoefficient: config.centerRewardsCoefficient)
                 lossSum += Double(loss.item) * Double(n)
                 let values = r.scalars
                 chosen += values[0..<n]; rejected += values[n..<(2 * n)]
@@ -189,16 +196,19 @@ public final class RewardTrainer: TrainingAlgorithm {
     /// PEFT's layout under `adapter/` (LoRA), and the training state, atomically.
     @discardableResult
     public func saveCheckpoint() throws -> String {
-        try core.saveCheckpoint(amend: { saved in
-            if loraSettings != nil { saved.adapterRNG = adapterGenerators(of: model) }
-        }, files: { dir in
-            try model.withAdaptersMerged { try model.saveHF(to: dir, sourceDirectory: sourceDirectory) }
-            if let loraSettings {
-                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(model, settings: loraSettings, taskType: "SEQ_CLS", baseModel: config.model,
-                                     modulesToSave: model.loraModulesToSave, to: dir + "/adapter")
-            }
-        })
+        try core.saveCheckpoint(
+            amend: { saved in
+                if loraSettings != nil { saved.adapterRNG = adapterGenerators(of: model) }
+            },
+            files: { dir in
+                try model.withAdaptersMerged { try model.saveHF(to: dir, sourceDirectory: sourceDirectory) }
+                if let loraSettings {
+                    try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
+                    try saveLoRAAdapters(
+                        model, settings: loraSettings, taskType: "SEQ_CLS", baseModel: config.model,
+                        modulesToSave: model.loraModulesToSave, to: dir + "/adapter")
+                }
+            })
     }
 
     // MARK: TrainingAlgorithm

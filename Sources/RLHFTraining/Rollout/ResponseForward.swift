@@ -20,9 +20,12 @@ import RLHFTensor
 ///   - valueThroughTrunk: let the values' gradient reach the trunk (else the head reads detached states).
 ///   - withEntropy: also return the mean entropy of the (tempered) distributions (no gradient).
 /// - Returns: log-probs [N] and values [N] (differentiable when gradients are on), entropy.
-func responseForward(_ model: CausalLanguageModel, prompts: [[Int]], responses: [[Int]], padTokenId: Int, temperature: Float,
-                     valueHead: Linear?, valueThroughTrunk: Bool = false, withEntropy: Bool = false)
-    -> (logProbs: Tensor, values: Tensor?, entropy: Double) {
+func responseForward(
+    _ model: CausalLanguageModel, prompts: [[Int]], responses: [[Int]], padTokenId: Int, temperature: Float,
+    valueHead: Linear?, valueThroughTrunk: Bool = false, withEntropy: Bool = false
+)
+    -> (logProbs: Tensor, values: Tensor?, entropy: Double)
+{
     let b = prompts.count
     let p = prompts.map(\.count).max() ?? 0, r = responses.map(\.count).max() ?? 0, t = p + r
     var ids: [Int] = [], mask: [Float] = [], positions: [Int] = [], rows: [Int] = [], targets: [Int] = []

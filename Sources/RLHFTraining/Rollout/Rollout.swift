@@ -101,8 +101,10 @@ public struct RolloutSampler {
     public let padTokenId: Int
 
     /// A sampler; see the properties.
-    public init(policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear?, reward: RewardFunction,
-                responseLength: Int, temperature: Double, stopTokenIds: Set<Int>, missingEOSPenalty: Double?, chunkSize: Int, padTokenId: Int) {
+    public init(
+        policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear?, reward: RewardFunction,
+        responseLength: Int, temperature: Double, stopTokenIds: Set<Int>, missingEOSPenalty: Double?, chunkSize: Int, padTokenId: Int
+    ) {
         self.policy = policy; self.reference = reference; self.valueHead = valueHead; self.reward = reward
         self.responseLength = responseLength; self.temperature = temperature; self.stopTokenIds = stopTokenIds
         self.missingEOSPenalty = missingEOSPenalty; self.chunkSize = chunkSize; self.padTokenId = padTokenId
@@ -129,12 +131,16 @@ public struct RolloutSampler {
             // 2. the reference's log-probs
             let refLogProbs = withNoGrad { () -> [Float] in
                 if let reference {
-                    return responseForward(reference, prompts: queries, responses: responses, padTokenId: padTokenId,
-                                           temperature: temperature, valueHead: nil).logProbs.scalars
+                    return responseForward(
+                        reference, prompts: queries, responses: responses, padTokenId: padTokenId,
+                        temperature: temperature, valueHead: nil
+                    ).logProbs.scalars
                 }
                 return policy.withAdaptersDisabled {
-                    responseForward(policy, prompts: queries, responses: responses, padTokenId: padTokenId,
-                                    temperature: temperature, valueHead: nil).logProbs.scalars
+                    responseForward(
+                        policy, prompts: queries, responses: responses, padTokenId: padTokenId,
+                        temperature: temperature, valueHead: nil
+                    ).logProbs.scalars
                 }
             }
             // 3. scores
@@ -145,8 +151,10 @@ public struct RolloutSampler {
             let lp = splitRows(logProbs, lengths: lengths), ref = splitRows(refLogProbs, lengths: lengths)
             let v = valueHead == nil ? Array(repeating: [], count: lengths.count) : splitRows(values, lengths: lengths)
             for i in chunk.indices {
-                episodes.append(RolloutEpisode(prompt: chunk[i], response: responses[i], stopped: out.stopped[i] && !stopTokenIds.isEmpty,
-                                               logProbs: lp[i], refLogProbs: ref[i], values: v[i], score: scores[i]))
+                episodes.append(
+                    RolloutEpisode(
+                        prompt: chunk[i], response: responses[i], stopped: out.stopped[i] && !stopTokenIds.isEmpty,
+                        logProbs: lp[i], refLogProbs: ref[i], values: v[i], score: scores[i]))
             }
             generationTime += t1.timeIntervalSince(t0)
             scoringTime += Date().timeIntervalSince(t1)

@@ -29,16 +29,19 @@ public struct SFTConfig: LoRATrainingConfig, Equatable {
     public init() {}
 
     /// Every field, in help order: SFT's own, LoRA's, then the shared run settings.
-    public static let fields: [ConfigField<SFTConfig>] = sourceFields(
-        model: "decoder: HF folder (Llama, GPT-2) or Llama GGUF file",
-        train: "JSONL examples (text, messages, or prompt/completion as strings or messages)",
-        eval: "JSONL examples for the evaluation loss") + [
-        .int("max_length", \.maxLength, "longest example in tokens (longer ones keep their start)"),
-        .bool("packing", \.packing, "pack examples end to end into rows of max_length"),
-        .bool("completion_only_loss", \.completionOnlyLoss, "prompt-completion data: loss on the completion only"),
-        .bool("assistant_only_loss", \.assistantOnlyLoss, "messages data: loss on assistant turns only"),
-    ] + loraFields(rank: "LoRA rank (0: full fine-tuning)",
-                   targets: "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)") + runFields
+    public static let fields: [ConfigField<SFTConfig>] =
+        sourceFields(
+            model: "decoder: HF folder (Llama, GPT-2) or Llama GGUF file",
+            train: "JSONL examples (text, messages, or prompt/completion as strings or messages)",
+            eval: "JSONL examples for the evaluation loss") + [
+            .int("max_length", \.maxLength, "longest example in tokens (longer ones keep their start)"),
+            .bool("packing", \.packing, "pack examples end to end into rows of max_length"),
+            .bool("completion_only_loss", \.completionOnlyLoss, "prompt-completion data: loss on the completion only"),
+            .bool("assistant_only_loss", \.assistantOnlyLoss, "messages data: loss on assistant turns only")
+        ]
+        + loraFields(
+            rank: "LoRA rank (0: full fine-tuning)",
+            targets: "modules to adapt, comma-separated (q_proj,v_proj) or all (every projection of the architecture)") + runFields
 
     /// The SFT trainer's own checks.
     public func validateOwn() -> (key: String, reason: String)? {

@@ -74,17 +74,21 @@ public final class SFTTrainer: TrainingAlgorithm {
         let (maxLength, lengthWarning) = pretrained.architecture.positionLimit.length(for: config.maxLength, key: "max_length")
         if let lengthWarning { report(lengthWarning) }
         func load(_ file: String) throws -> [SFTExample] {
-            let d = try SFTDataset(path: file, tokenizer: tok, maxLength: maxLength, completionOnlyLoss: config.completionOnlyLoss,
-                                   assistantOnlyLoss: config.assistantOnlyLoss, skipBadLines: config.skipBadLines)
+            let d = try SFTDataset(
+                path: file, tokenizer: tok, maxLength: maxLength, completionOnlyLoss: config.completionOnlyLoss,
+                assistantOnlyLoss: config.assistantOnlyLoss, skipBadLines: config.skipBadLines)
             for e in d.skipped { report("skipped: \(e)") }
             try checkVocabulary(d.examples.map { ($0.ids, $0.line) }, vocabularySize: lm.vocabularySize, file: file, model: source)
-            report("\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(maxLength)" : "")
-                   + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
+            report(
+                "\(file): \(d.examples.count) examples" + (d.truncated > 0 ? "; \(d.truncated) truncated to max_length \(maxLength)" : "")
+                    + (d.skipped.isEmpty ? "" : "; \(d.skipped.count) bad lines skipped"))
             // a target is a token after the first whose loss counts
             let empty = d.examples.filter { !$0.lossMask.dropFirst().contains(1) }.count
             if empty == d.examples.count {
-                throw TrainingError.badSetting(key: "max_length", reason: "\(file): no example keeps a target token within max_length "
-                                               + "\(maxLength) (the prompts fill it): raise max_length or shorten the prompts")
+                throw TrainingError.badSetting(
+                    key: "max_length",
+                    reason: "\(file): no example keeps a target token within max_length "
+                        + "\(maxLength) (the prompts fill it): raise max_length or shorten the prompts")
             }
             if empty > 0 { report("warning: \(file): \(empty) examples keep no target token within max_length \(maxLength) and teach nothing") }
             return config.packing ? SFTDataset.packed(d.examples, length: maxLength) : d.examples
@@ -93,9 +97,10 @@ public final class SFTTrainer: TrainingAlgorithm {
         evalExamples = try config.evalFile.map(load) ?? []
         let named = lora ? lm.loraParameters() : lm.namedParameters().filter { $0.parameter.isTrainable }
         let total = config.run.totalSteps(batchesPerEpoch: config.run.batchesPerEpoch(count: trainExamples.count))
-        core = try TrainerCore(run: config.run, kind: .sft, parameters: named, exampleCount: trainExamples.count, totalSteps: total,
-                               stepBatchSize: config.stepBatchSize, rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)),
-                               resumed: resumed, report: report)
+        core = try TrainerCore(
+            run: config.run, kind: .sft, parameters: named, exampleCount: trainExamples.count, totalSteps: total,
+            stepBatchSize: config.stepBatchSize, rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)),
+            resumed: resumed, report: report)
         if let resumed {
             tokensSeen = resumed.tokensSeen ?? 0
             restoreAdapterGenerators(of: lm, from: resumed.adapterRNG)
@@ -116,7 +121,9 @@ public final class SFTTrainer: TrainingAlgorithm {
                 rows.append(i * t + p); targets.append(e.ids[p + 1])
             }
         }
-        let mask = lengths.allSatisfy({ $0 == t }) ? nil
+        let mask =
+            lengths.allSatisfy({ $0 == t })
+            ? nil
             : Tensor(lengths.flatMap { n in (0..<t).map { $0 < n ? Float(1) : 0 } }, shape: [b, t])
         let h = model.hiddenStates(ids: ids, batch: b, attentionMask: mask, positions: nil, cache: nil)
         guard !rows.isEmpty else { return (Tensor(scalar: 0), 0, 0, lengths.reduce(0, +)) }
@@ -174,17 +181,20 @@ public final class SFTTrainer: TrainingAlgorithm {
     /// the adapters (LoRA), the optimizer and the trainer state.
     @discardableResult
     public func saveCheckpoint() throws -> String {
-        try core.saveCheckpoint(amend: { saved in
-            saved.tokensSeen = tokensSeen
-            saved.adapterRNG = adapterGenerators(of: model)
-        }, files: { dir in
-            try exportMerged(to: dir)
-            if config.lora.isEnabled {
-                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(model, settings: config.lora.settings(for: pretrained.architecture), baseModel: config.model,
-                                     to: dir + "/adapter")
-            }
-        })
+        try core.saveCheckpoint(
+            amend: { saved in
+                saved.tokensSeen = tokensSeen
+                saved.adapterRNG = adapterGenerators(of: model)
+            },
+            files: { dir in
+                try exportMerged(to: dir)
+                if config.lora.isEnabled {
+                    try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
+                    try saveLoRAAdapters(
+                        model, settings: config.lora.settings(for: pretrained.architecture), baseModel: config.model,
+                        to: dir + "/adapter")
+                }
+            })
     }
 
     /// The model with its adapters merged, as a transformers causal-LM folder in `directory`.
