@@ -238,6 +238,33 @@ final class PPOTrainerTests: XCTestCase {
         XCTAssertEqual(episodes.flatMap(\.values).count, f.values!.count)
     }
 
+    /// The rollout without a value head (GRPO's and RLOO's): the same responses, log-probs, reference
+    /// log-probs and scores as with one, from the same generator, and no values.
+    func testARolloutWithoutAValueHeadSamplesTheSameEpisodes() throws {
+        let policy = try tinyDecoder(seed: 2), reference = try tinyDecoder(seed: 3)
+        policy.eval(); reference.eval()
+        var rng = RandomGenerator(seed: 4)
+        let head = makeValueHead(hiddenSize: 32, rng: &rng)
+        func sampler(_ valueHead: Linear?) -> RolloutSampler {
+            RolloutSampler(
+                policy: policy, reference: reference, valueHead: valueHead, reward: TokenShareReward(token: 5), responseLength: 6,
+                temperature: 1, stopTokenIds: [7], missingEOSPenalty: 0.5, chunkSize: 3, padTokenId: 0)
+        }
+        var a = RandomGenerator(seed: 11), b = RandomGenerator(seed: 11)
+        let withCritic = sampler(head).sample(prompts(8), rng: &a).episodes
+        let criticFree = sampler(nil).sample(prompts(8), rng: &b).episodes
+        XCTAssertEqual(criticFree.map(\.response), withCritic.map(\.response))
+        XCTAssertEqual(criticFree.map(\.logProbs), withCritic.map(\.logProbs))
+        XCTAssertEqual(criticFree.map(\.refLogProbs), withCritic.map(\.refLogProbs))
+        XCTAssertEqual(criticFree.map(\.score), withCritic.map(\.score))
+        XCTAssertTrue(criticFree.allSatisfy { $0.values.isEmpty })
+        XCTAssertTrue(withCritic.allSatisfy { $0.values.count == $0.response.count })
+        for e in withCritic {
+            let share = TokenShareReward(token: 5).scores(prompts: [e.prompt], responses: [e.response])[0]
+            XCTAssertEqual(e.score, share - (e.stopped ? 0 : 0.5), "the missing-EOS penalty applies to responses that run out")
+        }
+    }
+
     func testBadConfigValuesNameTheKey() throws {
         let cases: [(String, String)] = [
             ("--temperature", "0"), ("--num-ppo-epochs", "0"), ("--kl-estimator", "k2"),

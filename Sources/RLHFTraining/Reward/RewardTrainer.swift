@@ -153,16 +153,20 @@ public final class RewardTrainer: TrainingAlgorithm {
     /// One optimizer step (steps 1–4 of the header); returns its metrics.
     public func step() -> [String: Double] {
         var chosen: [Float] = [], rejected: [Float] = []
+        // 1. the core's cursor gives each micro-batch's pairs (and 4. back-propagates, clips and steps)
         var m = core.supervisedStep { indices in
             let pairs = indices.map { trainPairs[$0] }
+            // 2. rewards [2B]: chosen rows, then rejected
             let r = rewards(pairs)
             let b = pairs.count
             let values = r.scalars
             chosen += values[0..<b]; rejected += values[b..<(2 * b)]
+            // 3. the Bradley-Terry loss over the pairs
             return bradleyTerryLoss(
                 chosen: r.sliced(axis: 0, 0, b), rejected: r.sliced(axis: 0, b, 2 * b), margins: pairs.map(\.margin),
                 centerCoefficient: config.centerRewardsCoefficient)
         }
+        // 4. TRL's metrics over the step's pairs
         m.merge(rewardMetrics(chosen: chosen, rejected: rejected)) { core, _ in core }
         return m
     }
