@@ -52,8 +52,7 @@ let package = Package(
         .executableTarget(
             name: "rlhf",
             dependencies: [
-                "RLHFTensor", "RLHFNN", "RLHFFormats", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFLogging",
-                "RLHFTraining", "RLHFBench",
+                "RLHFTensor", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFTraining", "RLHFBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
         // Helpers shared by the test targets (paths, temporary folders, tolerances, fuzz replay); a plain target

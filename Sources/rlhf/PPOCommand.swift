@@ -4,8 +4,6 @@
 
 import ArgumentParser
 import Foundation
-import RLHFLogging
-import RLHFNN
 import RLHFTraining
 
 struct PPO: ParsableCommand {

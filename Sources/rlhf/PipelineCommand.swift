@@ -11,7 +11,6 @@
 
 import ArgumentParser
 import Foundation
-import RLHFFormats
 import RLHFTraining
 
 struct Pipeline: ParsableCommand {

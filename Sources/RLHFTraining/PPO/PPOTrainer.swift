@@ -194,8 +194,8 @@ public final class PPOTrainer: TrainingAlgorithm {
             for mbStart in stride(from: 0, to: order.count, by: perMinibatch) {
                 let minibatch = Array(order[mbStart..<min(order.count, mbStart + perMinibatch)])
                 let accumulation = (minibatch.count + micro - 1) / micro
-                _ = core.update(microBatches: accumulation, learningRate: learningRate) { k in
-                    let items = minibatch[(k * micro)..<min(minibatch.count, (k + 1) * micro)].map { episodes[$0] }
+                _ = core.update(microBatches: accumulation, learningRate: learningRate) { index in
+                    let items = minibatch[(index * micro)..<min(minibatch.count, (index + 1) * micro)].map { episodes[$0] }
                     let f = responseForward(
                         policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
                         temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,

@@ -56,7 +56,7 @@ public final class RewardTrainer: TrainingAlgorithm {
     /// Loads the model (or the checkpoint to resume), reads and encodes the data, builds the optimizer.
     ///
     /// - Parameter report: receives lines for the user (data counts, skipped lines, warnings).
-    /// - Throws: `ConfigError`-free errors of loading: `ModelError`, `DataError`, `CheckpointError`, `TrainingError`.
+    /// - Throws: `ModelError` (the model), `DataError` (the data), `CheckpointError` (the resume), `TrainingError` (a setting).
     public init(config: RewardConfig, report: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         self.report = report
