@@ -31,18 +31,23 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPIShim", dependencies: ["CMPI"]),
         .target(name: "RLHFTensor", dependencies: ["CBLAS"], swiftSettings: simdFlags),
         .target(name: "RLHFNN", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
         .target(name: "RLHFOptim", dependencies: ["RLHFNN"], swiftSettings: simdFlags),
         .target(name: "RLHFFormats", dependencies: ["RLHFTensor"], swiftSettings: simdFlags),
         .target(name: "RLHFTokenizers"),
         .target(name: "RLHFModels", dependencies: ["RLHFNN", "RLHFFormats", "RLHFTokenizers"], swiftSettings: simdFlags),
+        .target(name: "RLHFDistributed", dependencies: ["CMPIShim", "RLHFNN"]),
         .target(name: "RLHFData", dependencies: ["RLHFFormats", "RLHFTokenizers"]),
         .target(name: "RLHFLogging", dependencies: ["RLHFFormats"]),
         .target(
             name: "RLHFTraining",
             dependencies: [
-                "RLHFModels", "RLHFOptim", "RLHFData", "RLHFLogging",
+                "RLHFModels", "RLHFOptim", "RLHFData", "RLHFLogging", "RLHFDistributed",
                 .product(name: "Yams", package: "Yams")
             ],
             swiftSettings: simdFlags),
@@ -52,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "rlhf",
             dependencies: [
-                "RLHFTensor", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFTraining", "RLHFBench",
+                "RLHFTensor", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFDistributed", "RLHFTraining", "RLHFBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
         // Helpers shared by the test targets (paths, temporary folders, tolerances, fuzz replay); a plain target

@@ -76,6 +76,13 @@ extension Tensor {
     /// Forgets the accumulated gradient.
     public func zeroGrad() { node?.grad = nil }
 
+    /// Replaces the accumulated gradient (of a leaf that takes part in autodiff) with `gradient`, of this
+    /// tensor's shape: data parallelism writes the gradient reduced over processes back this way.
+    package func replaceGrad(with gradient: Tensor) {
+        precondition(gradient.shape == shape, "replaceGrad: gradient \(gradient.shape) for a tensor \(shape)")
+        node?.grad = gradient
+    }
+
     /// A leaf view of the same storage that accumulates a gradient (or, with `false`, one that does not).
     public func requiringGrad(_ flag: Bool = true) -> Tensor {
         var t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset)

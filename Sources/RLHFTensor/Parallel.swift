@@ -9,10 +9,14 @@ import Glibc
 
 /// Parallel loops over index ranges.
 public enum Parallel {
-    /// Worker count: `RLHF_NUM_THREADS` when set to a positive integer, else the number of cores.
+    /// Worker count: `RLHF_NUM_THREADS` when set to a positive integer, else the number of cores divided
+    /// among the processes of an MPI job on this host (`OMPI_COMM_WORLD_LOCAL_SIZE`, set by `mpirun`), so
+    /// that ranks sharing a host do not oversubscribe its cores.
     public static let threadCount: Int = {
         if let s = getenv("RLHF_NUM_THREADS"), let n = Int(String(cString: s)), n > 0 { return n }
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        if let s = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"), let ranks = Int(String(cString: s)), ranks > 1 { return max(1, cores / ranks) }
+        return cores
     }()
 
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when the work is large enough.

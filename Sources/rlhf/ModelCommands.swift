@@ -2,12 +2,15 @@
 
 import ArgumentParser
 import Foundation
+import RLHFDistributed
 import RLHFModels
 import RLHFTensor
 import RLHFTokenizers
 
-/// Writes one line to standard error (warnings and notes; standard output keeps the results).
+/// Writes one line to standard error (warnings and notes; standard output keeps the results); under
+/// `mpirun`, on rank 0 only (the ranks would say the same).
 func warn(_ line: String) {
+    guard ProcessGroup.world.isMain else { return }
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 

@@ -16,7 +16,7 @@ struct PPO: ParsableCommand {
     @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        print(try runPPO(try options.load(PPOConfig.self)).lines.joined(separator: "\n"))
+        output(try runPPO(try options.load(PPOConfig.self)).lines.joined(separator: "\n"))
     }
 }
 

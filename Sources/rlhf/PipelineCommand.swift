@@ -96,6 +96,6 @@ struct Pipeline: ParsableCommand {
 /// Prints a line and flushes standard output, so that a stage's report shows before the next stage starts
 /// (also when the output goes to a pipe or a file).
 func say(_ line: String) {
-    print(line)
+    output(line)
     fflush(nil)
 }

@@ -17,7 +17,7 @@ struct TrainRM: ParsableCommand {
 
     func run() throws {
         let outcome = try RewardTrainer(config: try options.load(RewardConfig.self), report: warn).trainLogged(description: "reward")
-        print(rewardSummary(outcome))
+        output(rewardSummary(outcome))
     }
 }
 

@@ -15,7 +15,7 @@ struct SFT: ParsableCommand {
     @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        print(try runSFT(try options.load(SFTConfig.self)).line)
+        output(try runSFT(try options.load(SFTConfig.self)).line)
     }
 }
 

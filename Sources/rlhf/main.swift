@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Foundation
+import RLHFDistributed
 
 /// The root command.
 struct RLHF: ParsableCommand {
@@ -15,11 +16,19 @@ struct RLHF: ParsableCommand {
     )
 }
 
-/// Writes `error: <first line of message>` to standard error and exits with `code`.
+/// Writes `error: <first line of message>` to standard error and exits with `code`. Under `mpirun` the
+/// line names the rank, and the whole job stops (the other ranks would otherwise wait for this one).
 func fail(_ message: String, code: Int32) -> Never {
     let line = message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
-    FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-    Foundation.exit(code)
+    let world = ProcessGroup.isLaunchedByMPI ? ProcessGroup.world : .single
+    let rank = world.isDistributed ? "rank \(world.rank) of \(world.size): " : ""
+    FileHandle.standardError.write(Data("error: \(rank)\(line)\n".utf8))
+    world.abort(code: code)
+}
+
+/// Prints a result line on standard output (under `mpirun`, on rank 0 only).
+func output(_ line: String) {
+    if ProcessGroup.world.isMain { print(line) }
 }
 
 /// What an error says of itself: the library's errors (and CLIError) their `description`; Foundation's
@@ -46,8 +55,10 @@ func exitForArgumentParser(_ error: Error) -> Never {
 }
 
 do {
+    if ProcessGroup.isLaunchedByMPI { _ = ProcessGroup.world }   // MPI_Init before anything else
     var command = try RLHF.parseAsRoot()
     try command.run()
+    ProcessGroup.finalize()
 } catch  where isArgumentParserError(error) {
     exitForArgumentParser(error)
 } catch {

@@ -189,11 +189,17 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var tokensSeen: Int?
     /// Each LoRA adapter's dropout generator, by the key of the Linear it adapts.
     public var adapterRNG: [String: RandomGenerator]?
-    /// Examples (PPO: prompts) one step consumes, and training examples (prompts) in all, of the run that
-    /// wrote it; a resume must use the same (nil in checkpoints written before they were saved).
+    /// Examples (PPO: prompts) one step consumes over all ranks, and training examples (prompts) in all,
+    /// of the run that wrote it; a resume must use the same (nil in checkpoints written before they were
+    /// saved). A resume may use another number of ranks with the same global batch.
     public var stepBatchSize: Int?
     /// Training examples (PPO: prompts) of the run that wrote it (nil in older checkpoints).
     public var trainExamples: Int?
+    /// The micro-batch the cursor counts in (`per_device_train_batch_size`; nil for PPO, whose cursor
+    /// counts prompts, and in older checkpoints); a resume must use the same.
+    public var microBatchSize: Int?
+    /// The processes of the run that wrote it (information: a resume may use another number).
+    public var worldSize: Int?
 
     /// A state at `globalStep` of `totalSteps`, with the cursor at (`epoch`, `batchInEpoch`).
     public init(globalStep: Int, totalSteps: Int, epoch: Int, batchInEpoch: Int, rng: RandomGenerator, seed: Int, trainer: String) {
@@ -224,9 +230,10 @@ public struct TrainerState: Codable, Equatable, Sendable {
     ///   - stepBatchSize: examples (PPO: prompts) one step of the resuming run consumes.
     ///   - cursorLimit: micro-batches per epoch (PPO: prompts), the bound of `batchInEpoch`.
     ///   - totalSteps: the resuming run's last step.
+    ///   - microBatchSize: the micro-batch the resuming run's cursor counts in (nil: it counts examples).
     /// - Throws: `CheckpointError.mismatch` naming `directory` and the setting to change.
     public func checkResume(
-        seed: Int, stepBatchSize: Int, trainExamples: Int, cursorLimit: Int, totalSteps: Int,
+        seed: Int, stepBatchSize: Int, trainExamples: Int, cursorLimit: Int, totalSteps: Int, microBatchSize: Int? = nil,
         directory: String
     ) throws {
         func fail(_ reason: String) -> CheckpointError { .mismatch(path: directory, reason: reason) }
@@ -241,7 +248,12 @@ public struct TrainerState: Codable, Equatable, Sendable {
         if let saved = self.stepBatchSize, saved != stepBatchSize {
             throw fail(
                 "it took \(saved) examples per step, the config takes \(stepBatchSize) (per_device_train_batch_size × "
-                    + "gradient_accumulation_steps): use the checkpoint's batch settings")
+                    + "gradient_accumulation_steps × processes): use the checkpoint's global batch")
+        }
+        if let saved = self.microBatchSize, let microBatchSize, saved != microBatchSize {
+            throw fail(
+                "its data cursor counts micro-batches of \(saved) examples, the config's per_device_train_batch_size is "
+                    + "\(microBatchSize): keep it, and change gradient_accumulation_steps to fit another number of processes")
         }
         if let saved = self.trainExamples, saved != trainExamples {
             throw fail("it was trained on \(saved) examples, the training data now has \(trainExamples): resume on the same data")

@@ -28,17 +28,20 @@ extension TrainingAlgorithm {
     ///
     /// - Parameters:
     ///   - description: the progress bar's label ("sft", "reward", "ppo").
-    ///   - afterwards: logs more before the logger closes (PPO's final evaluation).
-    public func trainLogged(description: String, afterwards: (TrainingLogger) throws -> Void = { _ in }) throws -> TrainingOutcome {
+    ///   - afterwards: logs more before the logger closes (PPO's final evaluation); nil on ranks other than 0.
+    public func trainLogged(description: String, afterwards: (TrainingLogger?) throws -> Void = { _ in }) throws -> TrainingOutcome {
         let run = core.run
-        let logger = try TrainingLogger(
-            outputDirectory: run.outputDir, totalSteps: core.state.totalSteps, description: description,
-            resumingAfter: run.resumeFrom == nil ? nil : core.state.globalStep, progress: run.progress)
+        // under mpirun, rank 0 alone logs (the ranks' metrics are already reduced over all of them)
+        let logger =
+            core.group.isMain
+            ? try TrainingLogger(
+                outputDirectory: run.outputDir, totalSteps: core.state.totalSteps, description: description,
+                resumingAfter: run.resumeFrom == nil ? nil : core.state.globalStep, progress: run.progress) : nil
         let start = Date()
         let (eval, checkpoint) = try runLoop(logger: logger)
         let seconds = Date().timeIntervalSince(start)
         try afterwards(logger)
-        try logger.close()
+        try logger?.close()
         return TrainingOutcome(eval: eval, checkpoint: checkpoint, steps: core.state.globalStep, seconds: seconds)
     }
 }

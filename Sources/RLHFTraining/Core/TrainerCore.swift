@@ -8,10 +8,15 @@
 //     optimizer update: zero the gradients → each micro-batch's loss · 1/n backward → the gradient
 //     reduction hook → global-norm clipping, the non-finite guard, the step;
 //   - the trainer state (step, cursor, RNG) and checkpoints: atomic folders, the optimizer's moments,
-//     trainer_state.json, and `--resume-from` with its checks.
+//     trainer_state.json, and `--resume-from` with its checks;
+//   - data parallelism (`group`, from `mpirun`): every rank walks the same global cursor and takes every
+//     N-th micro-batch of a step, the gradients are averaged in rank order in the hook, and rank 0 alone
+//     writes checkpoints. N ranks with `gradient_accumulation_steps` A compute what one process computes
+//     with N·A: the same micro-batches, averaged alike.
 // The loop around the steps (logging, evaluation and checkpoint cadence) is `TrainingAlgorithm.runLoop`.
 
 import Foundation
+import RLHFDistributed
 import RLHFNN
 import RLHFOptim
 import RLHFTensor
@@ -90,6 +95,8 @@ public final class TrainerCore {
     public var gradientReduction: GradientReduction?
     /// Lines for the user (warnings of skipped steps).
     public let report: (String) -> Void
+    /// The ranks of the run (one process unless started by `mpirun`).
+    public let group: ProcessGroup
 
     /// Cleans up what crashed writers left in `output_dir`, then reads the state of the checkpoint to
     /// resume (if any) and checks that this kind of trainer wrote it. Trainers call it first, before they
@@ -110,14 +117,17 @@ public final class TrainerCore {
     ///   - stepBatchSize: examples one step consumes (a resume must use the same).
     ///   - rng: the run's generator as the trainer left it after building its model (a fresh run starts from it).
     ///   - resumed: what `prepare` returned; its optimizer state is loaded from `run.resumeFrom`.
-    /// - Throws: `CheckpointError.mismatch` when the checkpoint does not fit this run.
+    ///   - stepBatchSize: examples one step consumes on one process (the global batch is this × ranks).
+    ///   - group: the ranks (default: the `mpirun` job, or this process alone).
+    /// - Throws: `CheckpointError.mismatch` when the checkpoint does not fit this run; `DistributedError`.
     public init(
         run: RunSettings, kind: TrainerKind, parameters: [(key: String, parameter: Parameter)], exampleCount: Int,
         cursorUnit: CursorUnit = .microBatch, totalSteps: Int, stepBatchSize: Int, rng: RandomGenerator, resumed: TrainerState?,
-        report: @escaping (String) -> Void
+        group: ProcessGroup = .world, report: @escaping (String) -> Void
     ) throws {
         self.run = run
         self.kind = kind
+        self.group = group
         self.exampleCount = exampleCount
         self.cursorUnit = cursorUnit
         self.report = report
@@ -125,11 +135,13 @@ public final class TrainerCore {
         optimizer = run.makeOptimizer(parameters.map(\.parameter))
         schedule = run.schedule(totalSteps: totalSteps)
         nonFinite = NonFiniteGuard(limit: run.maxNonfiniteSteps)
+        let globalBatch = stepBatchSize * group.size
+        let microBatch = cursorUnit == .microBatch ? run.perDeviceTrainBatchSize : nil
         if let saved = resumed, let directory = run.resumeFrom {
             let cursorLimit = cursorUnit == .example ? exampleCount : run.batchesPerEpoch(count: exampleCount)
             try saved.checkResume(
-                seed: run.seed, stepBatchSize: stepBatchSize, trainExamples: exampleCount, cursorLimit: cursorLimit,
-                totalSteps: totalSteps, directory: directory)
+                seed: run.seed, stepBatchSize: globalBatch, trainExamples: exampleCount, cursorLimit: cursorLimit,
+                totalSteps: totalSteps, microBatchSize: microBatch, directory: directory)
             try OptimizerState.load(optimizer, keys: parameterKeys, from: directory)
             state = saved
             state.totalSteps = totalSteps
@@ -138,8 +150,15 @@ public final class TrainerCore {
                 globalStep: 0, totalSteps: totalSteps, epoch: 0, batchInEpoch: 0, rng: rng, seed: run.seed,
                 trainer: kind.rawValue)
         }
-        state.stepBatchSize = stepBatchSize
+        state.stepBatchSize = globalBatch
         state.trainExamples = exampleCount
+        state.microBatchSize = microBatch
+        state.worldSize = group.size
+        if group.isDistributed {
+            gradientReduction = DataParallelReduction(group: group)
+            // the same start on every rank, whatever each loaded
+            try group.broadcastValues(optimizer.parameters)
+        }
     }
 
     // MARK: The data cursor
@@ -212,7 +231,13 @@ public final class TrainerCore {
     /// - Returns: `loss`, `grad_norm`, `learning_rate` and `epoch`.
     public func supervisedStep(_ loss: (_ indices: [Int]) -> Tensor?) -> [String: Double] {
         let lr = learningRate
-        let u = update(microBatches: run.gradientAccumulationSteps, learningRate: lr) { _ in loss(nextMicroBatch()) }
+        // every rank walks the step's A·N micro-batches and takes micro-batches rank, rank + N, …
+        var mine: [[Int]] = []
+        for k in 0..<(run.gradientAccumulationSteps * group.size) {
+            let indices = nextMicroBatch()
+            if k % group.size == group.rank { mine.append(indices) }
+        }
+        let u = update(microBatches: mine.count, learningRate: lr) { loss(mine[$0]) }
         state.globalStep += 1
         return ["loss": u.loss, "grad_norm": u.gradNorm, "learning_rate": lr, "epoch": epochProgress]
     }
@@ -232,14 +257,43 @@ public final class TrainerCore {
     public func saveCheckpoint(amend: (inout TrainerState) -> Void = { _ in }, files: (_ directory: String) throws -> Void) throws -> String {
         let path = run.outputDir + "/checkpoint-\(state.globalStep)"
         try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
-        var saved = state
-        amend(&saved)
-        try CheckpointFolder.write(to: path) { dir in
-            try files(dir)
-            try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
-            try saved.save(to: dir)
+        if group.isMain {   // the ranks hold the same weights and state: rank 0 writes them
+            var saved = state
+            amend(&saved)
+            try CheckpointFolder.write(to: path) { dir in
+                try files(dir)
+                try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
+                try saved.save(to: dir)
+            }
         }
+        try group.barrier()   // no rank runs ahead of a checkpoint that may be resumed from
         return path
+    }
+
+    // MARK: Across ranks
+
+    /// Every rank's `values`, concatenated in rank order (for metrics over the whole global batch).
+    public func gathered(_ values: [Float]) -> [Float] {
+        guard group.isDistributed else { return values }
+        return communicate { try group.allGather(values.map(Double.init)).flatMap { $0.map(Float.init) } }
+    }
+
+    /// The sum over ranks of each of `values`, added in rank order (the same on every rank).
+    public func summed(_ values: [Double]) -> [Double] {
+        guard group.isDistributed else { return values }
+        return communicate {
+            let all = try group.allGather(values)
+            return values.indices.map { i in all.reduce(0) { $0 + $1[i] } }
+        }
+    }
+
+    /// Runs a collective; a failure (a rank died, the network broke) stops this rank, and with it the job,
+    /// with one line naming what failed: the other ranks must not wait in a collective that never ends.
+    func communicate<T>(_ body: () throws -> T) -> T {
+        do { return try body() } catch {
+            FileHandle.standardError.write(Data("error: rank \(group.rank) of \(group.size): \(error)\n".utf8))
+            group.abort(code: 1)
+        }
     }
 }
 

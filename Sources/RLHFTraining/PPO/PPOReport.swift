@@ -38,18 +38,18 @@ extension PPORun {
         let training = try trainer.trainLogged(description: "ppo") { logger in
             guard !held.isEmpty else { return }
             let evaluation = trainer.evaluate(held, seed: seed)
-            try logger.log(step: trainer.state.globalStep, metrics: evaluation.metrics, prefix: "eval/")
+            try logger?.log(step: trainer.state.globalStep, metrics: evaluation.metrics, prefix: "eval/")
             after = evaluation
         }
         let plots = config.outputDir + "/plots.svg"
-        try writeMetricPlots(
+        if trainer.core.group.isMain { try writeMetricPlots(
             metricsPath: config.outputDir + "/metrics.jsonl",
             panels: [
                 PlotPanel("reward-model score (mean per response)", ["objective/scores", "objective/rlhf_reward"]),
                 PlotPanel("KL to the reference (nats per response)", ["objective/kl"]),
                 PlotPanel("losses", ["loss/policy_avg", "loss/value_avg"]),
                 PlotPanel("response length (tokens)", ["val/response_length"])
-            ], title: "PPO: \(config.outputDir)", to: plots)
+            ], title: "PPO: \(config.outputDir)", to: plots) }
         return PPOOutcome(training: training, episodes: trainer.episode, before: before, after: after, plots: plots)
     }
 }

@@ -166,8 +166,8 @@ public final class RewardTrainer: TrainingAlgorithm {
                 chosen: r.sliced(axis: 0, 0, b), rejected: r.sliced(axis: 0, b, 2 * b), margins: pairs.map(\.margin),
                 centerCoefficient: config.centerRewardsCoefficient)
         }
-        // 4. TRL's metrics over the step's pairs
-        m.merge(rewardMetrics(chosen: chosen, rejected: rejected)) { core, _ in core }
+        // 4. TRL's metrics over the step's pairs (of every rank)
+        m.merge(rewardMetrics(chosen: core.gathered(chosen), rejected: core.gathered(rejected))) { core, _ in core }
         return m
     }
 

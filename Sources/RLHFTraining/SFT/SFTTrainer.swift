@@ -146,16 +146,18 @@ public final class SFTTrainer: TrainingAlgorithm {
 
     /// One optimizer step (steps 1–4 of the header); returns its metrics.
     public func step() -> [String: Double] {
-        var correct = 0, targets = 0
+        var correct = 0, targets = 0, tokens = 0
         // 1. the core's cursor gives each micro-batch's examples (and 4. back-propagates, clips and steps)
         var m = core.supervisedStep { indices in
             // 2.–3. one padded batch, logits at the targets, cross-entropy over them
             let r = lossAndMetrics(indices.map { trainExamples[$0] })
-            correct += r.correct; targets += r.targets; tokensSeen += r.tokens
+            correct += r.correct; targets += r.targets; tokens += r.tokens
             return r.loss   // without a target it has no gradient: it counts as 0 and is not back-propagated
         }
-        // 4. token accuracy and tokens seen
-        m["mean_token_accuracy"] = targets > 0 ? Double(correct) / Double(targets) : 0
+        // 4. token accuracy and tokens seen (over every rank)
+        let counts = core.summed([Double(correct), Double(targets), Double(tokens)])
+        tokensSeen += Int(counts[2])
+        m["mean_token_accuracy"] = counts[1] > 0 ? counts[0] / counts[1] : 0
         m["num_tokens"] = Double(tokensSeen)
         return m
     }
