@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
             resources: [.copy("Resources")]),
-        .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFTestSupport"])
+        .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFFormats", "RLHFTestSupport"])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -92,6 +92,9 @@ public struct RunSettings: Equatable, Sendable {
     public var resumeFrom: String? = nil
     /// Non-finite steps in a row (loss or gradient norm NaN or ±∞, each skipped) that stop the run.
     public var maxNonfiniteSteps = 3
+    /// Under `mpirun`: after every step, check that every rank holds bit-identical trained weights (a hash
+    /// gathered from each), and stop with an error when they differ.
+    public var checkRanksAgree = false
 
     /// The shared settings with a trainer's own defaults for the values that differ between trainers.
     public init(
@@ -226,7 +229,8 @@ extension TrainingRunConfig {
             .int("seed", \.run.seed, "seed of new weights (heads, adapters) and of the data order"),
             .bool("progress", \.run.progress, "draw a progress bar"),
             .optionalString("resume_from", \.run.resumeFrom, "checkpoint folder to continue from"),
-            .int("max_nonfinite_steps", \.run.maxNonfiniteSteps, "non-finite steps in a row (each skipped) that stop the run")
+            .int("max_nonfinite_steps", \.run.maxNonfiniteSteps, "non-finite steps in a row (each skipped) that stop the run"),
+            .bool("check_ranks_agree", \.run.checkRanksAgree, "under mpirun: check after every step that the ranks' weights are bit-identical")
         ]
     }
 }

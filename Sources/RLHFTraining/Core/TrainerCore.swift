@@ -287,6 +287,14 @@ public final class TrainerCore {
         }
     }
 
+    /// Throws when the ranks' trained weights are not bit-identical (compared by a hash from each rank).
+    public func checkRanksAgree() throws {
+        guard group.isDistributed else { return }
+        if !communicate({ try group.agree(on: optimizer.parameters) }) {
+            throw TrainingError.ranksDiverged(step: state.globalStep, ranks: group.size)
+        }
+    }
+
     /// Runs a collective; a failure (a rank died, the network broke) stops this rank, and with it the job,
     /// with one line naming what failed: the other ranks must not wait in a collective that never ends.
     func communicate<T>(_ body: () throws -> T) -> T {

@@ -3,7 +3,7 @@
 //
 //   until the last step:
 //     1. step() (one optimizer step; PPO: one rollout batch and its updates)
-//     2. stop when the non-finite guard says so
+//     2. stop when the non-finite guard says so (or, with `check_ranks_agree`, when the ranks' weights differ)
 //     3. the progress bar; every `logging_steps` (and at the last step) the metrics averaged over the interval
 //     4. the trainer's extra outputs (PPO's sample tables)
 //     5. every `eval_steps` (not at the last step) the evaluation, under `eval/`
@@ -55,6 +55,7 @@ extension TrainingAlgorithm {
         while core.state.globalStep < total {
             let m = step()
             try core.nonFinite.check()
+            if run.checkRanksAgree { try core.checkRanksAgree() }
             window.append(m)
             let s = core.state.globalStep
             logger?.advance(to: s, metrics: progressFigures.map { ($0.label, m[$0.key] ?? 0) })

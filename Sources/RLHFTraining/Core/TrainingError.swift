@@ -14,11 +14,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     case badSetting(key: String, reason: String)
     /// The run stopped at optimizer step `step`: its loss, gradients or weights are not finite.
     case nonFinite(step: Int, reason: String)
+    /// Under `mpirun`, the ranks' trained weights differ after step `step` (`check_ranks_agree`).
+    case ranksDiverged(step: Int, ranks: Int)
 
     public var description: String {
         switch self {
         case let .badSetting(key, reason): return "\(key): \(reason)"
         case let .nonFinite(step, reason): return "training stopped at step \(step): \(reason)"
+        case let .ranksDiverged(step, ranks):
+            return "training stopped at step \(step): the \(ranks) ranks' weights are no longer bit-identical (check_ranks_agree)"
         }
     }
 }

@@ -42,14 +42,16 @@ extension PPORun {
             after = evaluation
         }
         let plots = config.outputDir + "/plots.svg"
-        if trainer.core.group.isMain { try writeMetricPlots(
-            metricsPath: config.outputDir + "/metrics.jsonl",
-            panels: [
-                PlotPanel("reward-model score (mean per response)", ["objective/scores", "objective/rlhf_reward"]),
-                PlotPanel("KL to the reference (nats per response)", ["objective/kl"]),
-                PlotPanel("losses", ["loss/policy_avg", "loss/value_avg"]),
-                PlotPanel("response length (tokens)", ["val/response_length"])
-            ], title: "PPO: \(config.outputDir)", to: plots) }
+        if trainer.core.group.isMain {
+            try writeMetricPlots(
+                metricsPath: config.outputDir + "/metrics.jsonl",
+                panels: [
+                    PlotPanel("reward-model score (mean per response)", ["objective/scores", "objective/rlhf_reward"]),
+                    PlotPanel("KL to the reference (nats per response)", ["objective/kl"]),
+                    PlotPanel("losses", ["loss/policy_avg", "loss/value_avg"]),
+                    PlotPanel("response length (tokens)", ["val/response_length"])
+                ], title: "PPO: \(config.outputDir)", to: plots)
+        }
         return PPOOutcome(training: training, episodes: trainer.episode, before: before, after: after, plots: plots)
     }
 }

@@ -1,0 +1,218 @@
+// Data parallelism under `mpirun -np 2` on the real models: two ranks with micro-batch b compute what one
+// process computes with micro-batch b and two accumulation steps (every logged loss and the final weights
+// to 1e-5 relative), the ranks' weights stay bit-identical after every step (check_ranks_agree), a
+// checkpoint of two ranks resumes on one and one of one on two, and a rank killed with SIGKILL stops
+// the job with an error instead of a hang, leaving the last checkpoint good to resume from.
+
+import Foundation
+import RLHFFormats
+import RLHFTestSupport
+import XCTest
+
+final class DistributedCLITests: XCTestCase {
+    private var mpirun: String? {
+        ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs `rlhf args` under `mpirun -np n` (one thread per rank; as root where the tests run as root).
+    private func runMPI(_ n: Int, _ args: [String], timeout: Double = 600) throws -> (status: Int32, out: String, err: String) {
+        let mpirun = try XCTUnwrap(mpirun, "mpirun is missing: scripts/setup installs openmpi-bin")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: mpirun)
+        p.arguments = ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1", rlhfBinary.path] + args
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"   // no CMA inside containers
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        watchdog.cancel()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// One process, same binary and thread count.
+    private func runOne(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = rlhfBinary
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["RLHF_NUM_THREADS"] = "1"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// The training lines of `metrics.jsonl` (those with a loss), by step.
+    private func losses(_ dir: String) throws -> [Int: Double] {
+        var out: [Int: Double] = [:]
+        for line in try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n") {
+            let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let step = o["step"] as? Int, let loss = o["loss"] as? Double { out[step] = loss }
+        }
+        return out
+    }
+
+    /// ‖a − b‖ / ‖b‖ over every tensor of two safetensors files with the same names.
+    private func relativeDifference(_ a: String, _ b: String) throws -> Double {
+        let fa = try SafetensorsFile(path: a), fb = try SafetensorsFile(path: b)
+        XCTAssertEqual(Set(fa.tensorNames), Set(fb.tensorNames))
+        var diff = 0.0, norm = 0.0
+        for name in fb.tensorNames {
+            let x = try fa.tensor(name).scalars, y = try fb.tensor(name).scalars
+            for (u, v) in zip(x, y) {
+                diff += Double(u - v) * Double(u - v)
+                norm += Double(v) * Double(v)
+            }
+        }
+        return (diff / max(norm, 1e-30)).squareRoot()
+    }
+
+    private func rewardArgs(_ out: String, steps: Int, accumulation: Int = 1, extra: [String] = []) throws -> [String] {
+        [
+            "train-rm", "--model", try realModelPath("minilm"), "--train-file", repoRoot + "/examples/preferences/train.jsonl",
+            "--output-dir", out, "--max-steps", String(steps), "--per-device-train-batch-size", "4",
+            "--gradient-accumulation-steps", String(accumulation), "--progress", "false", "--logging-steps", "1", "--save-steps", "2",
+            "--learning-rate", "1e-4", "--lr-scheduler-type", "constant"
+        ] + extra
+    }
+
+    private func assertSameLosses(_ a: [Int: Double], _ b: [Int: Double], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.keys.sorted(), b.keys.sorted(), file: file, line: line)
+        for (step, x) in a {
+            let y = b[step] ?? .nan
+            XCTAssertLessThanOrEqual(abs(x - y), 1e-5 * abs(y), "step \(step): \(x) vs \(y)", file: file, line: line)
+        }
+    }
+
+    func testRewardModelOnTwoRanksEqualsOneProcessWithTwoAccumulationSteps() throws {
+        let work = try temporaryFolder("dp-reward", removedAfter: self)
+        let two = try runMPI(2, try rewardArgs(work + "/two", steps: 3, extra: ["--check-ranks-agree"]))
+        XCTAssertEqual(two.status, 0, two.err)
+        XCTAssertEqual(two.out.split(separator: "\n").filter { $0.hasPrefix("trained 3 steps") }.count, 1, "rank 0 alone prints: \(two.out)")
+        let one = try runOne(try rewardArgs(work + "/one", steps: 3, accumulation: 2))
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameLosses(try losses(work + "/two"), try losses(work + "/one"))
+        let d = try relativeDifference(work + "/two/checkpoint-3/model.safetensors", work + "/one/checkpoint-3/model.safetensors")
+        XCTAssertLessThanOrEqual(d, 1e-5)
+        let state = try String(contentsOfFile: work + "/two/checkpoint-3/trainer_state.json", encoding: .utf8)
+        XCTAssertTrue(state.contains("\"stepBatchSize\" : 8") && state.contains("\"worldSize\" : 2"), state)
+    }
+
+    func testSFTWithLoRAOnTwoRanksEqualsOneProcessWithTwoAccumulationSteps() throws {
+        let work = try temporaryFolder("dp-sft", removedAfter: self)
+        func args(_ out: String, _ accumulation: Int) throws -> [String] {
+            [
+                "sft", "--model", try realModelPath("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+                "--train-file", repoRoot + "/examples/sft/train.jsonl", "--output-dir", out, "--max-steps", "3",
+                "--max-length", "64", "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", String(accumulation),
+                "--lora-r", "4", "--lora-dropout", "0", "--learning-rate", "1e-3", "--lr-scheduler-type", "constant",
+                "--progress", "false", "--logging-steps", "1", "--save-steps", "0", "--check-ranks-agree"
+            ]
+        }
+        let two = try runMPI(2, try args(work + "/two", 1))
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try runOne(try args(work + "/one", 2))
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameLosses(try losses(work + "/two"), try losses(work + "/one"))
+        let d = try relativeDifference(
+            work + "/two/checkpoint-3/adapter/adapter_model.safetensors", work + "/one/checkpoint-3/adapter/adapter_model.safetensors")
+        XCTAssertLessThanOrEqual(d, 1e-5)
+    }
+
+    /// A checkpoint of two ranks continues on one (twice the accumulation: the same global batch) and one of
+    /// one process on two; both end where the straight two-rank run ends.
+    func testACheckpointResumesOnAnotherNumberOfRanks() throws {
+        let work = try temporaryFolder("dp-resume", removedAfter: self)
+        let straight = try runMPI(2, try rewardArgs(work + "/straight", steps: 4))
+        XCTAssertEqual(straight.status, 0, straight.err)
+        // 2 → 1
+        let first = try runMPI(2, try rewardArgs(work + "/a", steps: 2))
+        XCTAssertEqual(first.status, 0, first.err)
+        let onOne = try runOne(try rewardArgs(work + "/a", steps: 4, accumulation: 2, extra: ["--resume-from", work + "/a/checkpoint-2"]))
+        XCTAssertEqual(onOne.status, 0, onOne.err)
+        // 1 → 2
+        let firstOne = try runOne(try rewardArgs(work + "/b", steps: 2, accumulation: 2))
+        XCTAssertEqual(firstOne.status, 0, firstOne.err)
+        let onTwo = try runMPI(2, try rewardArgs(work + "/b", steps: 4, extra: ["--resume-from", work + "/b/checkpoint-2"]))
+        XCTAssertEqual(onTwo.status, 0, onTwo.err)
+        let reference = try losses(work + "/straight")
+        for dir in ["/a", "/b"] {
+            assertSameLosses(try losses(work + dir), reference)
+            let d = try relativeDifference(work + dir + "/checkpoint-4/model.safetensors", work + "/straight/checkpoint-4/model.safetensors")
+            XCTAssertLessThanOrEqual(d, 1e-5, dir)
+        }
+        // a global batch that differs is refused, naming the fix
+        let wrong = try runOne(try rewardArgs(work + "/c", steps: 4, extra: ["--resume-from", work + "/a/checkpoint-2"]))
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("it took 8 examples per step, the config takes 4"), wrong.err)
+    }
+
+    /// SIGKILL to one rank mid-run: the job ends (no hang) with a non-zero status, the checkpoints written
+    /// before are complete, and a new job resumes from the last one.
+    func testARankKilledMidRunStopsTheJobAndTheLastCheckpointResumes() throws {
+        let work = try temporaryFolder("dp-kill", removedAfter: self)
+        let mpirun = try XCTUnwrap(mpirun, "mpirun is missing")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: mpirun)
+        p.arguments =
+            ["-np", "2", "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1", rlhfBinary.path]
+            + (try rewardArgs(work + "/run", steps: 400))
+        var env = ProcessInfo.processInfo.environment
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+        p.environment = env
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // wait for a checkpoint, then kill the rank that is not the launcher's first child
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && !FileManager.default.fileExists(atPath: work + "/run/checkpoint-4/trainer_state.json") {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let ranks = childProcesses(of: p.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "two ranks under mpirun")
+        let victim = try XCTUnwrap(ranks.max())
+        kill(victim, SIGKILL)
+        let killedAt = Date()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let seconds = Date().timeIntervalSince(killedAt)
+        XCTAssertLessThan(seconds, 60, "the job ended \(seconds) s after the kill")
+        XCTAssertNotEqual(p.terminationStatus, 0)
+        let text = String(decoding: e, as: UTF8.self)
+        XCTAssertTrue(text.contains("exited on signal 9"), "the job says which rank stopped it and how: \(text)")
+        // every checkpoint left is complete; resume from the last on two ranks
+        let saved = try FileManager.default.contentsOfDirectory(atPath: work + "/run").filter { $0.hasPrefix("checkpoint-") }
+        let last = try XCTUnwrap(saved.compactMap { Int($0.dropFirst("checkpoint-".count)) }.max())
+        for name in saved { XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/\(name)/optimizer.json"), name) }
+        let resumed = try runMPI(2, try rewardArgs(work + "/run", steps: last + 2, extra: ["--resume-from", work + "/run/checkpoint-\(last)"]))
+        XCTAssertEqual(resumed.status, 0, resumed.err)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/checkpoint-\(last + 2)/model.safetensors"))
+    }
+
+    /// The processes whose parent is `pid` (from /proc).
+    private func childProcesses(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+}
