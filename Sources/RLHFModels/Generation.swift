@@ -87,6 +87,35 @@ public func generate(
     onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil,
     onHidden: ((_ hidden: Tensor) -> Void)? = nil
 ) -> GenerationOutput {
+    generate(
+        model, prompts: prompts, config: config, padTokenId: padTokenId, uniform: { _ in rng.nextDouble() }, decode: decode,
+        onToken: onToken, onHidden: onHidden)
+}
+
+/// As `generate(_:prompts:config:padTokenId:rng:…)`, with a generator of its own for each row: row `i`
+/// draws only from `rngs[i]`, so what a prompt samples does not depend on the other prompts of the batch
+/// (data parallelism seeds each prompt by itself and may batch prompts in any split).
+///
+/// - Precondition: one generator per prompt.
+public func generate(
+    _ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int = 0,
+    rngs: inout [RandomGenerator], decode: (([Int]) -> String)? = nil,
+    onToken: ((_ sequence: Int, _ token: Int) -> Void)? = nil,
+    onHidden: ((_ hidden: Tensor) -> Void)? = nil
+) -> GenerationOutput {
+    precondition(rngs.count == prompts.count, "generate: \(rngs.count) generators for \(prompts.count) prompts")
+    return generate(
+        model, prompts: prompts, config: config, padTokenId: padTokenId, uniform: { rngs[$0].nextDouble() }, decode: decode,
+        onToken: onToken, onHidden: onHidden)
+}
+
+/// The decoding loop; `uniform(i)` draws row `i`'s next number in [0, 1).
+func generate(
+    _ model: CausalLanguageModel, prompts: [[Int]], config: GenerationConfig, padTokenId: Int,
+    uniform: (Int) -> Double, decode: (([Int]) -> String)?,
+    onToken: ((_ sequence: Int, _ token: Int) -> Void)?,
+    onHidden: ((_ hidden: Tensor) -> Void)?
+) -> GenerationOutput {
     precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate: every prompt needs at least one token")
     let b = prompts.count, p = prompts.map(\.count).max()!
     let limit = model.positionLimit
@@ -116,7 +145,7 @@ public func generate(
             let lastHidden = h.sliced(axis: 1, t - 1, t)
             onHidden?(lastHidden.reshaped([b, h.shape[2]]))
             let last = model.logits(fromHidden: lastHidden).reshaped([b, model.vocabularySize])
-            let (tokens, logProbs) = pickTokens(last, config: config, rng: &rng)
+            let (tokens, logProbs) = pickTokens(last, config: config, uniform: uniform)
             var newIds: [Int] = []
             for i in 0..<b {
                 if out.stopped[i] { newIds.append(padTokenId); continue }
@@ -146,7 +175,7 @@ public func generate(
 }
 
 /// One token per row of logits [B, V], with its log-probability under the sampling distribution.
-func pickTokens(_ logits: Tensor, config: GenerationConfig, rng: inout RandomGenerator) -> ([Int], [Float]) {
+func pickTokens(_ logits: Tensor, config: GenerationConfig, uniform: (Int) -> Double) -> ([Int], [Float]) {
     let (b, v) = (logits.shape[0], logits.shape[1])
     let temperature = config.temperature > 0 ? config.temperature : 1
     let scaled = (logits * (1 / temperature)).contiguous()
@@ -173,7 +202,7 @@ func pickTokens(_ logits: Tensor, config: GenerationConfig, rng: inout RandomGen
                 order = Array(order.prefix(keep)); weights = Array(weights.prefix(keep))
             }
             let total = weights.reduce(0, +)
-            var u = rng.nextDouble() * total
+            var u = uniform(i) * total
             pick = order.last!
             for (j, w) in zip(order, weights) { if u < w { pick = j; break }; u -= w }
         }

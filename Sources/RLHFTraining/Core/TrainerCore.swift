@@ -216,7 +216,7 @@ public final class TrainerCore {
             if l.requiresGrad { (l * (1 / Float(microBatches))).backward() }
             lossSum += Double(l.item)
         }
-        var mean = lossSum / Double(microBatches)
+        var mean = microBatches > 0 ? lossSum / Double(microBatches) : 0   // (a rank may have no micro-batch of a short minibatch)
         if let gradientReduction { mean = gradientReduction.reduce(optimizer.parameters, loss: mean) }
         let stepped = optimizerStep(
             optimizer, keys: parameterKeys, maxGradNorm: run.maxGradNorm, learningRate: learningRate, loss: mean,

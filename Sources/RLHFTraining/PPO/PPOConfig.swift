@@ -155,14 +155,17 @@ public struct PPOConfig: LoRATrainingConfig, Equatable {
         return lora.validate()
     }
 
-    /// Prompts rolled out per PPO step.
+    /// Prompts rolled out per PPO step on each process.
     public var batchSize: Int { run.perDeviceTrainBatchSize * run.gradientAccumulationSteps * numMiniBatches }
 
     /// PPO steps of the run: `max_steps` when set, else ⌈episodes / batch_size⌉.
-    public func ppoSteps(promptCount: Int) -> Int {
+    ///
+    /// - Parameter ranks: processes of the run (each rolls out `batch_size` prompts a step).
+    public func ppoSteps(promptCount: Int, ranks: Int = 1) -> Int {
         if run.maxSteps > 0 { return run.maxSteps }
         let episodes = totalEpisodes ?? Int((run.numTrainEpochs * Double(promptCount)).rounded(.up))
-        return max(1, (episodes + batchSize - 1) / batchSize)
+        let global = batchSize * ranks
+        return max(1, (episodes + global - 1) / global)
     }
 
     /// The KL controller this config starts with.

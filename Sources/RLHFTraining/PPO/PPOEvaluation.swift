@@ -27,11 +27,15 @@ public struct PPOEvaluation: Sendable {
 }
 
 extension PPOTrainer {
-    /// Samples one response per prompt (the rollout temperature, a generator of its own seeded with
-    /// `seed`, so two evaluations with the same seed and policy agree) and measures score and KL.
+    /// Samples one response per prompt (the rollout temperature; prompt i draws from a generator of its
+    /// own seeded by (`seed`, i), so two evaluations with the same seed and policy agree, on any number of
+    /// ranks) and measures score and KL. Under `mpirun` each rank samples its contiguous share of the
+    /// prompts and every rank gets all the episodes.
     public func evaluate(_ prompts: [PPOPrompt], seed: UInt64) -> PPOEvaluation {
-        var rng = RandomGenerator(seed: seed)
-        let episodes = rollout(prompts, rng: &rng).episodes
+        let mine = Array(core.share(of: prompts.count))
+        let seeds = mine.map { promptSeed(Int(truncatingIfNeeded: seed), step: -1, index: $0) }
+        let local = sampler.sample(mine.map { prompts[$0] }, seeds: seeds).episodes
+        let episodes = core.gatheredEpisodes(local, promptIndices: mine, prompts: prompts)
         let n = Double(max(episodes.count, 1))
         let kl = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
         return PPOEvaluation(

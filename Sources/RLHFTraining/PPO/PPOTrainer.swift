@@ -21,6 +21,7 @@
 
 import Foundation
 import RLHFData
+import RLHFDistributed
 import RLHFLogging
 import RLHFModels
 import RLHFNN
@@ -77,12 +78,13 @@ public final class PPOTrainer: TrainingAlgorithm {
     ///   - reference: a frozen copy of the initial policy; nil when the policy has adapters.
     ///   - valueHead: the value head (new or from `rlhf` checkpoints); it trains with the policy.
     ///   - prompts: the rollout prompts, visited in a shuffled order per epoch.
+    ///   - group: the ranks (default: the `mpirun` job, or this process alone).
     /// - Throws: `CheckpointError` when resuming from a checkpoint that does not fit.
     public init(
         config: PPOConfig, policy: CausalLanguageModel, reference: CausalLanguageModel?, valueHead: Linear,
         reward: RewardFunction, prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
         decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") },
-        report: @escaping (String) -> Void = { _ in }
+        report: @escaping (String) -> Void = { _ in }, group: ProcessGroup = .world
     ) throws {
         precondition(!prompts.isEmpty, "PPOTrainer: no prompts")
         let adapters = policy.loraParameters()
@@ -104,8 +106,8 @@ public final class PPOTrainer: TrainingAlgorithm {
         let resumed = try TrainerCore.prepare(config.run, kind: .ppo, report: report)
         core = try TrainerCore(
             run: config.run, kind: .ppo, parameters: named, exampleCount: prompts.count, cursorUnit: .example,
-            totalSteps: config.ppoSteps(promptCount: prompts.count), stepBatchSize: config.batchSize,
-            rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed, report: report)
+            totalSteps: config.ppoSteps(promptCount: prompts.count, ranks: group.size), stepBatchSize: config.batchSize,
+            rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed, group: group, report: report)
         if let resume = config.resumeFrom { try restore(from: resume) }
     }
 
@@ -126,9 +128,12 @@ public final class PPOTrainer: TrainingAlgorithm {
     /// Rolls out one batch, computes advantages and updates policy and value head; returns TRL's metrics.
     public func step() -> [String: Double] {
         let started = Date()
-        let batch = core.nextExamples(config.batchSize).map { prompts[$0] }
-        let rolled = rollout(batch, rng: &core.state.rng)
-        var episodes = rolled.episodes
+        // 1–3. the global batch's prompts; this rank rolls out its contiguous share, each prompt seeded by
+        //      itself, and every rank gets every rank's episodes
+        let global = core.nextExamples(config.batchSize * core.group.size)
+        let mine = Array(global[core.share(of: global.count)])
+        let rolled = sampler.sample(mine.map { prompts[$0] }, seeds: mine.map { promptSeed(config.seed, step: state.globalStep, index: $0) })
+        var episodes = core.gatheredEpisodes(rolled.episodes, promptIndices: mine, prompts: prompts)
         let beta = klController.value
         // 4. token rewards: −β·KL (the configured estimator) with the score on the last token
         let kl = klRows(episodes, estimator: config.klEstimator)
@@ -184,18 +189,28 @@ public final class PPOTrainer: TrainingAlgorithm {
 
     /// Step 6: the clipped losses over `num_ppo_epochs` passes of minibatches, one core update each;
     /// returns the mean statistics.
+    ///
+    /// Under `mpirun` every rank holds the whole global batch and shuffles it alike; a minibatch is
+    /// `gradient_accumulation_steps` × ranks micro-batches, and rank r computes micro-batches r, r + N, …
     func update(_ episodes: [RolloutEpisode], learningRate: Double) -> [String: Double] {
-        let micro = config.perDeviceTrainBatchSize, perMinibatch = micro * config.gradientAccumulationSteps
+        let ranks = core.group.size, rank = core.group.rank
+        let micro = config.perDeviceTrainBatchSize, perMinibatch = micro * config.gradientAccumulationSteps * ranks
         let temperature = Float(config.temperature)
-        var sums: [String: Double] = [:], count = 0, skipped = 0
+        let keys = [
+            "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
+            "policy/entropy_avg", "val/ratio", "val/ratio_var"
+        ]
+        var sums = [Double](repeating: 0, count: keys.count), count = 0, skipped = 0
         epochs: for _ in 0..<config.numPPOEpochs {
             var order = Array(episodes.indices)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(core.state.rng.next() % UInt64(i + 1))) }
             for mbStart in stride(from: 0, to: order.count, by: perMinibatch) {
                 let minibatch = Array(order[mbStart..<min(order.count, mbStart + perMinibatch)])
-                let accumulation = (minibatch.count + micro - 1) / micro
-                _ = core.update(microBatches: accumulation, learningRate: learningRate) { index in
-                    let items = minibatch[(index * micro)..<min(minibatch.count, (index + 1) * micro)].map { episodes[$0] }
+                let microBatches = (minibatch.count + micro - 1) / micro
+                let mine = Array(stride(from: rank, to: microBatches, by: ranks))
+                _ = core.update(microBatches: mine.count, learningRate: learningRate) { index in
+                    let k = mine[index]
+                    let items = minibatch[(k * micro)..<min(minibatch.count, (k + 1) * micro)].map { episodes[$0] }
                     let f = responseForward(
                         policy, prompts: items.map(\.prompt.ids), responses: items.map(\.response), padTokenId: padTokenId,
                         temperature: temperature, valueHead: valueHead, valueThroughTrunk: config.valueTrunkGradient,
@@ -206,14 +221,11 @@ public final class PPOTrainer: TrainingAlgorithm {
                     let vf = ppoValueLoss(
                         values: f.values!, oldValues: items.flatMap(\.values), returns: items.flatMap(\.returns),
                         clipRange: Float(config.cliprangeValue))
-                    for (k, v) in [
-                        ("policy/approxkl_avg", pg.approxKL), ("policy/clipfrac_avg", pg.clipFraction),
-                        ("loss/policy_avg", Double(pg.loss.item)), ("loss/value_avg", Double(vf.loss.item)),
-                        ("val/clipfrac_avg", vf.clipFraction), ("policy/entropy_avg", f.entropy),
-                        ("val/ratio", pg.ratioMean), ("val/ratio_var", pg.ratioVariance)
-                    ] {
-                        sums[k, default: 0] += v
-                    }
+                    let figures = [
+                        pg.approxKL, pg.clipFraction, Double(pg.loss.item), Double(vf.loss.item), vf.clipFraction, f.entropy,
+                        pg.ratioMean, pg.ratioVariance
+                    ]
+                    for (i, v) in figures.enumerated() { sums[i] += v }
                     count += 1
                     if pg.ratioMean > config.ratioThreshold {   // (a NaN ratio is not skipped: the non-finite guard takes it)
                         skipped += 1
@@ -227,8 +239,11 @@ public final class PPOTrainer: TrainingAlgorithm {
                 if core.nonFinite.failure != nil { break epochs }   // the run stops after this step
             }
         }
-        var out = sums.mapValues { $0 / Double(max(count, 1)) }
-        out["policy/skipped_micro_batches"] = Double(skipped)
+        // the means over every rank's micro-batches
+        let total = core.summed(sums + [Double(count), Double(skipped)])
+        var out: [String: Double] = [:]
+        for (i, k) in keys.enumerated() { out[k] = total[i] / max(total[keys.count], 1) }
+        out["policy/skipped_micro_batches"] = total[keys.count + 1]
         return out
     }
 }

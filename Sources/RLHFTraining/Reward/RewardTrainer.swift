@@ -171,16 +171,18 @@ public final class RewardTrainer: TrainingAlgorithm {
         return m
     }
 
-    /// Loss and metrics over the evaluation pairs (no gradient, no adapter dropout); empty without an eval file.
+    /// Loss and metrics over the evaluation pairs (no gradient, no adapter dropout); empty without an eval
+    /// file. Under `mpirun` each rank evaluates its share of the pairs and the figures are over all of them.
     public func evaluate() -> [String: Double] {
         guard !evalPairs.isEmpty else { return [:] }
         model.eval()
         defer { model.train() }
         var lossSum = 0.0, chosen: [Float] = [], rejected: [Float] = []
         let b = config.perDeviceEvalBatchSize
+        let share = core.share(of: evalPairs.count)
         withNoGrad {
-            for start in stride(from: 0, to: evalPairs.count, by: b) {
-                let pairs = Array(evalPairs[start..<min(evalPairs.count, start + b)])
+            for start in stride(from: share.lowerBound, to: share.upperBound, by: b) {
+                let pairs = Array(evalPairs[start..<min(share.upperBound, start + b)])
                 let r = rewards(pairs)
                 let n = pairs.count
                 let loss = bradleyTerryLoss(
@@ -191,8 +193,8 @@ public final class RewardTrainer: TrainingAlgorithm {
                 chosen += values[0..<n]; rejected += values[n..<(2 * n)]
             }
         }
-        var m = rewardMetrics(chosen: chosen, rejected: rejected)
-        m["loss"] = lossSum / Double(evalPairs.count)
+        var m = rewardMetrics(chosen: core.gathered(chosen), rejected: core.gathered(rejected))
+        m["loss"] = core.summed([lossSum])[0] / Double(evalPairs.count)
         return m
     }
 

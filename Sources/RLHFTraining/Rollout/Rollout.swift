@@ -110,8 +110,28 @@ public struct RolloutSampler {
         self.missingEOSPenalty = missingEOSPenalty; self.chunkSize = chunkSize; self.padTokenId = padTokenId
     }
 
-    /// Answers `batch` (steps 1–3 of the header) drawing from `rng`.
+    /// Answers `batch` (steps 1–3 of the header), every prompt drawing from one generator, `rng`.
     public func sample(_ batch: [PPOPrompt], rng: inout RandomGenerator) -> Rollout {
+        sample(batch) { model, prompts, _, config, onHidden in
+            generate(model, prompts: prompts, config: config, padTokenId: padTokenId, rng: &rng, onHidden: onHidden)
+        }
+    }
+
+    /// Answers `batch`, prompt `i` drawing from a generator of its own seeded with `seeds[i]`: what a
+    /// prompt samples does not depend on which other prompts share its batch (or its process).
+    public func sample(_ batch: [PPOPrompt], seeds: [UInt64]) -> Rollout {
+        precondition(seeds.count == batch.count, "sample: \(seeds.count) seeds for \(batch.count) prompts")
+        return sample(batch) { model, prompts, range, config, onHidden in
+            var rngs = seeds[range].map { RandomGenerator(seed: $0) }
+            return generate(model, prompts: prompts, config: config, padTokenId: padTokenId, rngs: &rngs, onHidden: onHidden)
+        }
+    }
+
+    /// The rollout around a decoding function (given the chunk's prompts and their range in the batch).
+    private func sample(
+        _ batch: [PPOPrompt],
+        decoding: (CausalLanguageModel, [[Int]], Range<Int>, GenerationConfig, ((Tensor) -> Void)?) -> GenerationOutput
+    ) -> Rollout {
         var episodes: [RolloutEpisode] = []
         var generationTime = 0.0, scoringTime = 0.0
         let generation = GenerationConfig(maxNewTokens: responseLength, temperature: Float(temperature), stopTokenIds: stopTokenIds)
@@ -123,7 +143,7 @@ public struct RolloutSampler {
             //    generation logits) and, through the value head on its hidden states, the values
             var stepValues: [[Float]] = []
             let onHidden: ((Tensor) -> Void)? = valueHead.map { head in { h in stepValues.append(head(h).scalars) } }
-            let out = generate(policy, prompts: chunk.map(\.ids), config: generation, padTokenId: padTokenId, rng: &rng, onHidden: onHidden)
+            let out = decoding(policy, chunk.map(\.ids), start..<(start + chunk.count), generation, onHidden)
             let t1 = Date()
             let queries = chunk.map(\.ids), responses = out.tokens, lengths = responses.map(\.count)
             let logProbs = out.logProbs.flatMap { $0 }

@@ -167,19 +167,22 @@ public final class SFTTrainer: TrainingAlgorithm {
         evaluate(evalExamples)
     }
 
-    /// Target-weighted loss and token accuracy over `examples`.
+    /// Target-weighted loss and token accuracy over `examples`. Under `mpirun` each rank evaluates its
+    /// share of them and the figures are over all of them.
     public func evaluate(_ examples: [SFTExample]) -> [String: Double] {
         guard !examples.isEmpty else { return [:] }
         model.eval()
         defer { model.train() }
         var lossSum = 0.0, correct = 0, targets = 0
+        let share = core.share(of: examples.count)
         withNoGrad {
-            for s in stride(from: 0, to: examples.count, by: config.perDeviceEvalBatchSize) {
-                let r = lossAndMetrics(Array(examples[s..<min(examples.count, s + config.perDeviceEvalBatchSize)]))
+            for s in stride(from: share.lowerBound, to: share.upperBound, by: config.perDeviceEvalBatchSize) {
+                let r = lossAndMetrics(Array(examples[s..<min(share.upperBound, s + config.perDeviceEvalBatchSize)]))
                 lossSum += Double(r.loss.item) * Double(r.targets); correct += r.correct; targets += r.targets
             }
         }
-        return ["loss": targets > 0 ? lossSum / Double(targets) : 0, "mean_token_accuracy": targets > 0 ? Double(correct) / Double(targets) : 0]
+        let total = core.summed([lossSum, Double(correct), Double(targets)])
+        return ["loss": total[2] > 0 ? total[0] / total[2] : 0, "mean_token_accuracy": total[2] > 0 ? total[1] / total[2] : 0]
     }
 
     /// Writes `<output_dir>/checkpoint-<step>` atomically: the merged model as a transformers folder,
