@@ -15,11 +15,12 @@ final class DistributedCLITests: XCTestCase {
     }
 
     /// Runs `rlhf args` under `mpirun -np n` (one thread per rank; as root where the tests run as root).
-    private func runMPI(_ n: Int, _ args: [String], timeout: Double = 600) throws -> (status: Int32, out: String, err: String) {
+    private func runMPI(_ n: Int, _ args: [String], environment: [String] = [], timeout: Double = 600) throws -> (status: Int32, out: String, err: String) {
         let mpirun = try XCTUnwrap(mpirun, "mpirun is missing: scripts/setup installs openmpi-bin")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments = ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1", rlhfBinary.path] + args
+        p.arguments = ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"]
+            + environment.flatMap { ["-x", $0] } + [rlhfBinary.path] + args
         var env = ProcessInfo.processInfo.environment
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
@@ -169,6 +170,17 @@ final class DistributedCLITests: XCTestCase {
             if let step = o["step"] as? Int, let v = o[key] as? Double { out[step] = v }
         }
         return out
+    }
+
+    /// A NaN in one rank's gradient (injected at its second update) skips that step on both ranks alike:
+    /// the run says so, goes on, and the ranks stay bit-identical.
+    func testANaNGradientOnOneRankSkipsTheStepOnEveryRank() throws {
+        let work = try temporaryFolder("dp-nan", removedAfter: self)
+        let r = try runMPI(2, try rewardArgs(work + "/run", steps: 3, extra: ["--check-ranks-agree"]), environment: ["RLHF_FAULT_NAN_GRADIENT=1:2"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("warning: step 2: loss") && r.err.contains("not finite, step skipped"), r.err)
+        XCTAssertEqual(r.err.components(separatedBy: "step skipped").count - 1, 1, "one step skipped, reported once: \(r.err)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/checkpoint-3/model.safetensors"))
     }
 
     /// A checkpoint of two ranks continues on one (twice the accumulation: the same global batch) and one of

@@ -3,6 +3,7 @@
 // and is skipped; one that was interrupted resumes from its newest `checkpoint-N`.
 
 import Foundation
+import RLHFDistributed
 import RLHFFormats
 
 /// What a finished stage leaves in its folder (`completed.json`).
@@ -26,9 +27,10 @@ public struct StageRecord: Codable, Sendable, Equatable {
 ///   - name: the stage as the report names it ("SFT").
 ///   - say: receives the stage's header and report lines.
 ///   - body: trains, given the checkpoint to resume from (nil: a fresh start); returns the record.
+///   - group: the ranks; under `mpirun` rank 0 alone writes the record, and every rank waits for it.
 /// - Returns: the record, read back or new.
 public func runPipelineStage(
-    _ name: String, outputDir: String, say: (String) -> Void,
+    _ name: String, outputDir: String, say: (String) -> Void, group: ProcessGroup = .world,
     _ body: (_ resumeFrom: String?) throws -> StageRecord
 ) throws -> StageRecord {
     let marker = outputDir + "/completed.json"
@@ -49,6 +51,7 @@ public func runPipelineStage(
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
     let data = try encoder.encode(record)
-    try AtomicFileWriter.write(to: marker) { try $0.write(Array(data)) }
+    if group.isMain { try AtomicFileWriter.write(to: marker) { try $0.write(Array(data)) } }
+    try group.barrier()
     return record
 }
