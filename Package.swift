@@ -52,7 +52,7 @@ let package = Package(
             ],
             swiftSettings: simdFlags),
         .target(
-            name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFTraining"],
+            name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFDistributed", "RLHFTraining"],
             swiftSettings: simdFlags),
         .executableTarget(
             name: "rlhf",

@@ -12,28 +12,35 @@ extension ProcessGroup {
     public func averageGradients(_ parameters: [Parameter]) throws {
         guard isDistributed else { return }
         let total = parameters.reduce(0) { $0 + $1.value.count }
-        var flat = [Float](repeating: 0, count: total)
+        if gradientBuffer.count != total { gradientBuffer = [Float](repeating: 0, count: total) }   // kept between updates
         var offset = 0
-        for p in parameters {
-            let n = p.value.count
-            if let g = p.grad {
-                let c = g.contiguous()
-                withExtendedLifetime(c) {
-                    flat.withUnsafeMutableBufferPointer { f in (f.baseAddress! + offset).update(from: c.pointer, count: n) }
+        gradientBuffer.withUnsafeMutableBufferPointer { f in
+            for p in parameters {
+                let n = p.value.count
+                if let g = p.grad {
+                    let c = g.contiguous()
+                    withExtendedLifetime(c) { (f.baseAddress! + offset).update(from: c.pointer, count: n) }
+                } else {
+                    (f.baseAddress! + offset).update(repeating: 0, count: n)
                 }
+                offset += n
             }
-            offset += n
         }
-        var summed = try sumInRankOrder(flat)
+        try sumInRankOrder(&gradientBuffer)
+        let summed = gradientBuffer
         let scale = 1 / Float(size)
-        for i in summed.indices { summed[i] *= scale }
         offset = 0
-        for p in parameters {
-            let n = p.value.count
-            if p.value.requiresGrad {
-                p.value.replaceGrad(with: Tensor(Array(summed[offset..<(offset + n)]), shape: p.shape))
+        summed.withUnsafeBufferPointer { all in
+            for p in parameters {
+                let n = p.value.count
+                if p.value.requiresGrad {
+                    let g = Tensor(uninitialized: p.shape)
+                    let dst = g.pointer, src = all.baseAddress! + offset
+                    for i in 0..<n { dst[i] = src[i] * scale }
+                    p.value.replaceGrad(with: g)
+                }
+                offset += n
             }
-            offset += n
         }
     }
 

@@ -46,6 +46,11 @@ public final class ProcessGroup: @unchecked Sendable {
     /// Whether there is more than one process.
     public var isDistributed: Bool { size > 1 }
 
+    /// Receive buffers of `sumInRankOrder`, kept between calls.
+    private var scratch: [Float] = []
+    /// The flat gradient of `averageGradients`, kept between calls.
+    var gradientBuffer: [Float] = []
+
     private init(rank: Int, size: Int, localRank: Int, localSize: Int) {
         self.rank = rank; self.size = size; self.localRank = localRank; self.localSize = localSize
     }
@@ -156,7 +161,14 @@ public final class ProcessGroup: @unchecked Sendable {
     /// The element-wise sum over ranks of `values` (the same length on every rank), added in rank order so
     /// that every rank gets the same bits (see the file's header).
     public func sumInRankOrder(_ values: [Float]) throws -> [Float] {
-        guard isDistributed else { return values }
+        var out = values
+        try sumInRankOrder(&out)
+        return out
+    }
+
+    /// As `sumInRankOrder(_:)`, in place.
+    public func sumInRankOrder(_ values: inout [Float]) throws {
+        guard isDistributed else { return }
         let n = values.count
         let lengths = try allGather(Int64(n))
         guard lengths.allSatisfy({ $0 == Int64(n) }) else {
@@ -165,27 +177,23 @@ public final class ProcessGroup: @unchecked Sendable {
         // chunk r = [start(r), start(r + 1)) belongs to rank r
         let starts = (0...size).map { Int32(($0 * n) / size) }
         let chunk = Int(starts[rank + 1] - starts[rank])
-        let sendCounts = (0..<size).map { starts[$0 + 1] - starts[$0] }
-        let sendDispls = Array(starts[0..<size])
+        let counts = (0..<size).map { starts[$0 + 1] - starts[$0] }
+        let displs = Array(starts[0..<size])
         let recvCounts = [Int32](repeating: Int32(chunk), count: size)
         let recvDispls = (0..<size).map { Int32($0 * chunk) }
-        var copies = [Float](repeating: 0, count: chunk * size)
-        try values.withUnsafeBufferPointer { send in
-            try copies.withUnsafeMutableBufferPointer { recv in
-                try check(rlhf_mpi_alltoallv_floats(send.baseAddress, sendCounts, sendDispls, recv.baseAddress, recvCounts, recvDispls), "alltoall")
+        if scratch.count < chunk * (size + 1) { scratch = [Float](repeating: 0, count: chunk * (size + 1)) }   // kept: no page faults next time
+        try values.withUnsafeMutableBufferPointer { buffer in
+            try scratch.withUnsafeMutableBufferPointer { s in
+                let copies = s.baseAddress!, mine = s.baseAddress! + chunk * size
+                try check(rlhf_mpi_alltoallv_floats(buffer.baseAddress, counts, displs, copies, recvCounts, recvDispls), "alltoall")
+                for i in 0..<chunk { mine[i] = 0 }
+                for r in 0..<size {   // rank order 0, 1, …: the same on every owner
+                    let base = copies + r * chunk
+                    for i in 0..<chunk { mine[i] += base[i] }
+                }
+                try check(rlhf_mpi_allgatherv_floats(mine, Int32(chunk), buffer.baseAddress, counts, displs), "allgather")
             }
         }
-        var mine = [Float](repeating: 0, count: chunk)
-        for r in 0..<size {
-            for i in 0..<chunk { mine[i] += copies[r * chunk + i] }   // rank order 0, 1, …: the same on every owner
-        }
-        var out = [Float](repeating: 0, count: n)
-        try mine.withUnsafeBufferPointer { send in
-            try out.withUnsafeMutableBufferPointer { recv in
-                try check(rlhf_mpi_allgatherv_floats(send.baseAddress, Int32(chunk), recv.baseAddress, sendCounts, sendDispls), "allgather")
-            }
-        }
-        return out
     }
 
     /// The element-wise sum over ranks of `values` with MPI's own reduction (rounding may differ between

@@ -15,11 +15,14 @@ final class DistributedCLITests: XCTestCase {
     }
 
     /// Runs `rlhf args` under `mpirun -np n` (one thread per rank; as root where the tests run as root).
-    private func runMPI(_ n: Int, _ args: [String], environment: [String] = [], timeout: Double = 600) throws -> (status: Int32, out: String, err: String) {
+    private func runMPI(_ n: Int, _ args: [String], environment: [String] = [], timeout: Double = 600) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let mpirun = try XCTUnwrap(mpirun, "mpirun is missing: scripts/setup installs openmpi-bin")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments = ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"]
+        p.arguments =
+            ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"]
             + environment.flatMap { ["-x", $0] } + [rlhfBinary.path] + args
         var env = ProcessInfo.processInfo.environment
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
