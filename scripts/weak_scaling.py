@@ -3,7 +3,9 @@
 N processes (mpirun) with one thread each on batch b per rank. The time of a step is measured from two runs of
 the real command, with S1 and S2 steps: (t(S2) - t(S1)) / (S2 - S1), so loading and the final checkpoint cancel.
 Efficiency = time per step on 1 process / time per step on N processes (1.0: the N-times larger global batch
-costs nothing extra).
+costs nothing extra). SFT packs its examples into rows of max_length, so that every micro-batch costs the
+same (with examples of varying length a step waits for the rank with the longest batch). A third figure runs
+N independent single-process jobs at once, without MPI: what sharing the host's cores and memory costs.
 
 Usage: python3 scripts/weak_scaling.py [--ranks 2] [--rlhf .build/release/rlhf]
 Prints one line per case and a JSON line per figure.
@@ -14,8 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CASES = {
     "sft-lora": ["sft", "--model", "models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "--train-file", "examples/sft/train.jsonl",
-                 "--max-length", "128", "--per-device-train-batch-size", "4", "--lora-r", "16", "--lora-dropout", "0",
-                 "--learning-rate", "1e-4"],
+                 "--max-length", "128", "--packing", "true", "--per-device-train-batch-size", "4", "--lora-r", "16",
+                 "--lora-dropout", "0", "--learning-rate", "1e-4"],
     "reward": ["train-rm", "--model", "models/minilm", "--train-file", "examples/preferences/train.jsonl",
                "--per-device-train-batch-size", "16", "--max-length", "128", "--learning-rate", "1e-4"],
 }
