@@ -172,41 +172,7 @@ final class CLITests: XCTestCase {
         let dir = NSTemporaryDirectory() + "rlhf-cli-pipeline-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pairs = try String(contentsOfFile: repoRoot + "/examples/preferences/test.jsonl", encoding: .utf8).split(separator: "\n").prefix(8)
-        try (pairs.joined(separator: "\n") + "\n").write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
-        let ex = repoRoot + "/examples"
-        let yaml = """
-            output_dir: \(dir)/out
-            seed: 3
-            sft:
-              model: \(repoRoot)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-              train_file: \(ex)/sft/train.jsonl
-              max_length: 48
-              per_device_train_batch_size: 2
-              max_steps: 2
-              progress: false
-              lora_r: 4
-            reward:
-              model: \(repoRoot)/models/minilm
-              train_file: \(ex)/preferences/train.jsonl
-              eval_file: \(dir)/pairs.jsonl
-              max_length: 64
-              per_device_train_batch_size: 4
-              max_steps: 2
-              progress: false
-            ppo:
-              train_file: \(ex)/prompts/train.jsonl
-              eval_file: \(ex)/prompts/test.jsonl
-              eval_samples: 3
-              response_length: 6
-              per_device_train_batch_size: 2
-              num_ppo_epochs: 1
-              max_steps: 2
-              progress: false
-              lora_r: 4
-              lora_targets: q_proj,v_proj
-            """
-        try yaml.write(toFile: dir + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        try writeSmallPipeline(in: dir)
         var r = try run(["pipeline", "--config", dir + "/pipeline.yaml"])
         XCTAssertEqual(r.status, 0, r.err)
         for expected in [

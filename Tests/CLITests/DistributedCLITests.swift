@@ -186,6 +186,24 @@ final class DistributedCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/run/checkpoint-3/model.safetensors"))
     }
 
+    /// `rlhf pipeline` runs unchanged on two ranks: the report once (rank 0), every stage's checkpoint and
+    /// completed.json, and a second run skips the finished stages on both ranks.
+    func testThePipelineRunsOnTwoRanks() throws {
+        let dir = try temporaryFolder("dp-pipeline", removedAfter: self)
+        try writeSmallPipeline(in: dir)
+        var r = try runMPI(2, ["pipeline", "--config", dir + "/pipeline.yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out.components(separatedBy: "== PPO").count - 1, 1, "rank 0 alone reports: \(r.out)")
+        XCTAssertTrue(r.out.contains("PPO: trained 2 steps (8 episodes)"), "two ranks × 2 prompts a step: \(r.out)")
+        for stage in ["sft", "reward", "ppo"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/\(stage)/completed.json"), stage)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/\(stage)/checkpoint-2/config.json"), stage)
+        }
+        r = try runMPI(2, ["pipeline", "--config", dir + "/pipeline.yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out.components(separatedBy: "done earlier, skipped").count - 1, 3, r.out)
+    }
+
     /// A checkpoint of two ranks continues on one (twice the accumulation: the same global batch) and one of
     /// one process on two; both end where the straight two-rank run ends.
     func testACheckpointResumesOnAnotherNumberOfRanks() throws {

@@ -2,6 +2,7 @@
 // standard output and standard error. A run that dies by a signal (a trap) fails the calling test.
 
 import Foundation
+import RLHFTestSupport
 import XCTest
 
 /// The built `rlhf` next to the test bundle.
@@ -40,4 +41,44 @@ func runRLHF(_ args: [String], stdin: Data? = nil, file: StaticString = #filePat
     p.waitUntilExit()
     XCTAssertEqual(p.terminationReason, .exit, "\(args.prefix(3)) died by signal \(p.terminationStatus)", file: file, line: line)
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Writes `dir/pipeline.yaml`, a pipeline of a few steps per stage on the real models (SFT and PPO with
+/// LoRA r = 4), its stages writing to `dir/out`, and the 8 evaluation pairs it names.
+func writeSmallPipeline(in dir: String) throws {
+    let pairs = try String(contentsOfFile: repoRoot + "/examples/preferences/test.jsonl", encoding: .utf8).split(separator: "\n").prefix(8)
+    try (pairs.joined(separator: "\n") + "\n").write(toFile: dir + "/pairs.jsonl", atomically: true, encoding: .utf8)
+    let ex = repoRoot + "/examples"
+    let yaml = """
+        output_dir: \(dir)/out
+        seed: 3
+        sft:
+          model: \(repoRoot)/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+          train_file: \(ex)/sft/train.jsonl
+          max_length: 48
+          per_device_train_batch_size: 2
+          max_steps: 2
+          progress: false
+          lora_r: 4
+        reward:
+          model: \(repoRoot)/models/minilm
+          train_file: \(ex)/preferences/train.jsonl
+          eval_file: \(dir)/pairs.jsonl
+          max_length: 64
+          per_device_train_batch_size: 4
+          max_steps: 2
+          progress: false
+        ppo:
+          train_file: \(ex)/prompts/train.jsonl
+          eval_file: \(ex)/prompts/test.jsonl
+          eval_samples: 3
+          response_length: 6
+          per_device_train_batch_size: 2
+          num_ppo_epochs: 1
+          max_steps: 2
+          progress: false
+          lora_r: 4
+          lora_targets: q_proj,v_proj
+        """
+    try yaml.write(toFile: dir + "/pipeline.yaml", atomically: true, encoding: .utf8)
 }
