@@ -204,6 +204,33 @@ final class DistributedCLITests: XCTestCase {
         XCTAssertEqual(r.out.components(separatedBy: "done earlier, skipped").count - 1, 3, r.out)
     }
 
+    /// With LoRA dropout each rank draws its own masks and saves its own generator: two ranks resumed from
+    /// a checkpoint continue bit for bit as the uninterrupted two-rank run.
+    func testTwoRanksWithAdapterDropoutResumeBitForBit() throws {
+        let work = try temporaryFolder("dp-dropout", removedAfter: self)
+        func args(_ out: String, _ steps: Int, _ extra: [String] = []) throws -> [String] {
+            [
+                "sft", "--model", try realModelPath("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
+                "--train-file", repoRoot + "/examples/sft/train.jsonl", "--output-dir", out, "--max-steps", String(steps),
+                "--max-length", "48", "--per-device-train-batch-size", "2", "--lora-r", "4", "--lora-dropout", "0.1",
+                "--lora-targets", "q_proj,v_proj", "--learning-rate", "1e-3", "--lr-scheduler-type", "constant",
+                "--progress", "false", "--logging-steps", "1", "--save-steps", "2"
+            ] + extra
+        }
+        let straight = try runMPI(2, try args(work + "/straight", 4))
+        XCTAssertEqual(straight.status, 0, straight.err)
+        let first = try runMPI(2, try args(work + "/resumed", 2))
+        XCTAssertEqual(first.status, 0, first.err)
+        let second = try runMPI(2, try args(work + "/resumed", 4, ["--resume-from", work + "/resumed/checkpoint-2"]))
+        XCTAssertEqual(second.status, 0, second.err)
+        XCTAssertEqual(try losses(work + "/resumed"), try losses(work + "/straight"))
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: work + "/resumed/checkpoint-4/adapter/adapter_model.safetensors"),
+            FileManager.default.contents(atPath: work + "/straight/checkpoint-4/adapter/adapter_model.safetensors"))
+        let state = try String(contentsOfFile: work + "/straight/checkpoint-2/trainer_state.json", encoding: .utf8)
+        XCTAssertTrue(state.contains("adapterRNGByRank"), "every rank's dropout generators are saved")
+    }
+
     /// A checkpoint of two ranks continues on one (twice the accumulation: the same global batch) and one of
     /// one process on two; both end where the straight two-rank run ends.
     func testACheckpointResumesOnAnotherNumberOfRanks() throws {

@@ -189,6 +189,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var tokensSeen: Int?
     /// Each LoRA adapter's dropout generator, by the key of the Linear it adapts.
     public var adapterRNG: [String: RandomGenerator]?
+    /// Under `mpirun`: each rank's adapter generators, in rank order (each rank draws its own dropout masks).
+    public var adapterRNGByRank: [[String: RandomGenerator]]?
     /// Examples (PPO: prompts) one step consumes over all ranks, and training examples (prompts) in all,
     /// of the run that wrote it; a resume must use the same (nil in checkpoints written before they were
     /// saved). A resume may use another number of ranks with the same global batch.

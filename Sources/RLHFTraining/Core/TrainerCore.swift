@@ -251,15 +251,16 @@ public final class TrainerCore {
     /// trainer_state.json. Refuses when a trained weight is not finite.
     ///
     /// - Parameters:
-    ///   - amend: adds the trainer's fields to the saved state (tokens seen, adapters' generators).
+    ///   - amend: adds the trainer's fields to the saved state (tokens seen, adapters' generators); it runs
+    ///     on every rank, so it may call collectives.
     ///   - files: writes the trainer's files (model, adapters, extra state) into the folder being built.
     /// - Returns: the checkpoint's path.
     public func saveCheckpoint(amend: (inout TrainerState) -> Void = { _ in }, files: (_ directory: String) throws -> Void) throws -> String {
         let path = run.outputDir + "/checkpoint-\(state.globalStep)"
         try requireFiniteWeights(parameterKeys, optimizer.parameters, step: state.globalStep)
+        var saved = state
+        amend(&saved)   // on every rank: it may gather from all of them
         if group.isMain {   // the ranks hold the same weights and state: rank 0 writes them
-            var saved = state
-            amend(&saved)
             try CheckpointFolder.write(to: path) { dir in
                 try files(dir)
                 try OptimizerState.save(optimizer, keys: parameterKeys, to: dir)
@@ -285,6 +286,35 @@ public final class TrainerCore {
             let all = try group.allGather(values)
             return values.indices.map { i in all.reduce(0) { $0 + $1[i] } }
         }
+    }
+
+    // MARK: LoRA dropout across ranks
+
+    /// Gives each rank other than 0 dropout generators of its own (a fresh run: the ranks built identical
+    /// adapters from one seed, and would otherwise draw the same masks on different data).
+    func separateAdapterDropout(of model: Module) {
+        guard group.rank > 0 else { return }
+        for (i, entry) in model.loraAdapters().enumerated() {
+            entry.adapter.rng = RandomGenerator(seed: promptSeed(run.seed, step: group.rank, index: 1_000_000 + i))
+        }
+    }
+
+    /// Records the adapters' dropout generators in a state to save: rank 0's as `adapterRNG`, and under
+    /// `mpirun` every rank's as `adapterRNGByRank` (a collective: every rank calls it).
+    func recordAdapterGenerators(of model: Module, in saved: inout TrainerState) {
+        let own = adapterGenerators(of: model)
+        saved.adapterRNG = own
+        guard group.isDistributed else { return }
+        let bytes = (try? JSONEncoder().encode(own)).map { Array($0) } ?? []
+        let all = communicate { try group.allGather(bytes) }
+        saved.adapterRNGByRank = all.map { (try? JSONDecoder().decode([String: RandomGenerator].self, from: Data($0))) ?? [:] }
+    }
+
+    /// Restores this rank's adapter generators from a resumed state (its own when the checkpoint has one
+    /// for this rank, else rank 0's).
+    func restoreAdapterGenerators(of model: Module, from saved: TrainerState) {
+        let mine = saved.adapterRNGByRank.flatMap { group.rank < $0.count ? $0[group.rank] : nil } ?? saved.adapterRNG
+        RLHFTraining.restoreAdapterGenerators(of: model, from: mine)
     }
 
     /// Throws when the ranks' trained weights are not bit-identical (compared by a hash from each rank).

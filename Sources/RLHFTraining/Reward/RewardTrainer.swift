@@ -84,7 +84,7 @@ public final class RewardTrainer: TrainingAlgorithm {
         core = try TrainerCore(
             run: config.run, kind: .reward, parameters: named, exampleCount: trainPairs.count, totalSteps: total,
             stepBatchSize: config.stepBatchSize, rng: rng, resumed: resumed, report: report)
-        if resumed != nil { restoreAdapterGenerators(of: m, from: resumed?.adapterRNG) }
+        if let resumed { core.restoreAdapterGenerators(of: m, from: resumed) } else { core.separateAdapterDropout(of: m) }
     }
 
     /// Adds the adapters (or, resuming, loads them and the trained head from the checkpoint) and unfreezes
@@ -204,7 +204,7 @@ public final class RewardTrainer: TrainingAlgorithm {
     public func saveCheckpoint() throws -> String {
         try core.saveCheckpoint(
             amend: { saved in
-                if loraSettings != nil { saved.adapterRNG = adapterGenerators(of: model) }
+                if loraSettings != nil { core.recordAdapterGenerators(of: model, in: &saved) }
             },
             files: { dir in
                 try model.withAdaptersMerged { try model.saveHF(to: dir, sourceDirectory: sourceDirectory) }

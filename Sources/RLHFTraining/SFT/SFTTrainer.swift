@@ -103,7 +103,9 @@ public final class SFTTrainer: TrainingAlgorithm {
             resumed: resumed, report: report)
         if let resumed {
             tokensSeen = resumed.tokensSeen ?? 0
-            restoreAdapterGenerators(of: lm, from: resumed.adapterRNG)
+            core.restoreAdapterGenerators(of: lm, from: resumed)
+        } else {
+            core.separateAdapterDropout(of: lm)
         }
     }
 
@@ -192,7 +194,7 @@ public final class SFTTrainer: TrainingAlgorithm {
         try core.saveCheckpoint(
             amend: { saved in
                 saved.tokensSeen = tokensSeen
-                saved.adapterRNG = adapterGenerators(of: model)
+                core.recordAdapterGenerators(of: model, in: &saved)
             },
             files: { dir in
                 try exportMerged(to: dir)
