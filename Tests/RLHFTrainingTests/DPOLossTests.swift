@@ -1,0 +1,75 @@
+// The DPO-family losses (sigmoid with label smoothing, robust, hinge, IPO) against a Double reference of
+// TRL's formulas: values, and gradients with respect to the policy's log-probabilities against central
+// finite differences; the implicit rewards and TRL's reward metrics. (Goldens from TRL's own code come
+// with `rlhf dpo`.)
+
+import Foundation
+import RLHFTensor
+import XCTest
+@testable import RLHFTraining
+
+final class DPOLossTests: XCTestCase {
+    /// TRL's per-pair loss in Double.
+    private func reference(_ c: Double, _ r: Double, _ rc: Double, _ rr: Double, beta: Double, type: DPOLossType, eps: Double) -> Double {
+        let logits = (c - r) - (rc - rr)
+        func logSigmoid(_ x: Double) -> Double { -log1p(exp(-x)) }
+        switch type {
+        case .sigmoid: return -logSigmoid(beta * logits) * (1 - eps) - logSigmoid(-beta * logits) * eps
+        case .robust: return (-logSigmoid(beta * logits) * (1 - eps) + logSigmoid(-beta * logits) * eps) / (1 - 2 * eps)
+        case .hinge: return max(0, 1 - beta * logits)
+        case .ipo: return (logits - 1 / (2 * beta)) * (logits - 1 / (2 * beta))
+        }
+    }
+
+    func testEveryLossAndItsGradientMatchTheFormula() {
+        var rng = RandomGenerator(seed: 11)
+        let b = 6
+        for type in DPOLossType.allCases {
+            for (beta, eps) in [(0.1, 0.0), (0.5, 0.2), (2.0, 0.1)] where type == .sigmoid || type == .robust || eps == 0 {
+                // log-probs of completions of a few dozen tokens: sums around −40, margins of a few nats
+                let c = (0..<b).map { _ in Float(-40 + 8 * rng.nextDouble()) }, r = (0..<b).map { _ in Float(-40 + 8 * rng.nextDouble()) }
+                let rc = (0..<b).map { _ in Float(-40 + 8 * rng.nextDouble()) }, rr = (0..<b).map { _ in Float(-40 + 8 * rng.nextDouble()) }
+                let ct = Tensor(c, shape: [b]).requiringGrad(), rt = Tensor(r, shape: [b]).requiringGrad()
+                let out = dpoLoss(
+                    chosenLogProbs: ct, rejectedLogProbs: rt, referenceChosen: rc, referenceRejected: rr, beta: Float(beta),
+                    type: type, labelSmoothing: Float(eps))
+                out.loss.backward()
+                func total(_ c: [Double], _ r: [Double]) -> Double {
+                    (0..<b).map { reference(c[$0], r[$0], Double(rc[$0]), Double(rr[$0]), beta: beta, type: type, eps: eps) }.reduce(0, +) / Double(b)
+                }
+                let cd = c.map(Double.init), rd = r.map(Double.init)
+                let what = "\(type) β \(beta) ε \(eps)"
+                XCTAssertEqual(Double(out.loss.item), total(cd, rd), accuracy: 1e-5 * max(1, abs(total(cd, rd))), what)
+                let h = 1e-4
+                for i in 0..<b {
+                    for (isChosen, grad) in [(true, ct.grad!.scalars[i]), (false, rt.grad!.scalars[i])] {
+                        var up = isChosen ? cd : rd, down = up
+                        up[i] += h; down[i] -= h
+                        let numeric = isChosen ? (total(up, rd) - total(down, rd)) / (2 * h) : (total(cd, up) - total(cd, down)) / (2 * h)
+                        XCTAssertEqual(
+                            Double(grad), numeric, accuracy: 1e-4 * max(1, abs(numeric)), "\(what), ∂/∂\(isChosen ? "chosen" : "rejected")[\(i)]")
+                    }
+                }
+                for i in 0..<b {
+                    XCTAssertEqual(Double(out.chosenRewards[i]), beta * Double(c[i] - rc[i]), accuracy: 1e-5, what)
+                    XCTAssertEqual(Double(out.rejectedRewards[i]), beta * Double(r[i] - rr[i]), accuracy: 1e-5, what)
+                }
+            }
+        }
+    }
+
+    func testAtTheReferenceTheSigmoidLossIsLog2AndTheRewardsAreZero() {
+        let lp = Tensor([-12, -30], shape: [2]).requiringGrad()
+        let out = dpoLoss(chosenLogProbs: lp, rejectedLogProbs: lp * 1, referenceChosen: [-12, -30], referenceRejected: [-12, -30], beta: 0.1)
+        XCTAssertEqual(out.loss.item, Float(log(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(out.chosenRewards, [0, 0])
+    }
+
+    func testRewardMetricsAreTRLs() {
+        let m = dpoRewardMetrics(chosen: [0.3, -0.1, 0.2], rejected: [0.1, 0.0, 0.2])
+        XCTAssertEqual(m["rewards/chosen"]!, 0.4 / 3, accuracy: 1e-7)
+        XCTAssertEqual(m["rewards/rejected"]!, 0.1, accuracy: 1e-7)
+        XCTAssertEqual(m["rewards/accuracies"]!, 1.0 / 3, accuracy: 1e-12, "ties are not counted")
+        XCTAssertEqual(m["rewards/margins"]!, 0.1 / 3, accuracy: 1e-7)
+    }
+}
