@@ -31,6 +31,9 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable, Sendabl
 }
 
 /// The ranks of the job this process belongs to.
+///
+/// Collectives are called from one thread (MPI is initialised with MPI_THREAD_FUNNELED; the training loop
+/// calls them between steps); the group keeps reusable buffers, which is why it is `@unchecked Sendable`.
 public final class ProcessGroup: @unchecked Sendable {
     /// This process's rank, 0 ..< size.
     public let rank: Int
