@@ -1,10 +1,11 @@
-// The DPO-family losses (sigmoid with label smoothing, robust, hinge, IPO) against a Double reference of
-// TRL's formulas: values, and gradients with respect to the policy's log-probabilities against central
-// finite differences; the implicit rewards and TRL's reward metrics. (Goldens from TRL's own code come
-// with `rlhf dpo`.)
+// The DPO-family losses (sigmoid with label smoothing, robust, hinge, IPO): against TRL's own code
+// (goldens from scripts/dpo_goldens.py, which runs the loss chain of trl 1.16.0's DPOTrainer), and against a
+// Double reference of the formulas with gradients by central finite differences; the implicit rewards and
+// TRL's reward metrics.
 
 import Foundation
 import RLHFTensor
+import RLHFTestSupport
 import XCTest
 @testable import RLHFTraining
 
@@ -55,6 +56,37 @@ final class DPOLossTests: XCTestCase {
                     XCTAssertEqual(Double(out.rejectedRewards[i]), beta * Double(r[i] - rr[i]), accuracy: 1e-5, what)
                 }
             }
+        }
+    }
+
+    /// Each loss and its gradient with respect to the chosen and rejected log-probs, as TRL computes them
+    /// (float64 there, Float here: 1e-6 relative to the value's scale). IPO reads per-token means: TRL divides
+    /// each completion's log-ratio by its length, which is the mean of policy and reference alike.
+    func testEveryLossAndItsGradientMatchTRL() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/Tests/RLHFTrainingTests/Resources/dpo-goldens.json"))
+        let goldens = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cases = try XCTUnwrap(goldens["cases"] as? [[String: Any]])
+        XCTAssertEqual(Set(cases.map { $0["loss_type"] as! String }), Set(DPOLossType.allCases.map(\.rawValue)))
+        for c in cases {
+            let type = try XCTUnwrap(DPOLossType(rawValue: c["loss_type"] as! String))
+            func doubles(_ key: String) -> [Double] { (c[key] as! [NSNumber]).map(\.doubleValue) }
+            let lc = doubles("chosen_lengths"), lr = doubles("rejected_lengths")
+            // IPO: per-token means (the policy's and the reference's log-probs over the same length)
+            func per(_ xs: [Double], _ n: [Double]) -> [Float] { zip(xs, n).map { Float(type.averagesLogProbs ? $0 / $1 : $0) } }
+            let chosen = Tensor(per(doubles("chosen_logps"), lc), shape: [lc.count]).requiringGrad()
+            let rejected = Tensor(per(doubles("rejected_logps"), lr), shape: [lr.count]).requiringGrad()
+            let beta = Float((c["beta"] as! NSNumber).doubleValue), eps = Float((c["label_smoothing"] as! NSNumber).doubleValue)
+            let out = dpoLoss(
+                chosenLogProbs: chosen, rejectedLogProbs: rejected, referenceChosen: per(doubles("ref_chosen_logps"), lc),
+                referenceRejected: per(doubles("ref_rejected_logps"), lr), beta: beta, type: type, labelSmoothing: eps)
+            out.loss.backward()
+            let expected = (c["loss"] as! NSNumber).doubleValue
+            XCTAssertEqual(Double(out.loss.item), expected, accuracy: 1e-6 * max(1, abs(expected)), "\(type) β \(beta)")
+            // d loss / d sum-logps = (d loss / d mean-logps) / length for IPO
+            let gc = zip(chosen.grad!.scalars, lc).map { Double($0) / (type.averagesLogProbs ? $1 : 1) }
+            let gr = zip(rejected.grad!.scalars, lr).map { Double($0) / (type.averagesLogProbs ? $1 : 1) }
+            assertClose(gc, doubles("grad_chosen"), abs: 1e-6, rel: 1e-5, "\(type) β \(beta): ∂/∂chosen")
+            assertClose(gr, doubles("grad_rejected"), abs: 1e-6, rel: 1e-5, "\(type) β \(beta): ∂/∂rejected")
         }
     }
 

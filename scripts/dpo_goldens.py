@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""DPO loss values and gradients computed by TRL's own code, for the RLHFTraining tests.
+
+Writes Tests/RLHFTrainingTests/Resources/dpo-goldens.json. Usage:
+
+    python3 scripts/dpo_goldens.py [--out PATH] [--wheel-dir DIR]
+
+Needs torch, pip and PyPI (or --wheel-dir holding the wheel).
+
+Where the code comes from: the pinned wheel trl==1.16.0 (`pip download --no-deps`, sha256 checked). In it,
+`DPOTrainer._compute_loss` (trl/trainer/dpo_trainer.py) computes the per-sequence loss in a chain
+`if loss_type == "sigmoid": … elif …` inside its loop over loss types. The script cuts that `if` statement
+out of the method with `ast` and execs it, unchanged, in a namespace holding what it reads: `self` (a
+SimpleNamespace with `beta` and `label_smoothing`), `delta_score`, `chosen_scores`, `rejected_scores`,
+`completion_mask`, `device`, torch, F and math; TRL's standard DPO ("reverse_kl") sets
+`chosen_scores = chosen_logps − ref_chosen_logps` (the same for rejected) and `delta_score` as their
+difference; the loss is `per_sequence_loss.mean()`. Gradients are torch autograd's, with respect to the
+policy's summed log-probs of the chosen and rejected completions. Everything is float64.
+"""
+import argparse
+import ast
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import types
+import zipfile
+
+WHEEL = "trl-1.16.0-py3-none-any.whl"
+SHA256 = "c4726e139dd40e1a41661511c639c8a68416782b2e3e8c0befebd77bb7ba0396"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def loss_chain(source):
+    """The `if loss_type == "sigmoid": …` statement of DPOTrainer._compute_loss."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "_compute_loss":
+            for inner in ast.walk(node):
+                if (isinstance(inner, ast.If) and isinstance(inner.test, ast.Compare)
+                        and isinstance(inner.test.left, ast.Name) and inner.test.left.id == "loss_type"
+                        and isinstance(inner.test.comparators[0], ast.Constant) and inner.test.comparators[0].value == "sigmoid"):
+                    lines = source.splitlines()[inner.lineno - 1:inner.end_lineno]
+                    return textwrap.dedent("\n".join(lines)), inner.lineno
+    raise SystemExit("DPOTrainer._compute_loss has no `if loss_type == \"sigmoid\"` chain")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(ROOT, "Tests/RLHFTrainingTests/Resources/dpo-goldens.json"))
+    ap.add_argument("--wheel-dir")
+    a = ap.parse_args()
+    import torch
+    import torch.nn.functional as F
+
+    wheel_dir = a.wheel_dir or tempfile.mkdtemp()
+    path = os.path.join(wheel_dir, WHEEL)
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "trl==1.16.0", "-d", wheel_dir], check=True)
+    if hashlib.sha256(open(path, "rb").read()).hexdigest() != SHA256:
+        raise SystemExit(f"{path}: sha256 differs from the pinned one")
+    source = zipfile.ZipFile(path).read("trl/trainer/dpo_trainer.py").decode()
+    chain, line = loss_chain(source)
+    code = compile(chain, "trl/trainer/dpo_trainer.py", "exec")
+
+    torch.manual_seed(5)
+    b = 6
+    def inputs():
+        return [round(float(x), 4) for x in (-40 + 8 * torch.rand(b, dtype=torch.float64))]
+    cases = []
+    for loss_type, beta, eps in [("sigmoid", 0.1, 0.0), ("sigmoid", 0.5, 0.0), ("hinge", 0.1, 0.0), ("hinge", 2.0, 0.0),
+                                 ("ipo", 0.1, 0.0), ("ipo", 0.5, 0.0), ("robust", 0.1, 0.1), ("robust", 0.5, 0.3)]:
+        c, r, rc, rr = inputs(), inputs(), inputs(), inputs()
+        lengths_c = [int(x) for x in torch.randint(3, 20, (b,))]
+        lengths_r = [int(x) for x in torch.randint(3, 20, (b,))]
+        chosen = torch.tensor(c, dtype=torch.float64, requires_grad=True)
+        rejected = torch.tensor(r, dtype=torch.float64, requires_grad=True)
+        chosen_scores = chosen - torch.tensor(rc, dtype=torch.float64)
+        rejected_scores = rejected - torch.tensor(rr, dtype=torch.float64)
+        width = max(lengths_c + lengths_r)
+        completion_mask = torch.tensor([[1.0] * n + [0.0] * (width - n) for n in lengths_c + lengths_r], dtype=torch.float64)
+        ns = {"self": types.SimpleNamespace(beta=beta, label_smoothing=eps), "loss_type": loss_type, "torch": torch, "F": F,
+              "math": math, "device": "cpu", "delta_score": chosen_scores - rejected_scores, "chosen_scores": chosen_scores,
+              "rejected_scores": rejected_scores, "completion_mask": completion_mask}
+        exec(code, ns)
+        loss = ns["per_sequence_loss"].mean()
+        loss.backward()
+        cases.append({
+            "loss_type": loss_type, "beta": beta, "label_smoothing": eps,
+            "chosen_logps": c, "rejected_logps": r, "ref_chosen_logps": rc, "ref_rejected_logps": rr,
+            "chosen_lengths": lengths_c, "rejected_lengths": lengths_r,
+            "loss": loss.item(), "grad_chosen": chosen.grad.tolist(), "grad_rejected": rejected.grad.tolist(),
+        })
+    out = {"source": f"trl==1.16.0 trl/trainer/dpo_trainer.py DPOTrainer._compute_loss, the loss_type chain at line {line}",
+           "cases": cases}
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(f"wrote {a.out}: {len(cases)} cases")
+
+
+if __name__ == "__main__":
+    main()
