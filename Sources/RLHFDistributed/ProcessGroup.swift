@@ -106,24 +106,13 @@ public final class ProcessGroup: @unchecked Sendable {
         try check(rlhf_mpi_barrier(), "barrier")
     }
 
-    /// Rank `root`'s bytes, on every rank (each passes a buffer of the same size).
-    public func broadcast(_ bytes: inout [UInt8], from root: Int = 0) throws {
+    /// Rank `root`'s values (bytes, floats, …), in place on every rank (each passes an array of the same
+    /// length).
+    public func broadcast<T: BitwiseCopyable>(_ values: inout [T], from root: Int = 0) throws {
         guard isDistributed else { return }
-        let count = bytes.count
-        let sizes = try allGather(Int64(count))
-        guard sizes.allSatisfy({ $0 == Int64(count) }) else {
-            throw DistributedError.mismatch(what: "a broadcast's size", reason: "bytes per rank \(sizes)")
-        }
-        try bytes.withUnsafeMutableBytes { try check(rlhf_mpi_bcast_bytes($0.baseAddress, Int64(count), Int32(root)), "broadcast") }
-    }
-
-    /// Rank `root`'s floats, in place on every rank (each passes a buffer of the same size).
-    public func broadcast(_ values: inout [Float], from root: Int = 0) throws {
-        guard isDistributed else { return }
-        let count = values.count
-        let sizes = try allGather(Int64(count))
-        guard sizes.allSatisfy({ $0 == Int64(count) }) else {
-            throw DistributedError.mismatch(what: "a broadcast's size", reason: "floats per rank \(sizes)")
+        let sizes = try allGather(Int64(values.count))
+        guard sizes.allSatisfy({ $0 == Int64(values.count) }) else {
+            throw DistributedError.mismatch(what: "a broadcast's size", reason: "elements per rank \(sizes)")
         }
         try values.withUnsafeMutableBytes { try check(rlhf_mpi_bcast_bytes($0.baseAddress, Int64($0.count), Int32(root)), "broadcast") }
     }

@@ -19,43 +19,15 @@ final class DistributedCLITests: XCTestCase {
         status: Int32, out: String, err: String
     ) {
         let mpirun = try XCTUnwrap(mpirun, "mpirun is missing: scripts/setup installs openmpi-bin")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments =
+        return try runProcess(
+            mpirun,
             ["-np", String(n), "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"]
-            + environment.flatMap { ["-x", $0] } + [rlhfBinary.path] + args
-        var env = ProcessInfo.processInfo.environment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"   // no CMA inside containers
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        watchdog.cancel()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+                + environment.flatMap { ["-x", $0] } + [rlhfBinary.path] + args, timeout: timeout)
     }
 
     /// One process, same binary and thread count.
     private func runOne(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = rlhfBinary
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["RLHF_NUM_THREADS"] = "1"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runProcess(rlhfBinary.path, args, environment: ["RLHF_NUM_THREADS": "1"])
     }
 
     /// The training lines of `metrics.jsonl` (those with a loss), by step.

@@ -43,6 +43,32 @@ func runRLHF(_ args: [String], stdin: Data? = nil, file: StaticString = #filePat
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
+/// Runs `executable args` with `environment` added to this process's, and returns its exit status and
+/// output; stops it after `timeout` seconds. Open MPI's variables for running as root are always set.
+func runProcess(_ executable: String, _ args: [String], environment: [String: String] = [:], timeout: Double = 600) throws
+    -> (status: Int32, out: String, err: String)
+{
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"   // no CMA inside containers
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    watchdog.cancel()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
 /// Writes `dir/pipeline.yaml`, a pipeline of a few steps per stage on the real models (SFT and PPO with
 /// LoRA r = 4), its stages writing to `dir/out`, and the 8 evaluation pairs it names.
 func writeSmallPipeline(in dir: String) throws {

@@ -14,34 +14,13 @@ final class TwoHostCLITests: XCTestCase {
     /// Runs the script with `args`; returns its status and output.
     @discardableResult
     private func hosts(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [script] + args
-        var env = ProcessInfo.processInfo.environment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runProcess("/bin/bash", [script] + args, environment: environment)
     }
 
     /// Bytes the first host's end of the veth has sent.
     private func sentBytes() throws -> Int {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", "rlhf-h1", "cat", "/sys/class/net/rlhf-veth1/statistics/tx_bytes"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return try XCTUnwrap(Int(String(decoding: o, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let r = try runProcess("/usr/sbin/ip", ["netns", "exec", "rlhf-h1", "cat", "/sys/class/net/rlhf-veth1/statistics/tx_bytes"])
+        return try XCTUnwrap(Int(r.out.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
     func testTheRewardModelTrainsAcrossTwoHostsOverTCP() throws {
@@ -72,18 +51,9 @@ final class TwoHostCLITests: XCTestCase {
 
         // the same two ranks on one host: the same numbers, bit for bit
         let mpirun = try XCTUnwrap(["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) })
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        p.arguments = ["-np", "2", "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"] + (try args(work + "/local"))
-        var env = ProcessInfo.processInfo.environment
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let local = try runProcess(
+            mpirun, ["-np", "2", "--oversubscribe", "--bind-to", "none", "-x", "RLHF_NUM_THREADS=1"] + (try args(work + "/local")))
+        XCTAssertEqual(local.status, 0, local.err)
         XCTAssertEqual(
             try String(contentsOfFile: work + "/across/metrics.jsonl", encoding: .utf8),
             try String(contentsOfFile: work + "/local/metrics.jsonl", encoding: .utf8))
