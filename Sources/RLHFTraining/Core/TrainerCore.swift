@@ -29,6 +29,8 @@ public enum TrainerKind: String, CaseIterable, Sendable {
     case sft
     /// `PPOTrainer`.
     case ppo
+    /// `DPOTrainer`.
+    case dpo
 
     /// The kind as an error message names its checkpoints ("an SFT checkpoint").
     var article: String {
@@ -36,6 +38,7 @@ public enum TrainerKind: String, CaseIterable, Sendable {
         case .reward: return "a reward-model"
         case .sft: return "an SFT"
         case .ppo: return "a PPO"
+        case .dpo: return "a DPO"
         }
     }
 }

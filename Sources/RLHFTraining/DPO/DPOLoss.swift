@@ -3,7 +3,7 @@
 // policy (differentiable) and under the frozen reference (constants):
 //
 //   logits = (log π(y_w) − log π(y_l)) − (log π_ref(y_w) − log π_ref(y_l))
-//   sigmoid  −log σ(β·logits)·(1 − ε) − log σ(−β·logits)·ε          (DPO; ε = label_smoothing: cDPO)
+//   sigmoid  −log σ(β·logits)                                        (DPO; TRL 1.16 dropped cDPO's ε)
 //   robust   (−log σ(β·logits)·(1 − ε) + log σ(−β·logits)·ε) / (1 − 2ε)   (robust DPO, ε < 1/2)
 //   hinge    max(0, 1 − β·logits)                                    (RSO / SLiC)
 //   ipo      (logits − 1/(2β))²                                      (IPO; TRL feeds it per-token *mean* log-probs)
@@ -15,7 +15,7 @@ import RLHFTensor
 
 /// TRL's `loss_type` values that we implement.
 public enum DPOLossType: String, CaseIterable, Codable, Sendable {
-    /// The DPO paper's loss (with `label_smoothing`: conservative DPO).
+    /// The DPO paper's loss.
     case sigmoid
     /// Robust DPO (unbiased under label noise of rate `label_smoothing`).
     case robust
@@ -45,7 +45,7 @@ public struct DPOLossOutput {
 ///     its tokens; per-token means for `ipo`), differentiable.
 ///   - referenceChosen, referenceRejected: [B] the same under the reference model.
 ///   - beta: β, the strength of the implicit KL constraint (TRL's default 0.1).
-///   - labelSmoothing: ε of `sigmoid` and `robust` (0 ≤ ε < 1/2 for `robust`).
+///   - labelSmoothing: ε of `robust` (0 ≤ ε < 1/2); the other losses do not read it.
 public func dpoLoss(
     chosenLogProbs: Tensor, rejectedLogProbs: Tensor, referenceChosen: [Float], referenceRejected: [Float], beta: Float,
     type: DPOLossType = .sigmoid, labelSmoothing: Float = 0
@@ -60,7 +60,7 @@ public func dpoLoss(
     let losses: Tensor
     switch type {
     case .sigmoid:
-        losses = -logSigmoid(logits * beta) * (1 - labelSmoothing) - logSigmoid(logits * -beta) * labelSmoothing
+        losses = -logSigmoid(logits * beta)
     case .robust:
         losses = (-logSigmoid(logits * beta) * (1 - labelSmoothing) + logSigmoid(logits * -beta) * labelSmoothing) * (1 / (1 - 2 * labelSmoothing))
     case .hinge:

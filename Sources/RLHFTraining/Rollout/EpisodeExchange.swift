@@ -62,9 +62,10 @@ extension TrainerCore {
         return communicate { try group.allGather(bytes) }.flatMap { decodeEpisodes($0, prompts: prompts) }
     }
 
-    /// This rank's contiguous share of `count` items (rank r of N takes [r·count/N, (r + 1)·count/N)).
-    func share(of count: Int) -> Range<Int> {
-        (group.rank * count / group.size)..<((group.rank + 1) * count / group.size)
+    /// This rank's (or `rank`'s) contiguous share of `count` items (rank r of N takes [r·count/N, (r + 1)·count/N)).
+    func share(of count: Int, rank: Int? = nil) -> Range<Int> {
+        let r = rank ?? group.rank
+        return (r * count / group.size)..<((r + 1) * count / group.size)
     }
 }
 

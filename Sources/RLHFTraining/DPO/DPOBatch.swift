@@ -1,0 +1,93 @@
+// The one forward pass DPO needs: a batch of B pairs as 2B rows (the chosen rows, then the rejected rows,
+// as TRL concatenates them), right-padded to the longest row T, with logits only where a completion token
+// is predicted. Position p − 1 predicts token p; completion tokens at p ≥ 1 are predicted (a keep_end row
+// whose completion starts at 0 cannot predict its first token, as in TRL's shifted mask).
+//
+// Shapes: N = predicted completion tokens of all rows, C hidden size, V vocabulary. Per-row sums are a
+// product with a [B, N] 0/1 matrix, so their gradient is the autograd of matmul.
+
+import RLHFData
+import RLHFModels
+import RLHFTensor
+
+/// The log-probs of a batch of pairs' completions under one model.
+struct DPOBatchLogProbs {
+    /// [B] summed log-probs of each chosen completion (differentiable when gradients are on).
+    let chosen: Tensor
+    /// [B] summed log-probs of each rejected completion.
+    let rejected: Tensor
+    /// The mean NLL of the chosen completions' tokens (TRL's `sft` loss: a mean over every chosen token of the batch).
+    let chosenNLL: Tensor
+    /// [B] completion lengths (TRL's completion-mask sums, for IPO's per-token means).
+    let chosenLengths: [Int]
+    /// [B] completion lengths of the rejected rows.
+    let rejectedLengths: [Int]
+    /// Mean over chosen / rejected completion tokens of the mean logit over the vocabulary (TRL's `logits/*`).
+    let meanLogits: (chosen: Double, rejected: Double)
+    /// Chosen completion tokens the model ranks first / chosen completion tokens (TRL's `mean_token_accuracy`).
+    let top1: (correct: Int, total: Int)
+    /// Tokens in the batch, padding excluded.
+    let tokens: Int
+}
+
+/// Runs `model` over the pairs `batch` and returns their completions' log-probs (see the file header).
+///
+/// - Parameter withMetrics: also compute the logit means and top-1 counts (an extra pass over the [N, V] logits).
+func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTokenId: Int, withMetrics: Bool) -> DPOBatchLogProbs {
+    let sequences = batch.map(\.chosen) + batch.map(\.rejected)
+    let b = batch.count, t = sequences.map(\.ids.count).max() ?? 0
+    var ids: [Int] = [], rows: [Int] = [], targets: [Int] = [], rowOf: [Int] = []
+    ids.reserveCapacity(2 * b * t)
+    for (i, s) in sequences.enumerated() {
+        ids += s.ids + Array(repeating: padTokenId, count: t - s.ids.count)
+        for p in max(1, s.completionStart)..<max(1, s.ids.count) {
+            rows.append(i * t + p - 1); targets.append(s.ids[p]); rowOf.append(i)
+        }
+    }
+    let lengths = sequences.map(\.ids.count)
+    let mask = lengths.allSatisfy({ $0 == t }) ? nil : Tensor(lengths.flatMap { n in (0..<t).map { $0 < n ? Float(1) : 0 } }, shape: [2 * b, t])
+    let h = model.hiddenStates(ids: ids, batch: 2 * b, attentionMask: mask, positions: nil, cache: nil)
+    let c = h.shape[2], n = rows.count, v = model.vocabularySize
+    let picked = h.reshaped([2 * b * t, c]).indexSelect(axis: 0, rows)
+    let logits = model.logits(fromHidden: picked.reshaped([1, n, c])).reshaped([n, v])
+    let tokenLogProbs = selectiveLogSoftmax(logits, ids: targets).reshaped([n, 1])
+    // [B, N] 0/1 selectors of each pair's chosen and rejected tokens; the NLL weights −1 / (chosen tokens)
+    var chosenSelect = [Float](repeating: 0, count: b * n), rejectedSelect = [Float](repeating: 0, count: b * n)
+    let chosenTokens = rowOf.filter { $0 < b }.count
+    var nllWeights = [Float](repeating: 0, count: n)
+    for (k, row) in rowOf.enumerated() {
+        if row < b {
+            chosenSelect[row * n + k] = 1; nllWeights[k] = -1 / Float(max(1, chosenTokens))
+        } else {
+            rejectedSelect[(row - b) * n + k] = 1
+        }
+    }
+    let chosen = matmul(Tensor(chosenSelect, shape: [b, n]), tokenLogProbs).reshaped([b])
+    let rejected = matmul(Tensor(rejectedSelect, shape: [b, n]), tokenLogProbs).reshaped([b])
+    let nll = matmul(Tensor(nllWeights, shape: [1, n]), tokenLogProbs).reshaped([])
+    var meanLogits = (chosen: 0.0, rejected: 0.0), top1 = (correct: 0, total: chosenTokens)
+    if withMetrics {
+        var sums = (chosen: 0.0, rejected: 0.0)
+        withExtendedLifetime(logits) {
+            let p = logits.contiguous().pointer
+            for k in 0..<n {
+                var s = 0.0, best = 0, bestValue = -Float.infinity
+                for j in 0..<v {
+                    let x = p[k * v + j]
+                    s += Double(x)
+                    if x > bestValue { bestValue = x; best = j }
+                }
+                if rowOf[k] < b {
+                    sums.chosen += s / Double(v)
+                    if best == targets[k] { top1.correct += 1 }
+                } else {
+                    sums.rejected += s / Double(v)
+                }
+            }
+        }
+        meanLogits = (sums.chosen / Double(max(1, chosenTokens)), sums.rejected / Double(max(1, n - chosenTokens)))
+    }
+    return DPOBatchLogProbs(
+        chosen: chosen, rejected: rejected, chosenNLL: nll, chosenLengths: batch.map(\.chosen.completionLength),
+        rejectedLengths: batch.map(\.rejected.completionLength), meanLogits: meanLogits, top1: top1, tokens: lengths.reduce(0, +))
+}
