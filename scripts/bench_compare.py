@@ -2,9 +2,10 @@
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
     python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
-        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step,ppo-step] [--rounds R]
+        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step,ppo-step,dpo-step] [--rounds R]
 
-For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step, ppo-step) it runs
+For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step, ppo-step,
+dpo-step) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
 except for the benches in PEERS, whose peer is another script run once per case:
@@ -12,23 +13,26 @@ except for the benches in PEERS, whose peer is another script run once per case:
     rm-score  python3 bench/peer/rm.py --case score --threads N
     sft-step  python3 bench/peer/sft.py --case full --threads N; ... --case lora ...
     ppo-step  python3 bench/peer/ppo.py --case step --threads N
+    dpo-step  python3 bench/peer/dpo.py --case trl --threads N; ... --case peft ...
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
-joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py) is joined
-with our metric X and shown as its own row "X (vs TRL)", with TRL's figure in the pytorch column; our X
-also keeps its row against the plain PyTorch loop. Likewise peft.X (PEFT's LoRA, case lora of sft.py)
-is joined with our X in a row "X (vs PEFT)"; our LoRA metrics have no plain-PyTorch peer, so that is
-their only row. The ratio column is ours vs the peer, >1 = we are better: ours/pytorch for throughputs
-(GFLOP/s, GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the lower-is-better units,
-times (ms, s, us) and memory (MB, peak RSS: 0.5 = we use twice as much). A metric missing on either side
-shows as "—". Installs torch with pip if it cannot be imported; the trl case needs `pip install trl`, and
-the lora case of sft.py and the step of ppo.py `pip install peft` (each is skipped, with a note on stderr,
-when its module cannot be imported).
+joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py; TRL's
+DPOTrainer, case trl of dpo.py) is joined with our metric X and shown as its own row "X (vs TRL)", with
+TRL's figure in the pytorch column; our X also keeps its row against the plain PyTorch loop. Likewise
+peft.X (PEFT's LoRA in a plain PyTorch loop, case lora of sft.py, case peft of dpo.py) is joined with our
+X in a row "X (vs PEFT)"; our LoRA metrics have no plain-PyTorch peer without PEFT, so that row stands for
+our X's own row (dpo-step's X gets two rows: "X (vs TRL)" and "X (vs PEFT)"). The ratio column is ours vs
+the peer, >1 = we are better: ours/pytorch for throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not
+listed below), pytorch/ours for the lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 =
+we use twice as much). A metric missing on either side shows as "—". Installs torch with pip if it cannot
+be imported; the trl cases (rm.py, dpo.py) need `pip install trl`, and the lora case of sft.py, the step of
+ppo.py and the peft case of dpo.py `pip install peft` (each is skipped, with a note on stderr, when its
+module cannot be imported).
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
 several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
 time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
-generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2, ppo-step 2 (the model benches are slow); --rounds R
-sets every bench to R, and --rounds generate=1,ops=3 sets only those.
+generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2, ppo-step 2, dpo-step 2 (the model benches are slow);
+--rounds R sets every bench to R, and --rounds generate=1,ops=3 sets only those.
 """
 import argparse
 import importlib.util
@@ -39,25 +43,32 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step", "ppo-step"]
+BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step", "ppo-step", "dpo-step"]
 DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2,
-                  "rm-train": 2, "rm-score": 2, "sft-step": 2, "ppo-step": 2}  # without --rounds; others: 5
+                  "rm-train": 2, "rm-score": 2, "sft-step": 2, "ppo-step": 2,
+                  "dpo-step": 2}  # without --rounds; others: 5
 # Benches whose peer is not bench/peer/NAME.py (every case): script and cases, each case run on its own
 # (`--case C`). Ours is still `rlhf bench NAME --json`.
 PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"]),
-         "sft-step": ("sft.py", ["full", "lora"]), "ppo-step": ("ppo.py", ["step"])}
+         "sft-step": ("sft.py", ["full", "lora"]), "ppo-step": ("ppo.py", ["step"]),
+         "dpo-step": ("dpo.py", ["trl", "peft"])}
 # Peer cases that need a module besides torch: skipped, with a note, when it cannot be imported.
-CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft", ("ppo.py", "step"): "peft"}
+CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft", ("ppo.py", "step"): "peft",
+              ("dpo.py", "trl"): "trl", ("dpo.py", "peft"): "peft"}
 # A peer metric PREFIX + X is compared with our metric X, in a row of its own labelled "X (vs LABEL)".
 PEER_PREFIXES = {"trl.": "TRL", "peft.": "PEFT"}
 # Prefixes whose row is our X's only comparison (no plain-PyTorch case reports X), so that row replaces our X's
-# own row; for the others (trl.X) our X keeps its own row, against the plain PyTorch loop's X.
+# own row; for the others (trl.X) our X keeps its own row, against the plain PyTorch loop's X. (dpo-step's X has a
+# trl.X and a peft.X peer and no plain one: its rows are "X (vs TRL)" and "X (vs PEFT)", and no row of its own.)
 SOLE_PEER_PREFIXES = {"peft."}
 # What the pytorch column holds in the rows of each label (the note under the table).
+# {trainer} is filled in from TRL_TRAINERS with the benches that have rows of that label (see peer_note).
 PEER_NOTES = {
-    "TRL": "the same step through TRL's RewardTrainer (transformers Trainer over PyTorch)",
+    "TRL": "the same step through TRL's {trainer} (transformers Trainer over PyTorch)",
     "PEFT": "the same step with PEFT's LoRA adapters on the transformers model (plain PyTorch loop)",
 }
+# The TRL trainer behind each bench's "(vs TRL)" rows.
+TRL_TRAINERS = {"rm-train": "RewardTrainer", "dpo-step": "DPOTrainer"}
 # Units where a smaller value is better (times, memory); every other unit is a throughput.
 LOWER_IS_BETTER = {"ms", "s", "us", "µs", "ns", "MB"}
 DASH = "—"
@@ -190,6 +201,17 @@ def join_rows(ours, peer, default_bench):
     return rows
 
 
+def peer_note(label, rows):
+    """The note for the rows labelled "(vs LABEL)", or None when there are none. For TRL: the trainer of each bench
+    that has such rows ("RewardTrainer", or "RewardTrainer (rm-train) / DPOTrainer (dpo-step)" for several)."""
+    benches = list(dict.fromkeys(r[0] for r in rows if r[1].endswith(f" (vs {label})")))
+    if not benches:
+        return None
+    trainers = [(b, TRL_TRAINERS.get(b, "trainer")) for b in benches]
+    trainer = trainers[0][1] if len(trainers) == 1 else " / ".join(f"{t} ({b})" for b, t in trainers)
+    return PEER_NOTES[label].format(trainer=trainer)
+
+
 def speedup(unit, ours, peer):
     if ours is None or peer is None or ours <= 0 or peer <= 0:
         return None
@@ -250,8 +272,9 @@ def main():
     print()
     print("ratio: ours vs PyTorch, >1 = we are better: ours/pytorch for throughput, pytorch/ours for time "
           "and memory (MB = peak RSS of the case's own process, model loading included).")
-    for label, note in PEER_NOTES.items():
-        if any(r[1].endswith(f" (vs {label})") for r in rows):
+    for label in PEER_NOTES:
+        note = peer_note(label, rows)
+        if note is not None:
             print(f"Rows marked (vs {label}): the pytorch column is {note}, compared with our same metric.")
 
 

@@ -90,7 +90,10 @@ public struct DPODataset: Sendable {
         self.path = path
         var examples: [DPOExample] = [], skipped: [DataError] = [], long: [Int] = [], same: [Int] = [], truncated = 0
         try forEachJSONRecord(path: path, skipBadLines: skipBadLines, skipped: &skipped) { v, line in
-            let (prompt, chosen, rejected) = try DPODataset.tokenize(v, line: line, path: path, tokenizer: tokenizer)
+            guard let tokens = try DPODataset.tokenize(v, line: line, path: path, tokenizer: tokenizer) else {
+                same.append(line); return
+            }
+            let (prompt, chosen, rejected) = tokens
             var p = prompt
             if let m = lengths.maxPromptLength, p.count > m { p = Array(p.suffix(m)) }
             if chosen == rejected { same.append(line); return }
@@ -123,8 +126,9 @@ public struct DPODataset: Sendable {
         }
     }
 
-    /// One line's prompt, chosen and rejected completion tokens (the completions after the shared prefix).
-    static func tokenize(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer) throws -> (prompt: [Int], chosen: [Int], rejected: [Int]) {
+    /// One line's prompt, chosen and rejected completion tokens (the completions after the shared prefix);
+    /// nil when chosen and rejected are the same text or messages.
+    static func tokenize(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer) throws -> (prompt: [Int], chosen: [Int], rejected: [Int])? {
         func bad(_ field: String, _ reason: String) -> DataError { .badLine(path: path, line: line, field: field, reason: reason) }
         guard v.objectEntries != nil else { throw bad("", "expected a JSON object, found \(v.kindDescription)") }
         guard let chosen = v["chosen"] else { throw bad("chosen", "missing (DPO lines need chosen and rejected, and may have prompt)") }
@@ -132,6 +136,7 @@ public struct DPODataset: Sendable {
         let full: [Int], withChosen: [Int], withRejected: [Int]
         switch (chosen, rejected) {
         case (.string(var c), .string(var r)):
+            if c == r { return nil }
             var prompt: String
             if let p = v["prompt"] {
                 guard case .string(let s) = p else { throw bad("prompt", "expected a string like 'chosen', found \(p.kindDescription)") }
@@ -151,6 +156,7 @@ public struct DPODataset: Sendable {
         case (.array, .array):
             guard let template = tokenizer.chatTemplate else { throw bad("chosen", "conversational data needs a model with a chat template") }
             var c = try SFTDataset.chatMessages(chosen, "chosen", bad), r = try SFTDataset.chatMessages(rejected, "rejected", bad)
+            if c == r { return nil }
             var prompt: [ChatMessage]
             if let p = v["prompt"] {
                 prompt = try SFTDataset.chatMessages(p, "prompt", bad)

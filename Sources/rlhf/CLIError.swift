@@ -11,12 +11,14 @@ enum CLIError: Error, CustomStringConvertible, Equatable {
     /// The prompt's `tokens` fill the model's hard position limit (`limit` as `PositionLimit.phrase`
     /// says it): no position is left for a new token.
     case noPositionLeft(tokens: Int, limit: String)
-    /// A top-level key of the pipeline file other than output_dir and seed.
+    /// A top-level key of the pipeline file other than output_dir, seed and algorithm.
     case pipelineUnknownKey(path: String, line: Int, key: String)
-    /// A section of the pipeline file other than sft, reward and ppo.
+    /// A section of the pipeline file other than sft, reward, ppo, dpo and report.
     case pipelineUnknownSection(path: String, line: Int, name: String)
-    /// The pipeline file lacks one of its three sections.
+    /// The pipeline file lacks a section its algorithm needs.
     case pipelineMissingSection(path: String, name: String)
+    /// `algorithm:` names no algorithm the pipeline runs.
+    case pipelineUnknownAlgorithm(path: String, line: Int, value: String)
     /// A section of the pipeline file lacks a key its stage requires.
     case pipelineMissingKey(path: String, section: String, key: String)
     /// A value of a pipeline section (or a default it gets from the top level) that its stage refuses.
@@ -31,9 +33,11 @@ enum CLIError: Error, CustomStringConvertible, Equatable {
         case let .noPositionLeft(tokens, limit):
             return "--prompt: \(tokens) tokens fill the model's \(limit); no position is left for a new token"
         case let .pipelineUnknownKey(path, line, key):
-            return "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, and the sections sft, reward, ppo)"
+            return "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, algorithm, and the sections sft, reward, ppo, dpo, report)"
         case let .pipelineUnknownSection(path, line, name):
-            return "\(path):\(line): unknown section '\(name)' (sections: sft, reward, ppo)"
+            return "\(path):\(line): unknown section '\(name)' (sections: sft, reward, ppo, dpo, report)"
+        case let .pipelineUnknownAlgorithm(path, line, value):
+            return "\(path):\(line): key 'algorithm': expected ppo or dpo, found '\(value)'"
         case let .pipelineMissingSection(path, name):
             return "\(path): missing section '\(name):'"
         case let .pipelineMissingKey(path, section, key):

@@ -34,8 +34,8 @@ func runPPO(_ config: PPOConfig) throws -> (checkpoint: String, lines: [String])
     return (o.training.checkpoint, lines)
 }
 
-/// Lines comparing held-out figures before and after, with three responses.
-func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([Int]) -> String) -> [String] {
+/// Lines comparing held-out figures before and after `algorithm`, with three responses.
+func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([Int]) -> String, algorithm: String = "PPO") -> [String] {
     func f(_ x: Double) -> String { String(format: "%.3f", x) }
     let n = after.episodes.count
     guard let before else {
@@ -51,7 +51,7 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
         "  KL to reference   \(f(before.meanKL)) → \(f(after.meanKL)) nats per response",
         "  response length   \(String(format: "%.1f", before.meanLength)) → \(String(format: "%.1f", after.meanLength)) tokens; "
             + "ended with EOS \(Int((100 * before.stoppedFraction).rounded()))% → \(Int((100 * after.stoppedFraction).rounded()))%",
-        "three held-out responses, before → after PPO:"
+        "three held-out responses, before → after \(algorithm):"
     ]
     func oneLine(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces) }
     for i in 0..<min(3, n) {

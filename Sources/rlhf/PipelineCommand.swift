@@ -1,10 +1,14 @@
-// `rlhf pipeline`: SFT → reward model → PPO from one YAML file with a section per stage:
+// `rlhf pipeline`: SFT → reward model → PPO (or DPO) from one YAML file with a section per stage:
 //
-//   output_dir: output/pipeline      # stages write to <output_dir>/sft, /reward, /ppo unless they say
+//   output_dir: output/pipeline      # stages write to <output_dir>/sft, /reward, /ppo, /dpo unless they say
 //   seed: 42
+//   algorithm: ppo                   # or dpo
 //   sft:    { SFTConfig keys }        # rlhf sft's keys
 //   reward: { RewardConfig keys }     # rlhf train-rm's keys
 //   ppo:    { PPOConfig keys }        # model and reward_model default to the two stages' final checkpoints
+//   dpo:    { DPOConfig keys }        # algorithm dpo: model defaults to the SFT stage's final checkpoint
+//   report: { PolicyComparisonConfig keys }   # algorithm dpo: held-out prompts sampled before and after,
+//                                             # scored by the reward stage's model (the independent judge)
 //
 // A stage that finished (its folder holds completed.json naming an existing checkpoint) is skipped and its
 // report is printed again; a stage that was interrupted resumes from its latest checkpoint.
@@ -16,9 +20,12 @@ import RLHFTraining
 struct Pipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "SFT → reward model → PPO, one checkpoint per stage; finished stages are skipped.",
-        discussion: "The YAML file has output_dir, seed, and sections sft:, reward:, ppo: with the keys of rlhf sft, "
-            + "rlhf train-rm and rlhf ppo. PPO's model and reward_model default to the final checkpoints of the first two stages.")
+        abstract: "SFT → reward model → PPO or DPO, one checkpoint per stage; finished stages are skipped.",
+        discussion: "The YAML file has output_dir, seed, algorithm (ppo or dpo), and sections sft:, reward:, ppo: with the keys of "
+            + "rlhf sft, rlhf train-rm and rlhf ppo. PPO's model and reward_model default to the final checkpoints of the first two "
+            + "stages. With algorithm: dpo, a dpo: section (rlhf dpo's keys; model defaults to the SFT checkpoint) replaces ppo:, and "
+            + "an optional report: section (eval_file, response_length, temperature, ...) samples held-out prompts before and after "
+            + "DPO and scores them with the reward model.")
 
     @Option(help: "Pipeline YAML (see below).") var config: String
     @Option(help: "Where the stage folders go (overrides output_dir).") var outputDir: String?
@@ -26,11 +33,14 @@ struct Pipeline: ParsableCommand {
 
     func run() throws {
         let file = try readYAMLSections(path: config)
-        var root = "output/pipeline", seedValue = "42"
+        var root = "output/pipeline", seedValue = "42", algorithm = "ppo"
         for (key, value, line) in file.scalars {
             switch key {
             case "output_dir": root = value
             case "seed": seedValue = value
+            case "algorithm":
+                guard ["ppo", "dpo"].contains(value) else { throw CLIError.pipelineUnknownAlgorithm(path: config, line: line, value: value) }
+                algorithm = value
             default: throw CLIError.pipelineUnknownKey(path: config, line: line, key: key)
             }
         }
@@ -38,12 +48,12 @@ struct Pipeline: ParsableCommand {
         if let seed { seedValue = String(seed) }
         var sections: [String: [(key: String, value: String, line: Int)]] = [:]
         for s in file.sections {
-            guard ["sft", "reward", "ppo"].contains(s.name) else {
+            guard ["sft", "reward", "ppo", "dpo", "report"].contains(s.name) else {
                 throw CLIError.pipelineUnknownSection(path: config, line: s.line, name: s.name)
             }
             sections[s.name] = s.entries
         }
-        for name in ["sft", "reward", "ppo"] where sections[name] == nil {
+        for name in ["sft", "reward", algorithm] where sections[name] == nil {
             throw CLIError.pipelineMissingSection(path: config, name: name)
         }
         /// Stage defaults first, then the file's entries (which may override them).
@@ -78,6 +88,23 @@ struct Pipeline: ParsableCommand {
                 line += "; reward-model held-out accuracy " + String(format: "%.1f%%", 100 * acc) + " on \(reward.evalFile ?? "")"
             }
             return StageRecord(checkpoint: outcome.checkpoint, lines: [line])
+        }
+        if algorithm == "dpo" {
+            var dpo = try load(DPOConfig.self, "dpo", [("output_dir", root + "/dpo"), ("seed", seedValue), ("model", sftStage.checkpoint)])
+            let comparison = try sections["report"].map { _ in
+                try load(PolicyComparisonConfig.self, "report", [("seed", seedValue), ("reward_model", rewardStage.checkpoint)])
+            }
+            _ = try runPipelineStage("DPO", outputDir: dpo.outputDir, say: say) { resume in
+                dpo.resumeFrom = resume
+                let (outcome, line) = try runDPO(dpo)
+                var lines = [line]
+                if let comparison {
+                    let c = try comparePolicies(before: dpo.model, after: outcome.checkpoint, config: comparison, report: warn)
+                    lines += evaluationReport(before: c.before, after: c.after, decode: c.decode, algorithm: "DPO")
+                }
+                return StageRecord(checkpoint: outcome.checkpoint, lines: lines)
+            }
+            return
         }
         var ppo = try load(
             PPOConfig.self, "ppo",

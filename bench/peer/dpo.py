@@ -46,6 +46,10 @@ Cases:
         default is True), bf16=False (TRL's default is True), fp16=False, use_cpu=True, seed=0, logging only at
         the end, save_strategy="no", report_to=[], dataloader_num_workers=0, disable_tqdm=True (and TQDM_DISABLE=1),
         disable_dropout left True (there is no dropout)).
+        GGUF: transformers marks a model loaded from a GGUF file as quantized (its hf_quantizer, whose is_trainable
+        is False), and Trainer.__init__ then refuses to train it, although every weight was dequantised to a plain
+        float32 nn.Linear / nn.Embedding at load; the case asserts that and clears the mark (model.hf_quantizer =
+        None, model.is_quantized = False) before handing the model to TRL. The peft case needs no such thing.
         Pre-tokenized data: TRL 1.16's DPOTrainer only takes text (its _prepare_dataset always extracts the prompt,
         appends EOS and tokenizes; random ids would not survive a decode/encode round trip), so a 3-line subclass
         overrides _prepare_dataset to pass a datasets.Dataset that already has TRL's tokenized columns prompt_ids /
@@ -206,6 +210,13 @@ def trl_case(threads):
 
     base = load_model()
     check_model(base)
+    # transformers marks a model loaded from a GGUF file as quantized (hf_quantizer = its GgufHfQuantizer, whose
+    # is_trainable is False), so Trainer.__init__ refuses to train it. Here every weight was dequantised at load
+    # (plain nn.Linear / nn.Embedding with float32 weights, asserted; no GGUF-packed module kept): drop the mark.
+    assert not getattr(base.hf_quantizer, "packed_modules", None), "GGUF-packed modules kept"
+    plain = ("torch.", "transformers.models.", "transformers.activations")
+    assert all(type(m).__module__.startswith(plain) for m in base.modules()), "a non-plain module"
+    base.hf_quantizer, base.is_quantized = None, False
     expected = lora_count(base)
     tok = AutoTokenizer.from_pretrained(SMOL_DIR, gguf_file=SMOL_GGUF)
     ps = pairs()

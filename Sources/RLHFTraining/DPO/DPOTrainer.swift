@@ -282,9 +282,14 @@ public final class DPOTrainer: TrainingAlgorithm {
         return m
     }
 
+    /// The reference's log-probs of the held-out pairs, kept from the first evaluation (the reference is
+    /// frozen: later evaluations need only the policy's pass).
+    var evalReference: ReferenceLogProbs?
+
     /// Loss and TRL's metrics over the held-out pairs (no gradient).
     public func evaluate() -> [String: Double] {
-        evaluate(evalExamples, reference: precomputed?.eval)
+        if evalReference == nil { evalReference = precomputed?.eval ?? referenceLogProbs(evalExamples) }
+        return evaluate(evalExamples, reference: evalReference)
     }
 
     /// Loss (the mean over pairs) and TRL's metrics over `examples`. Under `mpirun` each rank evaluates its

@@ -20,6 +20,17 @@ public struct PPOEvaluation: Sendable {
     /// The evaluated episodes, in the prompts' order.
     public var episodes: [RolloutEpisode]
 
+    /// The figures of `episodes` (KL: k1, summed over each response).
+    public init(episodes: [RolloutEpisode]) {
+        let n = Double(max(episodes.count, 1))
+        let kl = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
+        meanScore = episodes.map(\.score).reduce(0, +) / n
+        meanKL = kl.reduce(0, +) / n
+        meanLength = Double(episodes.map(\.response.count).reduce(0, +)) / n
+        stoppedFraction = Double(episodes.filter(\.stopped).count) / n
+        self.episodes = episodes
+    }
+
     /// The figures as metrics (`score`, `kl`, `response_length`, `eos_fraction`).
     public var metrics: [String: Double] {
         ["score": meanScore, "kl": meanKL, "response_length": meanLength, "eos_fraction": stoppedFraction]
@@ -35,13 +46,7 @@ extension PPOTrainer {
         let mine = Array(core.share(of: prompts.count))
         let seeds = mine.map { promptSeed(Int(truncatingIfNeeded: seed), step: -1, index: $0) }
         let local = sampler.sample(mine.map { prompts[$0] }, seeds: seeds).episodes
-        let episodes = core.gatheredEpisodes(local, promptIndices: mine, prompts: prompts)
-        let n = Double(max(episodes.count, 1))
-        let kl = klRows(episodes, estimator: .k1).map { $0.reduce(0, +) }
-        return PPOEvaluation(
-            meanScore: episodes.map(\.score).reduce(0, +) / n, meanKL: kl.reduce(0, +) / n,
-            meanLength: Double(episodes.map(\.response.count).reduce(0, +)) / n,
-            stoppedFraction: Double(episodes.filter(\.stopped).count) / n, episodes: episodes)
+        return PPOEvaluation(episodes: core.gatheredEpisodes(local, promptIndices: mine, prompts: prompts))
     }
 
     /// A markdown table of prompt / response / score for the first `limit` episodes.

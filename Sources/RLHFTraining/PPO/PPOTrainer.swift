@@ -118,11 +118,6 @@ public final class PPOTrainer: TrainingAlgorithm {
         sampler.sample(batch, rng: &rng)
     }
 
-    /// Per-token KL estimates of each episode.
-    func klRows(_ episodes: [RolloutEpisode], estimator: KLEstimator) -> [[Double]] {
-        episodes.map { e in zip(e.logProbs, e.refLogProbs).map { estimator(logProb: Double($0), refLogProb: Double($1)) } }
-    }
-
     // MARK: One PPO step
 
     /// Rolls out one batch, computes advantages and updates policy and value head; returns TRL's metrics.

@@ -182,3 +182,8 @@ public struct RolloutSampler {
         return Rollout(episodes: episodes, generation: generationTime, scoring: scoringTime)
     }
 }
+
+/// Per-token KL estimates of each episode (log π_old against log π_ref at each response token).
+func klRows(_ episodes: [RolloutEpisode], estimator: KLEstimator) -> [[Double]] {
+    episodes.map { e in zip(e.logProbs, e.refLogProbs).map { estimator(logProb: Double($0), refLogProb: Double($1)) } }
+}
