@@ -16,6 +16,10 @@ SimpleNamespace with `beta` and `label_smoothing`), `delta_score`, `chosen_score
 `chosen_scores = chosen_logps − ref_chosen_logps` (the same for rejected) and `delta_score` as their
 difference; the loss is `per_sequence_loss.mean()`. Gradients are torch autograd's, with respect to the
 policy's summed log-probs of the chosen and rejected completions. Everything is float64.
+
+`rpo_cases`: RPO as TRL 1.16 spells it (loss_type ["sigmoid", "sft"], loss_weights [1, alpha]; the loop adds
+each per_sequence_loss.mean() times its weight), on per-token log-probs of 2B rows of varying length (chosen
+rows first, zero outside the completion mask), with the gradient with respect to each token's log-prob.
 """
 import argparse
 import ast
@@ -95,8 +99,35 @@ def main():
             "chosen_lengths": lengths_c, "rejected_lengths": lengths_r,
             "loss": loss.item(), "grad_chosen": chosen.grad.tolist(), "grad_rejected": rejected.grad.tolist(),
         })
+    # RPO: loss_type ["sigmoid", "sft"] with loss_weights [1, alpha], as TRL's loop adds them, on per-token
+    # log-probs (rows of varying length, zero outside the completion mask, as TRL's masked labels leave them)
+    rpo = []
+    for beta, alpha in [(0.1, 1.0), (0.5, 0.3)]:
+        lengths = [int(x) for x in torch.randint(3, 12, (2 * b,))]
+        width = max(lengths)
+        mask = torch.tensor([[1.0] * n + [0.0] * (width - n) for n in lengths], dtype=torch.float64)
+        tokens = [[round(float(x), 4) for x in (-4 * torch.rand(n, dtype=torch.float64))] for n in lengths]
+        per_token = torch.tensor([t + [0.0] * (width - len(t)) for t in tokens], dtype=torch.float64, requires_grad=True)
+        ref = [round(float(x), 4) for x in (-4 * torch.rand(2 * b, dtype=torch.float64) * torch.tensor(lengths))]
+        logps = per_token.sum(dim=1)
+        chosen_logps, rejected_logps = logps.chunk(2, dim=0)
+        ref_t = torch.tensor(ref, dtype=torch.float64)
+        chosen_scores, rejected_scores = chosen_logps - ref_t[:b], rejected_logps - ref_t[b:]
+        loss = 0.0
+        for loss_type, weight in [("sigmoid", 1.0), ("sft", alpha)]:
+            ns = {"self": types.SimpleNamespace(beta=beta, label_smoothing=0.0), "loss_type": loss_type, "torch": torch, "F": F,
+                  "math": math, "device": "cpu", "delta_score": chosen_scores - rejected_scores, "chosen_scores": chosen_scores,
+                  "rejected_scores": rejected_scores, "completion_mask": mask, "shift_completion_mask": mask,
+                  "per_token_logps": per_token}
+            exec(code, ns)
+            loss = loss + ns["per_sequence_loss"].mean() * weight
+        loss.backward()
+        rpo.append({
+            "beta": beta, "rpo_alpha": alpha, "token_logps": tokens, "ref_logps": ref, "loss": loss.item(),
+            "grad_token_logps": [per_token.grad[i, :n].tolist() for i, n in enumerate(lengths)],
+        })
     out = {"source": f"trl==1.16.0 trl/trainer/dpo_trainer.py DPOTrainer._compute_loss, the loss_type chain at line {line}",
-           "cases": cases}
+           "cases": cases, "rpo_cases": rpo}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -40,6 +40,11 @@ public struct DPOSequence: Sendable, Equatable {
 
     /// The completion's token count in this row.
     public var completionLength: Int { ids.count - completionStart }
+
+    /// A row of `ids` whose completion starts at `completionStart`.
+    public init(ids: [Int], completionStart: Int) {
+        self.ids = ids; self.completionStart = completionStart
+    }
 }
 
 /// A tokenized preference pair.
@@ -50,6 +55,11 @@ public struct DPOExample: Sendable, Equatable {
     public var rejected: DPOSequence
     /// 1-based line in the source file.
     public var line: Int
+
+    /// A pair from its two rows; `line` is 0 when it comes from no file.
+    public init(chosen: DPOSequence, rejected: DPOSequence, line: Int = 0) {
+        self.chosen = chosen; self.rejected = rejected; self.line = line
+    }
 }
 
 /// Length limits of DPO data (TRL's names).
@@ -122,7 +132,8 @@ public struct DPODataset: Sendable {
             if !long.isEmpty { why.append("\(long.count) prompts fill max_length \(lengths.maxLength ?? 0)") }
             if !same.isEmpty { why.append("\(same.count) pairs have chosen equal to rejected") }
             if !skipped.isEmpty { why.append("\(skipped.count) bad lines skipped") }
-            throw DataError.empty(path: path, reason: "no usable preference pairs" + (why.isEmpty ? " (the file is empty)" : " (\(why.joined(separator: "; ")))"))
+            throw DataError.empty(
+                path: path, reason: "no usable preference pairs" + (why.isEmpty ? " (the file is empty)" : " (\(why.joined(separator: "; ")))"))
         }
     }
 

@@ -33,7 +33,8 @@ enum CLIError: Error, CustomStringConvertible, Equatable {
         case let .noPositionLeft(tokens, limit):
             return "--prompt: \(tokens) tokens fill the model's \(limit); no position is left for a new token"
         case let .pipelineUnknownKey(path, line, key):
-            return "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, algorithm, and the sections sft, reward, ppo, dpo, report)"
+            return
+                "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, algorithm, and the sections sft, reward, ppo, dpo, report)"
         case let .pipelineUnknownSection(path, line, name):
             return "\(path):\(line): unknown section '\(name)' (sections: sft, reward, ppo, dpo, report)"
         case let .pipelineUnknownAlgorithm(path, line, value):

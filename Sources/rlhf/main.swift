@@ -12,7 +12,9 @@ struct RLHF: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rlhf",
         abstract: "RLHF in Swift, on the CPU: SFT, reward models, PPO and friends.",
-        subcommands: [Generate.self, Tokenize.self, Inspect.self, TrainRM.self, Score.self, SFT.self, DPO.self, PPO.self, Pipeline.self, Bench.self, Demo.self]
+        subcommands: [
+            Generate.self, Tokenize.self, Inspect.self, TrainRM.self, Score.self, SFT.self, DPO.self, PPO.self, Pipeline.self, Bench.self, Demo.self
+        ]
     )
 }
 

@@ -58,7 +58,8 @@ final class DPOCLITests: XCTestCase {
         XCTAssertEqual(r.out.components(separatedBy: "done earlier, skipped").count - 1, 3, r.out)
         XCTAssertTrue(r.out.contains("before → after DPO:"), "the DPO report is printed again")
 
-        try (yaml.replacingOccurrences(of: "algorithm: dpo", with: "algorithm: kto")).write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try (yaml.replacingOccurrences(of: "algorithm: dpo", with: "algorithm: kto")).write(
+            toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         r = try runRLHF(["pipeline", "--config", dir + "/bad.yaml"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("bad.yaml:1: key 'algorithm': expected ppo or dpo, found 'kto'"), r.err)

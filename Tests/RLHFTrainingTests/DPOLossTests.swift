@@ -1,5 +1,5 @@
-// The DPO-family losses (sigmoid, robust with label smoothing, hinge, IPO): against TRL's own code
-// (goldens from scripts/dpo_goldens.py, which runs the loss chain of trl 1.16.0's DPOTrainer), and against a
+// The DPO-family losses (sigmoid, robust with label smoothing, hinge, IPO; RPO's NLL on per-token log-probs):
+// against TRL's own code (goldens from scripts/dpo_goldens.py, which runs the loss chain of trl 1.16.0's DPOTrainer), and against a
 // Double reference of the formulas with gradients by central finite differences; the implicit rewards and
 // TRL's reward metrics.
 
@@ -87,6 +87,34 @@ final class DPOLossTests: XCTestCase {
             let gr = zip(rejected.grad!.scalars, lr).map { Double($0) / (type.averagesLogProbs ? $1 : 1) }
             assertClose(gc, doubles("grad_chosen"), abs: 1e-6, rel: 1e-5, "\(type) β \(beta): ∂/∂chosen")
             assertClose(gr, doubles("grad_rejected"), abs: 1e-6, rel: 1e-5, "\(type) β \(beta): ∂/∂rejected")
+        }
+    }
+
+    /// RPO (TRL 1.16: loss_type [sigmoid, sft], weights [1, α]) from per-token log-probs: the per-pair sums,
+    /// the chosen tokens' mean NLL, and the gradient with respect to every token's log-prob.
+    func testRPOFromTokenLogProbsMatchesTRL() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/Tests/RLHFTrainingTests/Resources/dpo-goldens.json"))
+        let goldens = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cases = try XCTUnwrap(goldens["rpo_cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 2)
+        for c in cases {
+            let rows = (c["token_logps"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
+            let ref = (c["ref_logps"] as! [NSNumber]).map(\.floatValue)
+            let beta = (c["beta"] as! NSNumber).floatValue, alpha = (c["rpo_alpha"] as! NSNumber).floatValue
+            let b = rows.count / 2
+            let tokens = Tensor(rows.flatMap { $0 }, shape: [rows.reduce(0) { $0 + $1.count }]).requiringGrad()
+            let rowOf = rows.enumerated().flatMap { i, r in Array(repeating: i, count: r.count) }
+            let sums = dpoSums(tokens, rowOf: rowOf, pairs: b)
+            let loss =
+                dpoLoss(
+                    chosenLogProbs: sums.chosen, rejectedLogProbs: sums.rejected, referenceChosen: Array(ref[..<b]),
+                    referenceRejected: Array(ref[b...]), beta: beta
+                ).loss + sums.chosenNLL * alpha
+            loss.backward()
+            let expected = (c["loss"] as! NSNumber).doubleValue
+            XCTAssertEqual(Double(loss.item), expected, accuracy: 1e-6 * max(1, abs(expected)), "β \(beta) α \(alpha)")
+            let grads = (c["grad_token_logps"] as! [[NSNumber]]).flatMap { $0.map(\.doubleValue) }
+            assertClose(tokens.grad!.scalars.map(Double.init), grads, abs: 1e-6, rel: 1e-5, "β \(beta) α \(alpha): ∂/∂token log-probs")
         }
     }
 

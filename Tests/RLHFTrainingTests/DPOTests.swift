@@ -60,7 +60,8 @@ final class DPOTests: XCTestCase {
         let template = try tok.requireChatTemplate()
         let head = tok.encode(try template.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true), addSpecialTokens: false)
         let full = tok.encode(
-            try template.render([ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: "Hello!")], addGenerationPrompt: false),
+            try template.render(
+                [ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: "Hello!")], addGenerationPrompt: false),
             addSpecialTokens: false)
         XCTAssertEqual(d.examples[2].chosen.ids, full)
         XCTAssertEqual(d.examples[2].chosen.completionStart, head.count)
@@ -101,8 +102,9 @@ final class DPOTests: XCTestCase {
         // nothing usable: one error that says why
         XCTAssertThrowsError(try DPODataset(path: try data([same, long]), tokenizer: tok, lengths: DPOLengths(maxLength: 4))) {
             let text = "\($0)"
-            XCTAssertTrue(text.contains("pairs.jsonl: no usable preference pairs") && text.contains("1 prompts fill max_length 4")
-                && text.contains("1 pairs have chosen equal to rejected"), text)
+            XCTAssertTrue(
+                text.contains("pairs.jsonl: no usable preference pairs") && text.contains("1 prompts fill max_length 4")
+                    && text.contains("1 pairs have chosen equal to rejected"), text)
         }
     }
 
@@ -127,7 +129,8 @@ final class DPOTests: XCTestCase {
                 XCTAssertTrue("\($0)".contains(expected), "\($0) should contain \(expected)")
             }
         }
-        let skipped = try DPODataset(path: try data([pairs[0], "{oops", pairs[1]]), tokenizer: tok, lengths: DPOLengths(maxLength: 64), skipBadLines: true)
+        let skipped = try DPODataset(
+            path: try data([pairs[0], "{oops", pairs[1]]), tokenizer: tok, lengths: DPOLengths(maxLength: 64), skipBadLines: true)
         XCTAssertEqual(skipped.examples.map(\.line), [1, 3])
         XCTAssertEqual(skipped.skipped.count, 1)
     }
@@ -189,8 +192,10 @@ final class DPOTests: XCTestCase {
         let straight = try DPOTrainer(config: config(file, out: try temporaryFolder("dpo-a")))
         var a: [[String: Double]] = []
         for _ in 0..<4 { a.append(straight.step()) }
-        for key in ["rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected",
-                    "logits/chosen", "logits/rejected", "mean_token_accuracy", "num_tokens", "grad_norm", "learning_rate"] {
+        for key in [
+            "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected",
+            "logits/chosen", "logits/rejected", "mean_token_accuracy", "num_tokens", "grad_norm", "learning_rate"
+        ] {
             XCTAssertNotNil(a[3][key], key)
         }
         let after = straight.evaluate(straight.trainExamples)

@@ -11,29 +11,29 @@ import RLHFModels
 import RLHFTensor
 
 /// The log-probs of a batch of pairs' completions under one model.
-struct DPOBatchLogProbs {
+public struct DPOBatchLogProbs {
     /// [B] summed log-probs of each chosen completion (differentiable when gradients are on).
-    let chosen: Tensor
+    public let chosen: Tensor
     /// [B] summed log-probs of each rejected completion.
-    let rejected: Tensor
+    public let rejected: Tensor
     /// The mean NLL of the chosen completions' tokens (TRL's `sft` loss: a mean over every chosen token of the batch).
-    let chosenNLL: Tensor
+    public let chosenNLL: Tensor
     /// [B] completion lengths (TRL's completion-mask sums, for IPO's per-token means).
-    let chosenLengths: [Int]
+    public let chosenLengths: [Int]
     /// [B] completion lengths of the rejected rows.
-    let rejectedLengths: [Int]
+    public let rejectedLengths: [Int]
     /// Mean over chosen / rejected completion tokens of the mean logit over the vocabulary (TRL's `logits/*`).
-    let meanLogits: (chosen: Double, rejected: Double)
+    public let meanLogits: (chosen: Double, rejected: Double)
     /// Chosen completion tokens the model ranks first / chosen completion tokens (TRL's `mean_token_accuracy`).
-    let top1: (correct: Int, total: Int)
+    public let top1: (correct: Int, total: Int)
     /// Tokens in the batch, padding excluded.
-    let tokens: Int
+    public let tokens: Int
 }
 
 /// Runs `model` over the pairs `batch` and returns their completions' log-probs (see the file header).
 ///
 /// - Parameter withMetrics: also compute the logit means and top-1 counts (an extra pass over the [N, V] logits).
-func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTokenId: Int, withMetrics: Bool) -> DPOBatchLogProbs {
+public func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTokenId: Int, withMetrics: Bool) -> DPOBatchLogProbs {
     let sequences = batch.map(\.chosen) + batch.map(\.rejected)
     let b = batch.count, t = sequences.map(\.ids.count).max() ?? 0
     var ids: [Int] = [], rows: [Int] = [], targets: [Int] = [], rowOf: [Int] = []
@@ -50,21 +50,9 @@ func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTo
     let c = h.shape[2], n = rows.count, v = model.vocabularySize
     let picked = h.reshaped([2 * b * t, c]).indexSelect(axis: 0, rows)
     let logits = model.logits(fromHidden: picked.reshaped([1, n, c])).reshaped([n, v])
-    let tokenLogProbs = selectiveLogSoftmax(logits, ids: targets).reshaped([n, 1])
-    // [B, N] 0/1 selectors of each pair's chosen and rejected tokens; the NLL weights −1 / (chosen tokens)
-    var chosenSelect = [Float](repeating: 0, count: b * n), rejectedSelect = [Float](repeating: 0, count: b * n)
+    let tokenLogProbs = selectiveLogSoftmax(logits, ids: targets)
+    let (chosen, rejected, nll) = dpoSums(tokenLogProbs, rowOf: rowOf, pairs: b)
     let chosenTokens = rowOf.filter { $0 < b }.count
-    var nllWeights = [Float](repeating: 0, count: n)
-    for (k, row) in rowOf.enumerated() {
-        if row < b {
-            chosenSelect[row * n + k] = 1; nllWeights[k] = -1 / Float(max(1, chosenTokens))
-        } else {
-            rejectedSelect[(row - b) * n + k] = 1
-        }
-    }
-    let chosen = matmul(Tensor(chosenSelect, shape: [b, n]), tokenLogProbs).reshaped([b])
-    let rejected = matmul(Tensor(rejectedSelect, shape: [b, n]), tokenLogProbs).reshaped([b])
-    let nll = matmul(Tensor(nllWeights, shape: [1, n]), tokenLogProbs).reshaped([])
     var meanLogits = (chosen: 0.0, rejected: 0.0), top1 = (correct: 0, total: chosenTokens)
     if withMetrics {
         var sums = (chosen: 0.0, rejected: 0.0)
@@ -90,4 +78,31 @@ func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTo
     return DPOBatchLogProbs(
         chosen: chosen, rejected: rejected, chosenNLL: nll, chosenLengths: batch.map(\.chosen.completionLength),
         rejectedLengths: batch.map(\.rejected.completionLength), meanLogits: meanLogits, top1: top1, tokens: lengths.reduce(0, +))
+}
+
+/// Per-pair sums of token log-probs, and the mean NLL of the chosen tokens (TRL's `sft` loss).
+///
+/// - Parameters:
+///   - tokenLogProbs: [N] log-probs of the predicted completion tokens of 2B rows.
+///   - rowOf: [N] the row of each token: 0..<B chosen rows, B..<2B the rejected rows of the same pairs.
+/// - Returns: [B] chosen sums, [B] rejected sums, and −(1/N_c) Σ over chosen tokens (a scalar), each a
+///   product with a constant selector matrix, so differentiable through matmul.
+func dpoSums(_ tokenLogProbs: Tensor, rowOf: [Int], pairs b: Int) -> (chosen: Tensor, rejected: Tensor, chosenNLL: Tensor) {
+    let n = rowOf.count
+    precondition(tokenLogProbs.shape == [n], "dpoSums: token log-probs \(tokenLogProbs.shape), expected [\(n)]")
+    var chosenSelect = [Float](repeating: 0, count: b * n), rejectedSelect = [Float](repeating: 0, count: b * n)
+    let chosenTokens = rowOf.filter { $0 < b }.count
+    var nllWeights = [Float](repeating: 0, count: n)
+    for (k, row) in rowOf.enumerated() {
+        if row < b {
+            chosenSelect[row * n + k] = 1; nllWeights[k] = -1 / Float(max(1, chosenTokens))
+        } else {
+            rejectedSelect[(row - b) * n + k] = 1
+        }
+    }
+    let column = tokenLogProbs.reshaped([n, 1])
+    return (
+        matmul(Tensor(chosenSelect, shape: [b, n]), column).reshaped([b]), matmul(Tensor(rejectedSelect, shape: [b, n]), column).reshaped([b]),
+        matmul(Tensor(nllWeights, shape: [1, n]), column).reshaped([])
+    )
 }

@@ -104,7 +104,9 @@ public final class DPOTrainer: TrainingAlgorithm {
             if !d.skipped.isEmpty { line += "; \(d.skipped.count) bad lines skipped" }
             report(line)
             if !d.promptTooLong.isEmpty {
-                report("warning: \(file): \(d.promptTooLong.count) pairs dropped, their prompt fills max_length \(maxLength) (lines \(lines(d.promptTooLong)))")
+                report(
+                    "warning: \(file): \(d.promptTooLong.count) pairs dropped, their prompt fills max_length \(maxLength) (lines \(lines(d.promptTooLong)))"
+                )
             }
             if !d.identical.isEmpty {
                 report("warning: \(file): \(d.identical.count) pairs dropped, chosen equals rejected (lines \(lines(d.identical)))")

@@ -60,7 +60,9 @@ public struct PolicyComparisonConfig: FieldConfig, Equatable {
         if !(temperature > 0 && temperature.isFinite) { return ("temperature", "must be a finite number > 0") }
         if maxPromptLength < 1 { return ("max_prompt_length", "must be at least 1") }
         if rewardMaxLength < 2 { return ("reward_max_length", "must be at least 2") }
-        if !(1...RunLimits.batchSize).contains(perDeviceEvalBatchSize) { return ("per_device_eval_batch_size", "must be in 1...\(RunLimits.batchSize)") }
+        if !(1...RunLimits.batchSize).contains(perDeviceEvalBatchSize) {
+            return ("per_device_eval_batch_size", "must be in 1...\(RunLimits.batchSize)")
+        }
         if evalSamples < 0 { return ("eval_samples", "must not be negative") }
         return nil
     }
