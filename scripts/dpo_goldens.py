@@ -20,6 +20,9 @@ policy's summed log-probs of the chosen and rejected completions. Everything is 
 `rpo_cases`: RPO as TRL 1.16 spells it (loss_type ["sigmoid", "sft"], loss_weights [1, alpha]; the loop adds
 each per_sequence_loss.mean() times its weight), on per-token log-probs of 2B rows of varying length (chosen
 rows first, zero outside the completion mask), with the gradient with respect to each token's log-prob.
+
+`orpo_cases`: ORPO from the same wheel's trl/experimental/orpo/orpo_trainer.py (`log1mexp` and
+`ORPOTrainer.odds_ratio_loss`, exec'd unchanged) on per-token means, plus the chosen tokens' mean NLL.
 """
 import argparse
 import ast
@@ -126,8 +129,37 @@ def main():
             "beta": beta, "rpo_alpha": alpha, "token_logps": tokens, "ref_logps": ref, "loss": loss.item(),
             "grad_token_logps": [per_token.grad[i, :n].tolist() for i, n in enumerate(lengths)],
         })
-    out = {"source": f"trl==1.16.0 trl/trainer/dpo_trainer.py DPOTrainer._compute_loss, the loss_type chain at line {line}",
-           "cases": cases, "rpo_cases": rpo}
+    # ORPO: trl/experimental/orpo/orpo_trainer.py's `log1mexp` and `ORPOTrainer.odds_ratio_loss`, exec'd unchanged;
+    # the per-token means as its get_batch_logps(average_log_prob=True) takes them; the NLL is its cross-entropy
+    # over the chosen tokens, i.e. minus the mean of their log-probs; loss = nll − losses.mean() as in
+    # get_batch_loss_metrics
+    orpo_source = zipfile.ZipFile(path).read("trl/experimental/orpo/orpo_trainer.py").decode()
+    orpo_ns = {"torch": torch, "F": F}
+    for node in ast.parse(orpo_source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "log1mexp":
+            exec(compile(ast.Module([node], []), "orpo_trainer.py", "exec"), orpo_ns)
+        if isinstance(node, ast.ClassDef) and node.name == "ORPOTrainer":
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "odds_ratio_loss":
+                    item.decorator_list = []
+                    exec(compile(ast.Module([item], []), "orpo_trainer.py", "exec"), orpo_ns)
+    orpo = []
+    for beta in [0.1, 1.0]:
+        lengths = [int(x) for x in torch.randint(3, 12, (2 * b,))]
+        tokens = [[round(float(x), 4) for x in (-3 * torch.rand(n, dtype=torch.float64))] for n in lengths]
+        flat = torch.tensor([x for t in tokens for x in t], dtype=torch.float64, requires_grad=True)
+        pieces = flat.split(lengths)
+        means = torch.stack([p.mean() for p in pieces])
+        nll = -torch.cat(pieces[:b]).mean()
+        trainer = types.SimpleNamespace(beta=beta, accelerator=types.SimpleNamespace(device="cpu"))
+        losses, _, _, ratio, log_odds = orpo_ns["odds_ratio_loss"](trainer, means[:b], means[b:])
+        loss = nll - losses.mean()
+        loss.backward()
+        orpo.append({"beta": beta, "token_logps": tokens, "loss": loss.item(), "log_odds_ratio": ratio.item(),
+                     "log_odds_chosen": log_odds.item(), "grad_token_logps": [g.tolist() for g in flat.grad.split(lengths)]})
+    out = {"source": f"trl==1.16.0 trl/trainer/dpo_trainer.py DPOTrainer._compute_loss, the loss_type chain at line {line}; "
+                     "trl/experimental/orpo/orpo_trainer.py log1mexp and ORPOTrainer.odds_ratio_loss",
+           "cases": cases, "rpo_cases": rpo, "orpo_cases": orpo}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -83,6 +83,17 @@ public func logSigmoid(_ x: Tensor) -> Tensor {
     }
 }
 
+/// log(1 − e^x) for x < 0 (the log-probability of not seeing an event of log-probability x), computed as
+/// log1p(−e^x) below −ln 2 and log(−expm1(x)) above, so that neither side cancels (ORPO's odds).
+public func log1mexp(_ x: Tensor) -> Tensor {
+    let xd = x.detached()
+    let y = xd.map { v in v < -0.693_147_2 ? Foundation.log1p(-Foundation.exp(v)) : Foundation.log(-Foundation.expm1(v)) }
+    return Tensor.record("log1mexp", y, [x]) { g in
+        // d/dx = −e^x / (1 − e^x) = −1 / expm1(−x)
+        [g * xd.map { v in -1 / Foundation.expm1(-v) }]
+    }
+}
+
 /// log(1 + e^{βx})/β, linear above `threshold` (PyTorch's defaults β = 1, threshold = 20).
 public func softplus(_ x: Tensor, beta: Float = 1, threshold: Float = 20) -> Tensor {
     let xd = x.detached()

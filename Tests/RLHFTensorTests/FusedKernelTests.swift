@@ -85,6 +85,15 @@ final class FusedKernelTests: XCTestCase {
         XCTAssertEqual(g[4], 0.5)
     }
 
+    func testLog1mexp() {
+        // both branches (the split is at −ln 2) and a point near 0, where log(1 − e^x) ≈ log(−x)
+        let x = Tensor([-40, -5, -1.2, -0.7, -0.69, -0.3, -0.05])
+        gradCheck("log1mexp", [x], { log1mexp($0[0]) }, ref: { $0[0].map { Foundation.log(-Foundation.expm1($0)) } })
+        let y = log1mexp(Tensor([-40, -1e-4])).scalars
+        XCTAssertEqual(Double(y[0]), -Foundation.exp(-40.0), accuracy: 1e-6 * Foundation.exp(-40.0), "no cancellation far below 0")
+        XCTAssertEqual(Double(y[1]), Foundation.log(-Foundation.expm1(-1e-4)), accuracy: 1e-6, "no cancellation near 0")
+    }
+
     func testSoftplus() {
         // β = 1 with values on both sides of the threshold (20), and β = 2
         let x = Tensor([-30, -5, -1, -0.1, 0.3, 2, 8, 19.5, 21, 40])

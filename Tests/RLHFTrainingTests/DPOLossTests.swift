@@ -1,4 +1,4 @@
-// The DPO-family losses (sigmoid, robust with label smoothing, hinge, IPO; RPO's NLL on per-token log-probs):
+// The DPO-family losses (sigmoid, robust with label smoothing, hinge, IPO; RPO's NLL and ORPO on per-token log-probs):
 // against TRL's own code (goldens from scripts/dpo_goldens.py, which runs the loss chain of trl 1.16.0's DPOTrainer), and against a
 // Double reference of the formulas with gradients by central finite differences; the implicit rewards and
 // TRL's reward metrics.
@@ -115,6 +115,34 @@ final class DPOLossTests: XCTestCase {
             XCTAssertEqual(Double(loss.item), expected, accuracy: 1e-6 * max(1, abs(expected)), "β \(beta) α \(alpha)")
             let grads = (c["grad_token_logps"] as! [[NSNumber]]).flatMap { $0.map(\.doubleValue) }
             assertClose(tokens.grad!.scalars.map(Double.init), grads, abs: 1e-6, rel: 1e-5, "β \(beta) α \(alpha): ∂/∂token log-probs")
+        }
+    }
+
+    /// ORPO (TRL's ORPOTrainer.odds_ratio_loss with its log1mexp; TRL computes it in float32) from per-token
+    /// log-probs: per-token means, the chosen NLL, the loss, the logged log-odds figures, and every token's gradient.
+    func testORPOFromTokenLogProbsMatchesTRL() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: repoRoot + "/Tests/RLHFTrainingTests/Resources/dpo-goldens.json"))
+        let goldens = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cases = try XCTUnwrap(goldens["orpo_cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 2)
+        for c in cases {
+            let rows = (c["token_logps"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
+            let beta = (c["beta"] as! NSNumber).floatValue
+            let b = rows.count / 2
+            let tokens = Tensor(rows.flatMap { $0 }, shape: [rows.reduce(0) { $0 + $1.count }]).requiringGrad()
+            let rowOf = rows.enumerated().flatMap { i, r in Array(repeating: i, count: r.count) }
+            let sums = dpoSums(tokens, rowOf: rowOf, pairs: b)
+            let inverse = rows.map { 1 / Float($0.count) }
+            let out = orpoLoss(
+                chosenMeanLogProbs: sums.chosen * Tensor(Array(inverse[..<b]), shape: [b]),
+                rejectedMeanLogProbs: sums.rejected * Tensor(Array(inverse[b...]), shape: [b]), chosenNLL: sums.chosenNLL, beta: beta)
+            out.loss.backward()
+            func number(_ key: String) -> Double { (c[key] as! NSNumber).doubleValue }
+            XCTAssertEqual(Double(out.loss.item), number("loss"), accuracy: 1e-6 * max(1, abs(number("loss"))), "β \(beta)")
+            XCTAssertEqual(out.logSigmoidOdds.reduce(0.0) { $0 + Double($1) } / Double(b), number("log_odds_ratio"), accuracy: 1e-6)
+            XCTAssertEqual(out.logOdds.reduce(0.0) { $0 + Double($1) } / Double(b), number("log_odds_chosen"), accuracy: 1e-6)
+            let grads = (c["grad_token_logps"] as! [[NSNumber]]).flatMap { $0.map(\.doubleValue) }
+            assertClose(tokens.grad!.scalars.map(Double.init), grads, abs: 1e-6, rel: 1e-5, "β \(beta): ∂/∂token log-probs")
         }
     }
 

@@ -1,8 +1,8 @@
 // DPO data and training on SmolLM2 (the real GGUF) and the tiny GPT-2: TRL's formats and tokenization
 // (explicit and implicit prompts, conversational lines, EOS, the common-prefix split), lengths and the
 // pairs TRL drops, bad lines with file and line; the loss at the start (policy = reference), the summed
-// log-probs against a forward of each row alone, RPO's NLL, IPO; bit-exact resume with LoRA and with a
-// full fine-tune whose reference was precomputed.
+// log-probs against a forward of each row alone, RPO's NLL, IPO, ORPO without a reference; bit-exact resume
+// with LoRA and with a full fine-tune whose reference was precomputed.
 
 import Foundation
 @testable import RLHFData
@@ -264,6 +264,35 @@ final class DPOTests: XCTestCase {
         XCTAssertThrowsError(try DPOTrainer(config: c)) { XCTAssertTrue("\($0)".contains("no reference_logps.json"), "\($0)") }
     }
 
+    func testORPOTrainsAFullModelWithoutAReference() throws {
+        let model = try makeTinyGPT2Folder()
+        let file = try data([
+            #"{"prompt": "w1 w2 w3", "chosen": " w4 w5", "rejected": " w6"}"#,
+            #"{"prompt": "w7 w8", "chosen": " w9", "rejected": " w10 w11 w12"}"#,
+            #"{"prompt": "w17", "chosen": " w18 w19", "rejected": " w20 w21"}"#,
+            #"{"prompt": "w22 w23", "chosen": " w24", "rejected": " w25 w26"}"#
+        ])
+        var c = DPOConfig()
+        c.model = model; c.trainFile = file; c.evalFile = file; c.outputDir = try temporaryFolder("orpo")
+        c.lossType = .orpo; c.beta = 0.5
+        c.perDeviceTrainBatchSize = 4; c.maxSteps = 6; c.learningRate = 3e-3; c.saveSteps = 0; c.progress = false
+        let trainer = try DPOTrainer(config: c)
+        XCTAssertNil(trainer.reference, "ORPO loads no reference, even for a full fine-tune")
+        XCTAssertNil(trainer.precomputed)
+        // the loss of the batch from its own logged parts: NLL − β·mean log σ(log odds), rewards β × the means
+        let r = withNoGrad { trainer.lossAndMetrics(trainer.trainExamples) }
+        let m = trainer.metrics(of: [r])
+        XCTAssertEqual(Double(r.loss.item), m["nll_loss"]! - 0.5 * m["log_odds_ratio"]!, accuracy: 1e-5)
+        XCTAssertEqual(m["rewards/chosen"]!, 0.5 * m["logps/chosen"]!, accuracy: 1e-6)
+        for (i, e) in trainer.trainExamples.enumerated() {
+            let n = Double(e.chosen.ids.count - e.chosen.completionStart)
+            XCTAssertEqual(Double(r.chosen[i]), rowLogProb(trainer.model, e.chosen) / n, accuracy: 1e-4, "per-token mean of row \(i)")
+        }
+        let before = trainer.evaluate()["loss"]!
+        for _ in 0..<6 { _ = trainer.step() }
+        XCTAssertLessThan(trainer.evaluate()["loss"]!, before - 0.1)
+    }
+
     func testConfigRefusesWhatTRLWouldIgnore() throws {
         var c = DPOConfig()
         c.model = "m"; c.trainFile = "t"
@@ -277,5 +306,7 @@ final class DPOTests: XCTestCase {
         XCTAssertEqual(c.validate()?.key, "beta")
         c.beta = 0.1; c.maxPromptLength = c.maxLength
         XCTAssertEqual(c.validate()?.key, "max_prompt_length")
+        c.maxPromptLength = nil; c.lossType = .orpo; c.rpoAlpha = 1
+        XCTAssertEqual(c.validate()?.key, "rpo_alpha", "ORPO has its own NLL term")
     }
 }

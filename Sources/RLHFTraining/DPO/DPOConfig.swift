@@ -5,6 +5,26 @@ import RLHFData
 import RLHFModels
 import RLHFOptim
 
+/// The losses `rlhf dpo` trains with: TRL's DPO `loss_type` values, and ORPO (TRL's ORPOTrainer on the same data,
+/// without a reference model).
+public enum PreferenceLossType: String, CaseIterable, Codable, Sendable {
+    /// DPO's loss.
+    case sigmoid
+    /// Robust DPO (with `label_smoothing`).
+    case robust
+    /// RSO / SLiC's hinge.
+    case hinge
+    /// IPO (per-token means).
+    case ipo
+    /// ORPO: the chosen NLL plus the odds-ratio term (per-token means), `beta` as λ; no reference.
+    case orpo
+
+    /// The DPO-family loss (nil for ORPO).
+    public var dpo: DPOLossType? { DPOLossType(rawValue: rawValue) }
+    /// Whether the loss compares with a reference model.
+    public var needsReference: Bool { self != .orpo }
+}
+
 /// Settings of `DPOTrainer` (YAML keys and flags as in TRL; defaults as TRL's where they suit a CPU).
 public struct DPOConfig: LoRATrainingConfig, Equatable {
     /// HF folder or GGUF file of the decoder (the policy's start and the reference).
@@ -15,8 +35,8 @@ public struct DPOConfig: LoRATrainingConfig, Equatable {
     public var evalFile: String? = nil
     /// β: the strength of the implicit KL constraint to the reference (TRL's default 0.1).
     public var beta = 0.1
-    /// The preference loss (TRL's `loss_type`).
-    public var lossType = DPOLossType.sigmoid
+    /// The preference loss (TRL's `loss_type`, or ORPO).
+    public var lossType = PreferenceLossType.sigmoid
     /// ε of the `robust` loss: the assumed rate of flipped labels, in [0, 1/2).
     public var labelSmoothing = 0.0
     /// Weight of the NLL on the chosen completions added to the loss (RPO; TRL 1.16 spells it
@@ -49,7 +69,7 @@ public struct DPOConfig: LoRATrainingConfig, Equatable {
             train: "JSONL preference pairs (prompt/chosen/rejected or chosen/rejected; text or messages)",
             eval: "JSONL preference pairs for evaluation") + [
             .double("beta", \.beta, "β, the strength of the implicit KL constraint to the reference"),
-            .choice("loss_type", \.lossType, "preference loss"),
+            .choice("loss_type", \.lossType, "preference loss (orpo: no reference, beta is ORPO's λ)"),
             .double("label_smoothing", \.labelSmoothing, "robust loss: assumed rate of flipped labels, in [0, 0.5)"),
             .optionalDouble("rpo_alpha", \.rpoAlpha, "weight of the NLL on chosen completions (RPO; null: none)"),
             .int("max_length", \.maxLength, "longest prompt + completion row in tokens"),
@@ -72,6 +92,10 @@ public struct DPOConfig: LoRATrainingConfig, Equatable {
             return ("label_smoothing", "only the robust loss reads it (TRL 1.16 dropped it from \(lossType.rawValue)); use loss_type robust or 0")
         }
         if let a = rpoAlpha, !(a >= 0 && a.isFinite) { return ("rpo_alpha", "must be a finite number ≥ 0 or null, is \(a)") }
+        if lossType == .orpo {
+            if rpoAlpha != nil { return ("rpo_alpha", "ORPO has its NLL term already; leave rpo_alpha null") }
+            if precomputeRefLogProbs { return ("precompute_ref_log_probs", "ORPO uses no reference model; leave it false") }
+        }
         if maxLength < 2 { return ("max_length", "must be at least 2, is \(maxLength)") }
         if let m = maxPromptLength, !(1..<maxLength).contains(m) {
             return ("max_prompt_length", "must be in 1..<max_length (\(maxLength)), is \(m)")

@@ -88,3 +88,29 @@ public func dpoRewardMetrics(chosen: [Float], rejected: [Float]) -> [String: Dou
         "rewards/margins": mean(zip(chosen, rejected).map { $0 - $1 })
     ]
 }
+
+/// What `orpoLoss` returns.
+public struct ORPOLossOutput {
+    /// NLL − λ·mean log σ(log odds) (a scalar to minimise).
+    public let loss: Tensor
+    /// [B] the log odds ratio of each pair (no gradient; TRL logs its mean as `log_odds_chosen`).
+    public let logOdds: [Float]
+    /// [B] log σ(log odds) (TRL logs its mean as `log_odds_ratio`).
+    public let logSigmoidOdds: [Float]
+}
+
+/// ORPO's loss, as TRL's ORPOTrainer computes it (`odds_ratio_loss`; no reference model): with c and r the
+/// per-token mean log-probs of the chosen and rejected completions,
+///
+///   log odds = (c − r) − (log(1 − e^c) − log(1 − e^r)),   loss = NLL(chosen) − λ·mean log σ(log odds)
+///
+/// - Parameters:
+///   - chosenMeanLogProbs, rejectedMeanLogProbs: [B], differentiable.
+///   - chosenNLL: the mean NLL of the chosen tokens (a scalar, differentiable).
+///   - beta: λ, TRL's `beta` for ORPO (default 0.1).
+public func orpoLoss(chosenMeanLogProbs c: Tensor, rejectedMeanLogProbs r: Tensor, chosenNLL: Tensor, beta: Float) -> ORPOLossOutput {
+    precondition(c.shape == r.shape && c.shape.count == 1, "orpoLoss: chosen \(c.shape), rejected \(r.shape): expected [B] each")
+    let logOdds = (c - r) - (log1mexp(c) - log1mexp(r))
+    let ratio = logSigmoid(logOdds)
+    return ORPOLossOutput(loss: chosenNLL - (ratio * beta).mean(), logOdds: logOdds.detached().scalars, logSigmoidOdds: ratio.detached().scalars)
+}

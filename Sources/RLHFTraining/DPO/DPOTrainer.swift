@@ -6,7 +6,7 @@
 //      (LoRA), a frozen copy (full fine-tuning), or the values computed once before training
 //      (`precompute_ref_log_probs`);
 //   3. the loss of `loss_type` (`dpoLoss`; IPO on per-token means), plus `rpo_alpha` × the mean NLL of the
-//      chosen tokens;
+//      chosen tokens; or ORPO's (`orpoLoss`: no reference at all, the rewards are β × the per-token means);
 //   4. the core back-propagates, clips and steps AdamW; metrics with TRL's names: rewards/chosen,
 //      rewards/rejected, rewards/accuracies, rewards/margins (implicit rewards β·(log π − log π_ref) of the
 //      summed log-probs), logps/chosen, logps/rejected, logits/chosen, logits/rejected, mean_token_accuracy
@@ -127,8 +127,10 @@ public final class DPOTrainer: TrainingAlgorithm {
         } else {
             core.separateAdapterDropout(of: lm)
         }
-        // the reference: saved values, computed values, or a model kept for every step
-        if config.precomputeRefLogProbs, let resume = config.resumeFrom {
+        // the reference: none (ORPO), saved values, computed values, or a model kept for every step
+        if !config.lossType.needsReference {
+            return
+        } else if config.precomputeRefLogProbs, let resume = config.resumeFrom {
             precomputed = try Self.readReference(from: resume, train: trainExamples.count, eval: evalExamples.count)
         } else {
             if !lora { reference = try Self.loadReference(config.model) }
@@ -213,22 +215,25 @@ public final class DPOTrainer: TrainingAlgorithm {
         public var top1: (correct: Int, total: Int)
         /// Tokens, padding excluded.
         public var tokens: Int
+        /// ORPO's extra metrics summed over the batch's pairs (`log_odds_ratio`, `log_odds_chosen`, `nll_loss` × pairs).
+        public var extras: [String: Double] = [:]
     }
 
     /// The loss (steps 2–3 of the header) of the pairs `batch`; `reference` gives their precomputed
     /// reference log-probs (nil: a reference forward now).
     public func lossAndMetrics(_ batch: [DPOExample], reference saved: (chosen: [Float], rejected: [Float])? = nil) -> BatchResult {
         let policy = dpoBatchLogProbs(model, batch, padTokenId: padTokenId, withMetrics: true)
+        guard let dpoType = config.lossType.dpo else { return orpoLossAndMetrics(batch, policy) }
         let ref = saved ?? referenceForward(batch)
         var c = policy.chosen, r = policy.rejected, rc = ref.chosen, rr = ref.rejected
-        if config.lossType.averagesLogProbs {   // IPO: per-token means, over TRL's completion-mask sums
+        if dpoType.averagesLogProbs {   // IPO: per-token means, over TRL's completion-mask sums
             let lc = policy.chosenLengths.map { 1 / Float(max(1, $0)) }, lr = policy.rejectedLengths.map { 1 / Float(max(1, $0)) }
             c = c * Tensor(lc, shape: [batch.count]); r = r * Tensor(lr, shape: [batch.count])
             rc = zip(rc, lc).map { $0 * $1 }; rr = zip(rr, lr).map { $0 * $1 }
         }
         var loss = dpoLoss(
             chosenLogProbs: c, rejectedLogProbs: r, referenceChosen: rc, referenceRejected: rr, beta: Float(config.beta),
-            type: config.lossType, labelSmoothing: Float(config.labelSmoothing)
+            type: dpoType, labelSmoothing: Float(config.labelSmoothing)
         ).loss
         if let alpha = config.rpoAlpha, alpha > 0 { loss = loss + policy.chosenNLL * Float(alpha) }
         let chosenTokens = policy.top1.total, rejectedTokens = batch.reduce(0) { $0 + $1.rejected.completionLength }
@@ -239,6 +244,27 @@ public final class DPOTrainer: TrainingAlgorithm {
                 policy.meanLogits.chosen * Double(chosenTokens), Double(chosenTokens), policy.meanLogits.rejected * Double(rejectedTokens),
                 Double(rejectedTokens)
             ], top1: policy.top1, tokens: policy.tokens)
+    }
+
+    /// ORPO's loss of a batch (TRL's ORPOTrainer): per-token means of the predicted completion tokens, no
+    /// reference; the result's "reference" log-probs are 0, so that the rewards are β × the means as TRL logs them.
+    func orpoLossAndMetrics(_ batch: [DPOExample], _ policy: DPOBatchLogProbs) -> BatchResult {
+        func counts(_ rows: [DPOSequence]) -> [Float] { rows.map { 1 / Float(max(1, $0.ids.count - max(1, $0.completionStart))) } }
+        let b = batch.count, lc = counts(batch.map(\.chosen)), lr = counts(batch.map(\.rejected))
+        let c = policy.chosen * Tensor(lc, shape: [b]), r = policy.rejected * Tensor(lr, shape: [b])
+        let out = orpoLoss(chosenMeanLogProbs: c, rejectedMeanLogProbs: r, chosenNLL: policy.chosenNLL, beta: Float(config.beta))
+        let chosenTokens = policy.top1.total, rejectedTokens = batch.reduce(0) { $0 + $1.rejected.completionLength }
+        let zeros = [Float](repeating: 0, count: b)
+        return BatchResult(
+            loss: out.loss, chosen: c.detached().scalars, rejected: r.detached().scalars, referenceChosen: zeros, referenceRejected: zeros,
+            logitSums: [
+                policy.meanLogits.chosen * Double(chosenTokens), Double(chosenTokens), policy.meanLogits.rejected * Double(rejectedTokens),
+                Double(rejectedTokens)
+            ], top1: policy.top1, tokens: policy.tokens,
+            extras: [
+                "log_odds_ratio": out.logSigmoidOdds.reduce(0.0) { $0 + Double($1) },
+                "log_odds_chosen": out.logOdds.reduce(0.0) { $0 + Double($1) }, "nll_loss": Double(policy.chosenNLL.item) * Double(b)
+            ])
     }
 
     /// TRL's metrics of a set of batches (over every rank): rewards/*, logps/*, logits/*, mean_token_accuracy.
@@ -266,6 +292,11 @@ public final class DPOTrainer: TrainingAlgorithm {
         m["logits/chosen"] = total[1] > 0 ? total[0] / total[1] : 0
         m["logits/rejected"] = total[3] > 0 ? total[2] / total[3] : 0
         m["mean_token_accuracy"] = total[5] > 0 ? total[4] / total[5] : 0
+        let keys = Set(results.flatMap(\.extras.keys)).sorted()
+        if !keys.isEmpty {
+            let extra = core.summed(keys.map { k in results.reduce(0.0) { $0 + ($1.extras[k] ?? 0) } })
+            for (k, v) in zip(keys, extra) { m[k] = v / Double(n) }
+        }
         return m
     }
 
@@ -290,6 +321,7 @@ public final class DPOTrainer: TrainingAlgorithm {
 
     /// Loss and TRL's metrics over the held-out pairs (no gradient).
     public func evaluate() -> [String: Double] {
+        guard config.lossType.needsReference else { return evaluate(evalExamples) }
         if evalReference == nil { evalReference = precomputed?.eval ?? referenceLogProbs(evalExamples) }
         return evaluate(evalExamples, reference: evalReference)
     }
