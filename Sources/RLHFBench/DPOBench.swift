@@ -44,11 +44,14 @@ public func runDPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
     let parameters = lm.loraParameters().map(\.parameter)
     let optimizer = AdamW(parameters: parameters, learningRate: 1e-6, weightDecay: 0)
     let pairs = dpoBenchPairs()
-    var losses: [Float] = []
+    var losses: [Float] = [], parts: [[Double]] = []
     let secs = medianSeconds(warmup: 1, minReps: 3, minTotal: 10) {
+        let t0 = now()
         optimizer.zeroGrad()
         let policy = dpoBatchLogProbs(lm, pairs, padTokenId: 0, withMetrics: true)
+        let t1 = now()
         let reference = withNoGrad { lm.withAdaptersDisabled { dpoBatchLogProbs(lm, pairs, padTokenId: 0, withMetrics: false) } }
+        let t2 = now()
         let loss = dpoLoss(
             chosenLogProbs: policy.chosen, rejectedLogProbs: policy.rejected, referenceChosen: reference.chosen.scalars,
             referenceRejected: reference.rejected.scalars, beta: 0.1
@@ -57,10 +60,15 @@ public func runDPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
         clipGradNorm(parameters, maxNorm: 1)
         optimizer.step()
         losses.append(loss.item)
+        parts.append([t1 - t0, t2 - t1, now() - t2])
     }
     // lora_B = 0 at the first step: the policy is the reference and the loss is log 2 (as the peer checks)
     precondition(abs(Double(losses[0]) - log(2)) < 1e-4 && losses.allSatisfy(\.isFinite), "dpo-step: losses \(losses.prefix(4))")
     let name = "smollm2.lora16.dpo4x128"
     report(BenchResult(bench: "dpo-step", metric: name + ".seconds_per_step", value: secs, unit: "s"))
+    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+    for (i, part) in ["policy_forward", "reference_forward", "backward_update"].enumerated() {
+        report(BenchResult(bench: "dpo-step", metric: name + "." + part, value: median(parts.dropFirst().map { $0[i] }), unit: "s"))
+    }
     report(BenchResult(bench: "dpo-step", metric: name + ".peak_rss", value: peakRSSMegabytes(), unit: "MB"))
 }

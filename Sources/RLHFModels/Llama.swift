@@ -83,44 +83,6 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
     public var tied: Bool { tieWordEmbeddings ?? true }
 }
 
-/// Keys and values of past tokens, per layer, in preallocated buffers [B, NKV, capacity, hs] that grow by
-/// doubling; attention reads the filled part in place (no copy per step).
-public final class KVCache: @unchecked Sendable {
-    private var keyBuffers: [Tensor?]
-    private var valueBuffers: [Tensor?]
-    private var filled: [Int]
-    private let initialCapacity: Int
-
-    /// Number of cached positions.
-    public var length: Int { filled.first ?? 0 }
-
-    /// A cache for `layers` layers that first reserves `capacity` positions.
-    public init(layers: Int, capacity: Int = 256) {
-        keyBuffers = Array(repeating: nil, count: layers)
-        valueBuffers = Array(repeating: nil, count: layers)
-        filled = Array(repeating: 0, count: layers)
-        initialCapacity = max(capacity, 1)
-    }
-
-    /// Appends this step's k, v [B, NKV, T, hs] of `layer`; returns views of all keys and values so far.
-    func append(layer: Int, k: Tensor, v: Tensor) -> (Tensor, Tensor) {
-        let (b, h, t, hs) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
-        let used = filled[layer], need = used + t
-        func ensure(_ buffer: Tensor?) -> Tensor {
-            if let buffer, buffer.shape[2] >= need { return buffer }
-            let grown = Tensor(zeros: [b, h, max(need, max(initialCapacity, 2 * (buffer?.shape[2] ?? 0))), hs])
-            if let buffer, used > 0 { grown.sliced(axis: 2, 0, used).assign(buffer.sliced(axis: 2, 0, used)) }
-            return grown
-        }
-        let kb = ensure(keyBuffers[layer]), vb = ensure(valueBuffers[layer])
-        keyBuffers[layer] = kb; valueBuffers[layer] = vb
-        kb.sliced(axis: 2, used, need).assign(k.detached())
-        vb.sliced(axis: 2, used, need).assign(v.detached())
-        filled[layer] = need
-        return (kb.sliced(axis: 2, 0, need), vb.sliced(axis: 2, 0, need))
-    }
-}
-
 /// Grouped-query self-attention with rotary positions (key `self_attn` of a layer); each KV head serves NH/NKV
 /// query heads.
 public final class LlamaAttention: Module, @unchecked Sendable {

@@ -106,6 +106,37 @@ extension Tensor {
     /// Maximum of all elements.
     public func max() -> Tensor { reshaped([count]).max(axis: 0) }
 
+    /// The mean and the index of the first maximum of each row of the last axis (no gradient): what the
+    /// trainers log of [N, V] logits (mean logit, top-1 token). Rows are split across workers; each is a
+    /// SIMD16 sum and max, then a scan for the first index holding the max.
+    public func rowMeansAndArgmax() -> (means: [Double], argmax: [Int]) {
+        let x = contiguous()
+        let (rows, n) = x.rowsAndWidth
+        var means = [Double](repeating: 0, count: rows), argmax = [Int](repeating: 0, count: rows)
+        guard n > 0 else { return (means, argmax) }
+        let p = x.pointer
+        means.withUnsafeMutableBufferPointer { pm in
+            argmax.withUnsafeMutableBufferPointer { pa in
+                let pm = pm.baseAddress!, pa = pa.baseAddress!
+                Parallel.forEachChunk(rows) { range in
+                    for r in range {
+                        let row = p + r * n
+                        var acc = Vec(repeating: 0)
+                        var j = 0
+                        while j + 16 <= n { acc += vload(row + j); j += 16 }
+                        var sum = Double(hsum(acc))
+                        while j < n { sum += Double(row[j]); j += 1 }
+                        let m = rowMax(row, n)
+                        var k = 0
+                        while k < n - 1 && !(row[k] == m) { k += 1 }
+                        pm[r] = sum / Double(n); pa[r] = k
+                    }
+                }
+            }
+        }
+        return withExtendedLifetime(x) { (means, argmax) }
+    }
+
     /// Index of the first maximum along `axis` (as Float values); no gradient.
     public func argmax(axis a: Int, keepDim: Bool = false) -> Tensor {
         let ax = axis(a)

@@ -107,6 +107,46 @@ final class DistributedCLITests: XCTestCase {
         XCTAssertLessThanOrEqual(d, 1e-5)
     }
 
+    /// DPO with a precomputed reference and an eval file: each rank computes its share of the reference's
+    /// log-probs and of the evaluation, and the run equals one process with two accumulation steps.
+    func testDPOOnTwoRanksEqualsOneProcessWithTwoAccumulationSteps() throws {
+        let work = try temporaryFolder("dp-dpo", removedAfter: self)
+        let pairs = try String(contentsOfFile: repoRoot + "/examples/preferences/train.jsonl", encoding: .utf8).split(separator: "\n").prefix(14)
+        try (pairs.joined(separator: "\n") + "\n").write(toFile: work + "/pairs.jsonl", atomically: true, encoding: .utf8)
+        func args(_ out: String, _ accumulation: Int) throws -> [String] {
+            [
+                "dpo", "--model", try realModelPath("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"), "--train-file", work + "/pairs.jsonl",
+                "--eval-file", work + "/pairs.jsonl", "--output-dir", out, "--max-steps", "2", "--max-length", "64",
+                "--per-device-train-batch-size", "2", "--per-device-eval-batch-size", "4", "--gradient-accumulation-steps", String(accumulation),
+                "--lora-r", "4", "--lora-targets", "q_proj,v_proj", "--learning-rate", "1e-3", "--lr-scheduler-type", "constant",
+                "--precompute-ref-log-probs", "true", "--progress", "false", "--logging-steps", "1", "--save-steps", "0", "--check-ranks-agree"
+            ]
+        }
+        let two = try runMPI(2, try args(work + "/two", 1))
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try runOne(try args(work + "/one", 2))
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameLosses(try losses(work + "/two"), try losses(work + "/one"))
+        let reference = { (dir: String) in try String(contentsOfFile: dir + "/checkpoint-2/reference_logps.json", encoding: .utf8) }
+        let a = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try reference(work + "/two").utf8)) as? [String: [String: [Double]]])
+        let b = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try reference(work + "/one").utf8)) as? [String: [String: [Double]]])
+        for part in ["train", "eval"] {
+            for side in ["chosen", "rejected"] {
+                let x = try XCTUnwrap(a[part]?[side]), y = try XCTUnwrap(b[part]?[side])
+                XCTAssertEqual(x.count, 14)
+                for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-4 * abs(v), "\(part) \(side): the ranks' shares in order") }
+            }
+        }
+        for key in ["eval/rewards/accuracies", "eval/loss"] {
+            func last(_ dir: String) throws -> Double {
+                let lines = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+                let o = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.last { $0[key] != nil }
+                return try XCTUnwrap(o?[key] as? Double, key)
+            }
+            XCTAssertEqual(try last(work + "/two"), try last(work + "/one"), accuracy: 1e-4, key)
+        }
+    }
+
     /// PPO (LoRA policy, value head): two ranks each rolling out two prompts equal one process rolling out
     /// four in chunks of two with two accumulation steps: every prompt samples from its own generator, the
     /// ranks exchange their episodes, and whitening, GAE and the statistics are over all of them.

@@ -72,6 +72,21 @@ final class ReduceShapeGradTests: XCTestCase {
         XCTAssertEqual(t.grad?.scalars, [0, 1, 0, 0])
     }
 
+    func testRowMeansAndArgmax() {
+        // rows longer than a SIMD vector with a tail, a tie (the first index wins), a max in the tail
+        var x = randn([5, 37], seed: 9, scale: 3).scalars
+        x[1 * 37 + 4] = 50; x[1 * 37 + 20] = 50
+        x[2 * 37 + 36] = 60
+        let (means, argmax) = Tensor(x, shape: [5, 37]).rowMeansAndArgmax()
+        for r in 0..<5 {
+            let row = Array(x[(r * 37)..<((r + 1) * 37)])
+            XCTAssertEqual(means[r], row.reduce(0.0) { $0 + Double($1) } / 37, accuracy: 1e-6)
+            XCTAssertEqual(argmax[r], row.firstIndex(of: row.max()!)!)
+        }
+        XCTAssertEqual(argmax[1], 4, "first maximum wins ties")
+        XCTAssertEqual(argmax[2], 36)
+    }
+
     func testArgmax() {
         let x = Tensor([1, 5, 2, 7, 0, 7, 3, 3, -1], shape: [3, 3])
         XCTAssertEqual(x.argmax(axis: 1).scalars, [1, 0, 0], "first maximum wins ties")

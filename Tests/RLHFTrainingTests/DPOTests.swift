@@ -156,6 +156,49 @@ final class DPOTests: XCTestCase {
         }
     }
 
+    /// The shared-prompt forward (each pair's prompt once, completions through a differentiable shared-prefix
+    /// cache) against whole rows: the same log-probs and the same gradients, on SmolLM2 with LoRA (rotary
+    /// positions) and on the tiny GPT-2 (learned positions), with prompts and completions of different lengths.
+    func testSharedPromptForwardEqualsWholeRows() throws {
+        func compare(_ model: CausalLanguageModel, _ batch: [DPOExample], _ parameters: [(key: String, parameter: Parameter)], _ what: String) {
+            let sequences = batch.map(\.chosen) + batch.map(\.rejected)
+            func run(_ shared: Bool) -> (values: [Float], grads: [[Float]]) {
+                for p in parameters { p.parameter.zeroGrad() }
+                let (h, targets, rowOf) =
+                    shared
+                    ? sharedPromptHidden(model, sequences, pairs: batch.count, padTokenId: 0) : rowHidden(model, sequences, padTokenId: 0)
+                let logits = model.logits(fromHidden: h.reshaped([1, rowOf.count, h.shape[1]])).reshaped([rowOf.count, model.vocabularySize])
+                let lp = selectiveLogSoftmax(logits, ids: targets)
+                // a loss that weighs each row differently, so that both rows' paths into the prompt count
+                (lp * Tensor(rowOf.map { Float($0 + 1) }, shape: [rowOf.count])).sum().backward()
+                return (lp.scalars, parameters.map { $0.parameter.grad?.scalars ?? [] })
+            }
+            let whole = run(false), shared = run(true)
+            XCTAssertEqual(whole.values.count, shared.values.count, what)
+            assertClose(shared.values.map(Double.init), whole.values.map(Double.init), abs: 1e-4, rel: 1e-4, "\(what): log-probs")
+            for (i, (a, b)) in zip(shared.grads, whole.grads).enumerated() where !b.isEmpty {
+                var norm = 0.0, diff = 0.0
+                for (x, y) in zip(a, b) {
+                    norm += Double(y) * Double(y)
+                    diff += Double(x - y) * Double(x - y)
+                }
+                XCTAssertLessThanOrEqual(diff.squareRoot(), 1e-3 * max(norm.squareRoot(), 1e-6), "\(what): gradient of \(parameters[i].key)")
+            }
+        }
+        _ = try smolTokenizer()
+        let trainer = try DPOTrainer(config: config(try data(pairs), out: try temporaryFolder("dpo-shared")))
+        _ = trainer.step()   // adapters off zero, so that the LoRA path counts in the values too
+        compare(trainer.model, Array(trainer.trainExamples.prefix(3)), trainer.model.loraParameters(), "SmolLM2 + LoRA")
+
+        let gpt2 = try loadPretrained(path: try makeTinyGPT2Folder()).architecture.causalLM!
+        let batch = [
+            DPOExample(chosen: DPOSequence(ids: [1, 2, 3, 4, 5], completionStart: 3), rejected: DPOSequence(ids: [1, 2, 3, 6], completionStart: 3)),
+            DPOExample(
+                chosen: DPOSequence(ids: [7, 8, 9], completionStart: 1), rejected: DPOSequence(ids: [7, 10, 11, 12, 13, 14], completionStart: 1))
+        ]
+        compare(gpt2, batch, gpt2.namedParameters().filter { $0.parameter.isTrainable }, "tiny GPT-2")
+    }
+
     func testLossAtTheStartAndLogProbsOfEachRow() throws {
         _ = try smolTokenizer()
         let file = try data(pairs)

@@ -1,7 +1,12 @@
 // The one forward pass DPO needs: a batch of B pairs as 2B rows (the chosen rows, then the rejected rows,
-// as TRL concatenates them), right-padded to the longest row T, with logits only where a completion token
-// is predicted. Position p − 1 predicts token p; completion tokens at p ≥ 1 are predicted (a keep_end row
-// whose completion starts at 0 cannot predict its first token, as in TRL's shifted mask).
+// as TRL concatenates them), with logits only where a completion token is predicted. Position p − 1
+// predicts token p; completion tokens at p ≥ 1 are predicted (a keep_end row whose completion starts at 0
+// cannot predict its first token, as in TRL's shifted mask).
+//
+// Each pair's two rows share their prompt, so the prompt runs once: a forward over the B prompts, then one
+// over the 2B completions that attend to their pair's prompt through a differentiable shared-prefix cache
+// (`sharedPromptHidden`); 25% fewer tokens through the model when prompt and completions are as long. When
+// the rows do not share the prompt's tokens (keep_end truncation), the 2B whole rows run (`rowHidden`).
 //
 // Shapes: N = predicted completion tokens of all rows, C hidden size, V vocabulary. Per-row sums are a
 // product with a [B, N] 0/1 matrix, so their gradient is the autograd of matmul.
@@ -35,9 +40,45 @@ public struct DPOBatchLogProbs {
 /// - Parameter withMetrics: also compute the logit means and top-1 counts (an extra pass over the [N, V] logits).
 public func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample], padTokenId: Int, withMetrics: Bool) -> DPOBatchLogProbs {
     let sequences = batch.map(\.chosen) + batch.map(\.rejected)
-    let b = batch.count, t = sequences.map(\.ids.count).max() ?? 0
+    let b = batch.count
+    // each pair's prompt runs once when its two rows share it (they do unless keep_end cut them apart)
+    let sharesPrompt = batch.allSatisfy { e in
+        e.chosen.completionStart >= 1 && e.chosen.completionStart == e.rejected.completionStart
+            && e.chosen.ids[..<e.chosen.completionStart] == e.rejected.ids[..<e.rejected.completionStart]
+    }
+    let (picked, targets, rowOf) =
+        sharesPrompt ? sharedPromptHidden(model, sequences, pairs: b, padTokenId: padTokenId) : rowHidden(model, sequences, padTokenId: padTokenId)
+    let n = rowOf.count, v = model.vocabularySize, c = picked.shape[1]
+    let logits = model.logits(fromHidden: picked.reshaped([1, n, c])).reshaped([n, v])
+    let tokenLogProbs = selectiveLogSoftmax(logits, ids: targets)
+    let (chosen, rejected, nll) = dpoSums(tokenLogProbs, rowOf: rowOf, pairs: b)
+    let chosenTokens = rowOf.filter { $0 < b }.count
+    var meanLogits = (chosen: 0.0, rejected: 0.0), top1 = (correct: 0, total: chosenTokens)
+    if withMetrics {
+        let (means, best) = withNoGrad { logits.rowMeansAndArgmax() }
+        var sums = (chosen: 0.0, rejected: 0.0)
+        for k in 0..<n {
+            if rowOf[k] < b {
+                sums.chosen += means[k]
+                if best[k] == targets[k] { top1.correct += 1 }
+            } else {
+                sums.rejected += means[k]
+            }
+        }
+        meanLogits = (sums.chosen / Double(max(1, chosenTokens)), sums.rejected / Double(max(1, n - chosenTokens)))
+    }
+    return DPOBatchLogProbs(
+        chosen: chosen, rejected: rejected, chosenNLL: nll, chosenLengths: batch.map(\.chosen.completionLength),
+        rejectedLengths: batch.map(\.rejected.completionLength), meanLogits: meanLogits, top1: top1,
+        tokens: sequences.reduce(0) { $0 + $1.ids.count })
+}
+
+/// The final hidden states [N, C] that predict the completion tokens, with those tokens and their rows: one
+/// forward over the 2B whole rows, right-padded.
+func rowHidden(_ model: CausalLanguageModel, _ sequences: [DPOSequence], padTokenId: Int) -> (Tensor, [Int], [Int]) {
+    let rowsCount = sequences.count, t = sequences.map(\.ids.count).max() ?? 0
     var ids: [Int] = [], rows: [Int] = [], targets: [Int] = [], rowOf: [Int] = []
-    ids.reserveCapacity(2 * b * t)
+    ids.reserveCapacity(rowsCount * t)
     for (i, s) in sequences.enumerated() {
         ids += s.ids + Array(repeating: padTokenId, count: t - s.ids.count)
         for p in max(1, s.completionStart)..<max(1, s.ids.count) {
@@ -45,39 +86,56 @@ public func dpoBatchLogProbs(_ model: CausalLanguageModel, _ batch: [DPOExample]
         }
     }
     let lengths = sequences.map(\.ids.count)
-    let mask = lengths.allSatisfy({ $0 == t }) ? nil : Tensor(lengths.flatMap { n in (0..<t).map { $0 < n ? Float(1) : 0 } }, shape: [2 * b, t])
-    let h = model.hiddenStates(ids: ids, batch: 2 * b, attentionMask: mask, positions: nil, cache: nil)
-    let c = h.shape[2], n = rows.count, v = model.vocabularySize
-    let picked = h.reshaped([2 * b * t, c]).indexSelect(axis: 0, rows)
-    let logits = model.logits(fromHidden: picked.reshaped([1, n, c])).reshaped([n, v])
-    let tokenLogProbs = selectiveLogSoftmax(logits, ids: targets)
-    let (chosen, rejected, nll) = dpoSums(tokenLogProbs, rowOf: rowOf, pairs: b)
-    let chosenTokens = rowOf.filter { $0 < b }.count
-    var meanLogits = (chosen: 0.0, rejected: 0.0), top1 = (correct: 0, total: chosenTokens)
-    if withMetrics {
-        var sums = (chosen: 0.0, rejected: 0.0)
-        withExtendedLifetime(logits) {
-            let p = logits.contiguous().pointer
-            for k in 0..<n {
-                var s = 0.0, best = 0, bestValue = -Float.infinity
-                for j in 0..<v {
-                    let x = p[k * v + j]
-                    s += Double(x)
-                    if x > bestValue { bestValue = x; best = j }
-                }
-                if rowOf[k] < b {
-                    sums.chosen += s / Double(v)
-                    if best == targets[k] { top1.correct += 1 }
-                } else {
-                    sums.rejected += s / Double(v)
-                }
-            }
-        }
-        meanLogits = (sums.chosen / Double(max(1, chosenTokens)), sums.rejected / Double(max(1, n - chosenTokens)))
+    let mask = lengths.allSatisfy({ $0 == t }) ? nil : Tensor(lengths.flatMap { n in (0..<t).map { $0 < n ? Float(1) : 0 } }, shape: [rowsCount, t])
+    let h = model.hiddenStates(ids: ids, batch: rowsCount, attentionMask: mask, positions: nil, cache: nil)
+    let c = h.shape[2]
+    return (h.reshaped([rowsCount * t, c]).indexSelect(axis: 0, rows), targets, rowOf)
+}
+
+/// The same as `rowHidden`, computing each pair's prompt once: a forward over the B prompts (left-padded to
+/// the longest, P), then one over the 2B completions (right-padded to the longest, R) that attends to its
+/// pair's prompt through a shared-prefix cache. Completion token 0 is predicted by the prompt's last state,
+/// token j ≥ 1 by the completion's state j − 1. The same values as `rowHidden` up to rounding; the prompt's
+/// activations get the gradients of both rows.
+func sharedPromptHidden(_ model: CausalLanguageModel, _ sequences: [DPOSequence], pairs b: Int, padTokenId: Int) -> (Tensor, [Int], [Int]) {
+    let prompts = (0..<b).map { Array(sequences[$0].ids[..<sequences[$0].completionStart]) }
+    let completions = sequences.map { Array($0.ids[$0.completionStart...]) }
+    let p = prompts.map(\.count).max() ?? 0, r = completions.map(\.count).max() ?? 0
+    // 1. the prompts, left-padded (positions count real tokens only)
+    var ids: [Int] = [], mask: [Float] = [], positions: [Int] = []
+    for q in prompts {
+        let left = p - q.count
+        ids += Array(repeating: padTokenId, count: left) + q
+        mask += Array(repeating: 0, count: left) + Array(repeating: 1, count: q.count)
+        positions += Array(repeating: 0, count: left) + Array(0..<q.count)
     }
-    return DPOBatchLogProbs(
-        chosen: chosen, rejected: rejected, chosenNLL: nll, chosenLengths: batch.map(\.chosen.completionLength),
-        rejectedLengths: batch.map(\.rejected.completionLength), meanLogits: meanLogits, top1: top1, tokens: lengths.reduce(0, +))
+    let cache = model.makeCache(capacity: 1)
+    cache.startSharedPrefix()
+    let promptPadded = mask.contains(0)
+    let hp = model.hiddenStates(
+        ids: ids, batch: b, attentionMask: promptPadded ? Tensor(mask, shape: [b, p]) : nil, positions: positions, cache: cache)
+    // 2. the completions, each after its pair's prompt
+    cache.continue(rows: (0..<(2 * b)).map { $0 % b })
+    var cids: [Int] = [], cmask: [Float] = [], cpositions: [Int] = []
+    for (i, a) in completions.enumerated() {
+        let q = prompts[i % b].count, right = r - a.count
+        cids += a + Array(repeating: padTokenId, count: right)
+        cmask += Array(mask[((i % b) * p)..<((i % b + 1) * p)]) + Array(repeating: 1, count: a.count) + Array(repeating: 0, count: right)
+        cpositions += Array(q..<(q + a.count)) + Array(repeating: 0, count: right)
+    }
+    let hc = model.hiddenStates(
+        ids: cids, batch: 2 * b, attentionMask: cmask.contains(0) ? Tensor(cmask, shape: [2 * b, p + r]) : nil, positions: cpositions,
+        cache: cache)
+    // 3. the states that predict each completion token
+    let c = hp.shape[2]
+    var rows: [Int] = [], targets: [Int] = [], rowOf: [Int] = []
+    for (i, a) in completions.enumerated() {
+        for j in a.indices {
+            rows.append(j == 0 ? (i % b) * p + p - 1 : b * p + i * r + j - 1); targets.append(a[j]); rowOf.append(i)
+        }
+    }
+    let states = Tensor.concat([hp.reshaped([b * p, c]), hc.reshaped([2 * b * r, c])], axis: 0)
+    return (states.indexSelect(axis: 0, rows), targets, rowOf)
 }
 
 /// Per-pair sums of token log-probs, and the mean NLL of the chosen tokens (TRL's `sft` loss).
