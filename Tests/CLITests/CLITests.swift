@@ -91,8 +91,7 @@ final class CLITests: XCTestCase {
     }
 
     func testTrainRMScoreAndTheirErrors() throws {
-        let dir = NSTemporaryDirectory() + "rlhf-cli-rm-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("cli-rm", removedAfter: self)
         let data = dir + "/pairs.jsonl"
         let lines = (1...6).map { "{\"prompt\": \"What is \($0) plus \($0)?\", \"chosen\": \"It is \(2 * $0).\", \"rejected\": \"No idea.\"}" }
         try (lines.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)

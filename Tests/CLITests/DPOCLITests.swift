@@ -8,7 +8,7 @@ import RLHFTestSupport
 
 final class DPOCLITests: XCTestCase {
     func testPipelineRunsSFTRewardAndDPOAndReportsBeforeAndAfter() throws {
-        let dir = try temporaryFolder("cli-dpo-pipeline")
+        let dir = try temporaryFolder("cli-dpo-pipeline", removedAfter: self)
         try writeSmallPipeline(in: dir)
         var yaml = try String(contentsOfFile: dir + "/pipeline.yaml", encoding: .utf8)
         yaml = "algorithm: dpo\n" + yaml.components(separatedBy: "ppo:\n")[0]
@@ -68,7 +68,7 @@ final class DPOCLITests: XCTestCase {
     func testDPOConfigErrorsAreOneLine() throws {
         var r = try runRLHF(["dpo", "--model", "m", "--train-file", "t", "--loss-type", "sigmod"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.err.contains("expected one of sigmoid, robust, hinge, ipo, found 'sigmod'; did you mean 'sigmoid'?"), r.err)
+        XCTAssertTrue(r.err.contains("expected one of sigmoid, robust, hinge, ipo, orpo, found 'sigmod'; did you mean 'sigmoid'?"), r.err)
         r = try runRLHF(["dpo", "--model", "m", "--train-file", "t", "--label-smoothing", "0.1"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("label_smoothing") && r.err.contains("robust"), r.err)

@@ -72,8 +72,7 @@ final class LoRAConv1DTests: XCTestCase {
         let settings = LoRASettings(r: 4, loraAlpha: 8, loraDropout: 0.05, targetModules: LoRASettings.gpt2Projections)
         m.addLoRA(targets: settings.targetModules, rank: 4, alpha: 8, dropout: 0.05, seed: 5)
         perturbAdapters(m, seed: 6)
-        let dir = NSTemporaryDirectory() + "rlhf-peft-gpt2-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("peft-gpt2")
         try saveLoRAAdapters(m, settings: settings, baseModel: "tiny-gpt2", to: dir)
         let file = try SafetensorsFile(path: dir + "/adapter_model.safetensors")
         XCTAssertEqual(file.info("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight")?.shape, [4, c])

@@ -103,8 +103,7 @@ final class LoRATests: XCTestCase {
         let settings = LoRASettings(r: 4, loraAlpha: 8, loraDropout: 0.05, targetModules: ["q_proj", "k_proj", "up_proj"])
         m.addLoRA(targets: settings.targetModules, rank: 4, alpha: 8, dropout: 0.05, seed: 5)
         perturbAdapters(m, seed: 6)
-        let dir = NSTemporaryDirectory() + "rlhf-peft-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("peft")
         try saveLoRAAdapters(m, settings: settings, baseModel: "tiny-llama", to: dir)
         let file = try SafetensorsFile(path: dir + "/adapter_model.safetensors")
         let h = m.config.hiddenSize
@@ -133,8 +132,7 @@ final class LoRATests: XCTestCase {
     }
 
     func testBadAdapterConfigsAreErrorsNamingTheFile() throws {
-        let dir = NSTemporaryDirectory() + "rlhf-peft-bad-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("peft-bad")
         let cases: [(String, String)] = [
             ("not json", "adapter_config.json is missing or is not a JSON object"),
             (#"{"peft_type": "IA3", "r": 4}"#, "not LORA"),

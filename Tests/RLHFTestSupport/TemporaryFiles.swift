@@ -4,12 +4,32 @@
 import Foundation
 import XCTest
 
+/// Folders made without a test to remove them, removed when the test process exits.
+nonisolated(unsafe) private var foldersToRemoveAtExit: [String] = []
+private let foldersLock = NSLock()
+private let removeFoldersAtExit: Void = {
+    atexit {
+        guard ProcessInfo.processInfo.environment["RLHF_KEEP_TEST_FILES"] == nil else { return }
+        foldersLock.lock()
+        defer { foldersLock.unlock() }
+        for dir in foldersToRemoveAtExit { try? FileManager.default.removeItem(atPath: dir) }
+    }
+}()
+
 /// A fresh folder `rlhf-<name>-<UUID>` under the temporary directory. It is removed when `test` ends where
-/// one is given; otherwise it is left to the caller.
+/// one is given, else when the test process exits (a whole run of the tests used to leave gigabytes of
+/// checkpoints behind); `RLHF_KEEP_TEST_FILES=1` keeps them for a look.
 public func temporaryFolder(_ name: String, removedAfter test: XCTestCase? = nil) throws -> String {
     let dir = NSTemporaryDirectory() + "rlhf-\(name)-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    test?.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    if let test {
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    } else {
+        removeFoldersAtExit
+        foldersLock.lock()
+        foldersToRemoveAtExit.append(dir)
+        foldersLock.unlock()
+    }
     return dir
 }
 

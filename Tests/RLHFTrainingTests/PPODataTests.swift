@@ -12,7 +12,7 @@ final class PPODataTests: XCTestCase {
     private func tokenizer() throws -> Tokenizer { try Tokenizer.load(tokenizerJSON: repoRoot + "/models/minilm/tokenizer.json") }
 
     private func write(_ lines: [String]) throws -> String {
-        let path = NSTemporaryDirectory() + "rlhf-prompts-\(UUID().uuidString).jsonl"
+        let path = try temporaryFolder("prompts") + "/prompts.jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

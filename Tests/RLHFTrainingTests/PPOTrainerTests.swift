@@ -8,6 +8,7 @@ import XCTest
 import RLHFModels
 import RLHFNN
 import RLHFTensor
+import RLHFTestSupport
 @testable import RLHFTraining
 
 /// Reward: the share of `token` among the response's tokens.
@@ -52,7 +53,7 @@ final class PPOTrainerTests: XCTestCase {
         return c
     }
 
-    private func tempDir() -> String { NSTemporaryDirectory() + "rlhf-ppo-\(UUID().uuidString)" }
+    private func tempDir() -> String { (try? temporaryFolder("ppo", removedAfter: self)) ?? NSTemporaryDirectory() + "rlhf-ppo-\(UUID().uuidString)" }
 
     /// What one tiny PPO run learnt: the held-out score and KL before training, and both averaged over
     /// the evaluations in the last stretch of the run.
