@@ -4,7 +4,9 @@
 //   {"prompt": [{"role", "content"}, ...]}     rendered with the chat template and its generation prompt
 //
 // Each prompt keeps its text for the reward model, which may have a tokenizer of its own (the last user
-// message for conversational prompts). Prompts longer than `maxLength` tokens are dropped and counted.
+// message for conversational prompts), and the line's other columns (an `answer` for a verifiable reward, a
+// `family`), as text, for the reward functions, as TRL passes a row's extra columns to them. Prompts longer
+// than `maxLength` tokens are dropped and counted.
 
 import RLHFFormats
 import RLHFTokenizers
@@ -17,9 +19,13 @@ public struct PPOPrompt: Sendable, Equatable {
     public var text: String
     /// 1-based line in the source file.
     public var line: Int
+    /// The line's other columns whose values are strings, numbers or booleans, as text (`"answer": 42` is "42").
+    public var columns: [String: String]
 
     /// A prompt from its parts.
-    public init(ids: [Int], text: String, line: Int) { self.ids = ids; self.text = text; self.line = line }
+    public init(ids: [Int], text: String, line: Int, columns: [String: String] = [:]) {
+        self.ids = ids; self.text = text; self.line = line; self.columns = columns
+    }
 }
 
 /// The prompts of a file and what happened to the others.
@@ -58,11 +64,20 @@ public struct PPOPromptSet: Sendable {
         func bad(_ field: String, _ reason: String) -> DataError { .badLine(path: path, line: line, field: field, reason: reason) }
         guard v.objectEntries != nil else { throw bad("", "expected a JSON object, found \(v.kindDescription)") }
         guard let p = v["prompt"] else { throw bad("prompt", "missing (prompt lines need a prompt)") }
+        var columns: [String: String] = [:]
+        for entry in v.objectEntries ?? [] where entry.key != "prompt" {
+            switch entry.value {
+            case .string(let s): columns[entry.key] = s
+            case .number(let text): columns[entry.key] = text
+            case .bool(let b): columns[entry.key] = b ? "true" : "false"
+            default: break
+            }
+        }
         if let text = p.stringValue {
             guard !text.isEmpty else { throw bad("prompt", "is empty") }
             let ids = tokenizer.encode(text)
             guard !ids.isEmpty else { throw bad("prompt", "encodes to no tokens") }
-            return PPOPrompt(ids: ids, text: text, line: line)
+            return PPOPrompt(ids: ids, text: text, line: line, columns: columns)
         }
         guard p.arrayValue != nil else { throw bad("prompt", "expected a string or a list of messages, found \(p.kindDescription)") }
         let messages = try SFTDataset.chatMessages(p, "prompt", bad)
@@ -74,6 +89,6 @@ public struct PPOPromptSet: Sendable {
         }
         let ids = tokenizer.encode(rendered, addSpecialTokens: false)
         guard !ids.isEmpty else { throw bad("prompt", "encodes to no tokens") }
-        return PPOPrompt(ids: ids, text: lastUser.content, line: line)
+        return PPOPrompt(ids: ids, text: lastUser.content, line: line, columns: columns)
     }
 }

@@ -20,24 +20,6 @@ struct TokenShareReward: RewardFunction {
 }
 
 final class PPOTrainerTests: XCTestCase {
-    private func tinyDecoder(seed: UInt64, vocab: Int = 16) throws -> LlamaForCausalLM {
-        var rng = RandomGenerator(seed: seed)
-        let c = LlamaConfig(vocabSize: vocab, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2)
-        let m = try LlamaForCausalLM(c, rng: &rng)
-        // transformers' initialisation scale (std 0.02) rather than N(0, 1) embeddings, so that the tied
-        // output layer starts near uniform and sampling explores
-        m.model.embedTokens.weight.assign(Tensor.normal([vocab, 32], std: 0.02, using: &rng))
-        return m
-    }
-
-    private func prompts(_ n: Int, vocab: Int = 16, seed: UInt64 = 9) -> [PPOPrompt] {
-        var rng = RandomGenerator(seed: seed)
-        return (0..<n).map { i in
-            let len = 2 + Int(rng.next() % 4)
-            return PPOPrompt(ids: (0..<len).map { _ in 1 + Int(rng.next() % UInt64(vocab - 1)) }, text: "prompt \(i)", line: i + 1)
-        }
-    }
-
     private func config(_ dir: String) -> PPOConfig {
         var c = PPOConfig()
         c.outputDir = dir
@@ -77,11 +59,11 @@ final class PPOTrainerTests: XCTestCase {
         c.learningRate = 1e-3
         c.seed = 4 + Int(seed)
         var rng = RandomGenerator(seed: 76 + seed)
-        let policy = try tinyDecoder(seed: seed), reference = try tinyDecoder(seed: seed)
+        let policy = try tinyLlamaDecoder(seed: seed), reference = try tinyLlamaDecoder(seed: seed)
         let trainer = try PPOTrainer(
             config: c, policy: policy, reference: reference, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-            reward: TokenShareReward(token: 3), prompts: prompts(64, seed: 8 + seed), eosTokenId: nil, padTokenId: 0)
-        let held = prompts(64, seed: 123)
+            reward: TokenShareReward(token: 3), prompts: tinyPrompts(64, seed: 8 + seed), eosTokenId: nil, padTokenId: 0)
+        let held = tinyPrompts(64, seed: 123)
         let before = trainer.evaluate(held, seed: 1)
         var last: [String: Double] = [:]
         var evaluations: [PPOEvaluation] = []
@@ -141,12 +123,12 @@ final class PPOTrainerTests: XCTestCase {
     }
 
     private func loraTrainer(_ c: PPOConfig) throws -> PPOTrainer {
-        let policy = try tinyDecoder(seed: 2)
+        let policy = try tinyLlamaDecoder(seed: 2)
         policy.addLoRA(targets: ["q_proj", "v_proj", "up_proj"], rank: 4, alpha: 8, seed: 3)
         var rng = RandomGenerator(seed: 4)
         return try PPOTrainer(
             config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-            reward: TokenShareReward(token: 5), prompts: prompts(24), eosTokenId: nil, padTokenId: 0)
+            reward: TokenShareReward(token: 5), prompts: tinyPrompts(24), eosTokenId: nil, padTokenId: 0)
     }
 
     /// Two steps, a checkpoint, a new process's worth of objects resuming from it, two more steps: the same
@@ -196,14 +178,14 @@ final class PPOTrainerTests: XCTestCase {
         c.maxSteps = 1
         let t = try loraTrainer(c)
         var rng = RandomGenerator(seed: 1)
-        let episodes = t.rollout(prompts(6), rng: &rng).episodes
+        let episodes = t.rollout(tinyPrompts(6), rng: &rng).episodes
         for e in episodes {   // the policy's come from the decoding pass, the reference's from a full forward
             for (a, b) in zip(e.logProbs, e.refLogProbs) { XCTAssertEqual(a, b, accuracy: 1e-5, "B = 0: policy == reference") }
         }
         _ = t.step()
-        let moved = t.rollout(prompts(6), rng: &rng).episodes
+        let moved = t.rollout(tinyPrompts(6), rng: &rng).episodes
         XCTAssertTrue(moved.contains { $0.logProbs != $0.refLogProbs }, "after a step the policy differs from the reference")
-        let base = try tinyDecoder(seed: 2)
+        let base = try tinyLlamaDecoder(seed: 2)
         base.eval()
         let e = moved[0]
         let baseLogProbs = withNoGrad {
@@ -218,15 +200,15 @@ final class PPOTrainerTests: XCTestCase {
         var c = config(tempDir())
         c.stopToken = .eos
         c.responseLength = 10
-        let policy = try tinyDecoder(seed: 2)
+        let policy = try tinyLlamaDecoder(seed: 2)
         policy.addLoRA(targets: ["q_proj", "down_proj"], rank: 4, alpha: 8, seed: 3)
         for (_, a) in policy.loraAdapters() { var r = RandomGenerator(seed: 8); a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.1, using: &r)) }
         var rng = RandomGenerator(seed: 4)
         let t = try PPOTrainer(
             config: c, policy: policy, reference: nil, valueHead: makeValueHead(hiddenSize: 32, rng: &rng),
-            reward: TokenShareReward(token: 5), prompts: prompts(8), eosTokenId: 7, padTokenId: 0)
+            reward: TokenShareReward(token: 5), prompts: tinyPrompts(8), eosTokenId: 7, padTokenId: 0)
         var sample = RandomGenerator(seed: 11)
-        let episodes = t.rollout(prompts(8), rng: &sample).episodes
+        let episodes = t.rollout(tinyPrompts(8), rng: &sample).episodes
         XCTAssertTrue(episodes.contains { $0.stopped } && episodes.contains { !$0.stopped }, "some responses stop at EOS, some run out")
         XCTAssertGreaterThan(Set(episodes.map(\.prompt.ids.count)).count, 1, "prompts of several lengths (left padding)")
         let f = withNoGrad {
@@ -242,7 +224,7 @@ final class PPOTrainerTests: XCTestCase {
     /// The rollout without a value head (GRPO's and RLOO's): the same responses, log-probs, reference
     /// log-probs and scores as with one, from the same generator, and no values.
     func testARolloutWithoutAValueHeadSamplesTheSameEpisodes() throws {
-        let policy = try tinyDecoder(seed: 2), reference = try tinyDecoder(seed: 3)
+        let policy = try tinyLlamaDecoder(seed: 2), reference = try tinyLlamaDecoder(seed: 3)
         policy.eval(); reference.eval()
         var rng = RandomGenerator(seed: 4)
         let head = makeValueHead(hiddenSize: 32, rng: &rng)
@@ -252,8 +234,8 @@ final class PPOTrainerTests: XCTestCase {
                 temperature: 1, stopTokenIds: [7], missingEOSPenalty: 0.5, chunkSize: 3, padTokenId: 0)
         }
         var a = RandomGenerator(seed: 11), b = RandomGenerator(seed: 11)
-        let withCritic = sampler(head).sample(prompts(8), rng: &a).episodes
-        let criticFree = sampler(nil).sample(prompts(8), rng: &b).episodes
+        let withCritic = sampler(head).sample(tinyPrompts(8), rng: &a).episodes
+        let criticFree = sampler(nil).sample(tinyPrompts(8), rng: &b).episodes
         XCTAssertEqual(criticFree.map(\.response), withCritic.map(\.response))
         XCTAssertEqual(criticFree.map(\.logProbs), withCritic.map(\.logProbs))
         XCTAssertEqual(criticFree.map(\.refLogProbs), withCritic.map(\.refLogProbs))

@@ -31,6 +31,8 @@ public enum TrainerKind: String, CaseIterable, Sendable {
     case ppo
     /// `DPOTrainer`.
     case dpo
+    /// `GRPOTrainer`.
+    case grpo
 
     /// The kind as an error message names its checkpoints ("an SFT checkpoint").
     var article: String {
@@ -39,6 +41,7 @@ public enum TrainerKind: String, CaseIterable, Sendable {
         case .sft: return "an SFT"
         case .ppo: return "a PPO"
         case .dpo: return "a DPO"
+        case .grpo: return "a GRPO"
         }
     }
 }

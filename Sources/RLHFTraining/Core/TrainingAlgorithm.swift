@@ -32,6 +32,9 @@ public protocol TrainingAlgorithm: AnyObject {
     var evaluatesAtEnd: Bool { get }
     /// After step `step` is logged: the trainer's extra outputs (default: none).
     func afterStep(_ step: Int, logger: TrainingLogger?) throws
+    /// An error that stopped the last step before its update (a reward function that failed); the loop
+    /// throws it. Default: none.
+    var stepFailure: Error? { get }
 }
 
 extension TrainingAlgorithm {
@@ -41,6 +44,8 @@ extension TrainingAlgorithm {
     public var evaluatesAtEnd: Bool { true }
     /// Default: nothing.
     public func afterStep(_ step: Int, logger: TrainingLogger?) throws {}
+    /// None.
+    public var stepFailure: Error? { nil }
 
     /// Runs to the run's last step with logging, evaluation and checkpoints as configured (see the file's
     /// header for the order of things in a step).
@@ -54,6 +59,7 @@ extension TrainingAlgorithm {
         let total = core.state.totalSteps
         while core.state.globalStep < total {
             let m = step()
+            if let stepFailure { throw stepFailure }
             try core.nonFinite.check()
             if run.checkRanksAgree { try core.checkRanksAgree() }
             window.append(m)

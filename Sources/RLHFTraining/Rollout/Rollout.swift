@@ -83,6 +83,8 @@ public struct RolloutSampler {
     public let policy: CausalLanguageModel
     /// A separate frozen reference; nil: the policy with its adapters off.
     public let reference: CausalLanguageModel?
+    /// Whether the reference's log-probs are computed (false: episodes get none; GRPO with β = 0).
+    public var computesReference = true
     /// Linear(C, 1) on the policy's final hidden states; nil: no values (critic-free methods).
     public let valueHead: Linear?
     /// Scores whole responses.
@@ -150,6 +152,7 @@ public struct RolloutSampler {
             let values = valueHead == nil ? [] : responses.indices.flatMap { i in responses[i].indices.map { stepValues[$0][i] } }
             // 2. the reference's log-probs
             let refLogProbs = withNoGrad { () -> [Float] in
+                if !computesReference { return [] }
                 if let reference {
                     return responseForward(
                         reference, prompts: queries, responses: responses, padTokenId: padTokenId,
@@ -168,7 +171,8 @@ public struct RolloutSampler {
             if let penalty = missingEOSPenalty {
                 for i in scores.indices where !out.stopped[i] { scores[i] -= penalty }
             }
-            let lp = splitRows(logProbs, lengths: lengths), ref = splitRows(refLogProbs, lengths: lengths)
+            let lp = splitRows(logProbs, lengths: lengths)
+            let ref = computesReference ? splitRows(refLogProbs, lengths: lengths) : Array(repeating: [], count: lengths.count)
             let v = valueHead == nil ? Array(repeating: [], count: lengths.count) : splitRows(values, lengths: lengths)
             for i in chunk.indices {
                 episodes.append(
