@@ -31,8 +31,10 @@ public enum TrainerKind: String, CaseIterable, Sendable {
     case ppo
     /// `DPOTrainer`.
     case dpo
-    /// `GRPOTrainer`.
+    /// `GRPOTrainer` running GRPO.
     case grpo
+    /// `GRPOTrainer` running RLOO.
+    case rloo
 
     /// The kind as an error message names its checkpoints ("an SFT checkpoint").
     var article: String {
@@ -42,6 +44,7 @@ public enum TrainerKind: String, CaseIterable, Sendable {
         case .ppo: return "a PPO"
         case .dpo: return "a DPO"
         case .grpo: return "a GRPO"
+        case .rloo: return "an RLOO"
         }
     }
 }

@@ -31,7 +31,7 @@ public final class GRPORun {
     public let evalPrompts: [PPOPrompt]
 
     /// Loads everything `config` names and builds the trainer (resuming when configured).
-    public init(config: GRPOConfig, report: @escaping (String) -> Void = { _ in }) throws {
+    public init(config: GRPOConfig, estimator: CriticFreeEstimator = .grpo, report: @escaping (String) -> Void = { _ in }) throws {
         let lora = config.lora.isEnabled
         // full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus its adapters
         let source = (!lora ? config.resumeFrom : nil) ?? config.model
@@ -78,7 +78,7 @@ public final class GRPORun {
                     + "\(lm.positionLimit.phrase); lower max_prompt_length or max_completion_length")
         }
         trainer = try GRPOTrainer(
-            config: config, policy: lm, reference: reference, rewards: rewards, prompts: prompts, eosTokenId: tok.eosTokenId,
+            config: config, estimator: estimator, policy: lm, reference: reference, rewards: rewards, prompts: prompts, eosTokenId: tok.eosTokenId,
             padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
         trainer.evalPrompts = held
         let (architecture, path) = (pretrained.architecture, pretrained.path)

@@ -12,10 +12,14 @@
 //      (`grpoLoss`). With one iteration the old log-probs are the current ones detached (the ratio is 1, as
 //      TRL has it); with more, they are the decoding pass's.
 //
+// RLOO (TRL's RLOOTrainer) is the same loop with three changes: β·Σₜ (log π_old − log π_ref) is subtracted
+// from each completion's reward, the advantages are leave-one-out (`rlooAdvantages`), and the clipped
+// surrogate is on each completion's summed log-probs (`rlooLoss`); its clip ratios count completions.
+//
 // Metrics with TRL's names: reward, reward_std, rewards/<name>/mean and /std, frac_reward_zero_std,
-// completions/mean_length, /min_length, /max_length, /clipped_ratio, kl (β > 0), clip_ratio/low_mean,
-// /high_mean, /region_mean, num_tokens. One logged step is one generation batch (TRL logs each of its μ
-// updates as a step of its own).
+// completions/mean_length, /min_length, /max_length, /clipped_ratio, kl (β > 0; GRPO: the k3 estimate, RLOO:
+// log π_old − log π_ref, per token), clip_ratio/low_mean, /high_mean, /region_mean, num_tokens. One logged
+// step is one generation batch (TRL logs each of its μ updates as a step of its own).
 
 import Foundation
 import RLHFData
@@ -30,10 +34,21 @@ struct NoSamplerReward: RewardFunction {
     func scores(prompts: [PPOPrompt], responses: [[Int]]) -> [Double] { Array(repeating: 0, count: responses.count) }
 }
 
-/// GRPO on a policy (LoRA or full) with programmatic and model rewards.
+/// Which critic-free estimator a `GRPOTrainer` runs.
+public enum CriticFreeEstimator: Sendable, Equatable {
+    /// GRPO: group-relative advantages, the per-token clipped surrogate (+ β·k3 KL in the loss).
+    case grpo
+    /// RLOO: the KL folded into the reward, leave-one-out advantages (optionally normalised over the batch),
+    /// the clipped surrogate on each completion's summed log-probs.
+    case rloo(normalizeAdvantages: Bool)
+}
+
+/// GRPO (or RLOO) on a policy (LoRA or full) with programmatic and model rewards.
 public final class GRPOTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: GRPOConfig
+    /// GRPO or RLOO.
+    public let estimator: CriticFreeEstimator
     /// The policy being trained.
     public let policy: CausalLanguageModel
     /// The frozen reference of a full fine-tune with β > 0 (nil: none, or the policy with adapters off).
@@ -70,10 +85,12 @@ public final class GRPOTrainer: TrainingAlgorithm {
     ///
     /// - Parameter reference: a frozen copy, for a full fine-tune with β > 0 (LoRA: nil, the adapters go off).
     public init(
-        config: GRPOConfig, policy: CausalLanguageModel, reference: CausalLanguageModel?, rewards: [CompletionReward], prompts: [PPOPrompt],
-        eosTokenId: Int?, padTokenId: Int, decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") },
-        report: @escaping (String) -> Void = { _ in }, group: ProcessGroup = .world
+        config: GRPOConfig, estimator: CriticFreeEstimator = .grpo, policy: CausalLanguageModel, reference: CausalLanguageModel?,
+        rewards: [CompletionReward], prompts: [PPOPrompt], eosTokenId: Int?, padTokenId: Int,
+        decode: @escaping ([Int]) -> String = { $0.map(String.init).joined(separator: " ") }, report: @escaping (String) -> Void = { _ in },
+        group: ProcessGroup = .world
     ) throws {
+        self.estimator = estimator
         precondition(!prompts.isEmpty, "GRPOTrainer: no prompts")
         let adapters = policy.loraParameters()
         precondition(config.beta == 0 || reference != nil || !adapters.isEmpty, "GRPOTrainer: β > 0 without adapters needs a separate reference")
@@ -91,12 +108,13 @@ public final class GRPOTrainer: TrainingAlgorithm {
         s.computesReference = config.beta > 0
         sampler = s
         let named = adapters.isEmpty ? policy.namedParameters().filter { $0.parameter.isTrainable } : adapters
-        let resumed = try TrainerCore.prepare(config.run, kind: .grpo, report: report)
+        let kind: TrainerKind = estimator == .grpo ? .grpo : .rloo
+        let resumed = try TrainerCore.prepare(config.run, kind: kind, report: report)
         let perStep = config.promptsPerStep * group.size
         let total =
             config.maxSteps > 0 ? config.maxSteps : max(1, Int((config.numTrainEpochs * Double(prompts.count) / Double(perStep)).rounded(.up)))
         core = try TrainerCore(
-            run: config.run, kind: .grpo, parameters: named, exampleCount: prompts.count, cursorUnit: .example, totalSteps: total,
+            run: config.run, kind: kind, parameters: named, exampleCount: prompts.count, cursorUnit: .example, totalSteps: total,
             stepBatchSize: config.promptsPerStep, rng: RandomGenerator(seed: UInt64(truncatingIfNeeded: config.seed)), resumed: resumed,
             group: group, report: report)
         tokensSeen = resumed?.tokensSeen ?? 0
@@ -123,9 +141,22 @@ public final class GRPOTrainer: TrainingAlgorithm {
             stepFailure = error
             return [:]
         }
-        let local = weightedRewards(table, weights: rewardWeights)
+        var local = weightedRewards(table, weights: rewardWeights)
+        var sequenceKL = 0.0, klTokens = 0.0
+        if case .rloo = estimator, config.beta > 0 {
+            // RLOO folds β × Σₜ (log π_old − log π_ref) of each completion into its reward
+            for (i, e) in episodes.enumerated() {
+                let kl = zip(e.logProbs, e.refLogProbs).reduce(0.0) { $0 + Double($1.0 - $1.1) }
+                local[i] -= config.beta * kl
+                sequenceKL += kl; klTokens += Double(e.response.count)
+            }
+        }
         let allRewards = core.gathered(local.map(Float.init)).map(Double.init)
-        let allAdvantages = grpoAdvantages(rewards: allRewards, groupSize: g, scaling: config.scaleRewards)
+        let allAdvantages: [Double]
+        switch estimator {
+        case .grpo: allAdvantages = grpoAdvantages(rewards: allRewards, groupSize: g, scaling: config.scaleRewards)
+        case .rloo(let normalize): allAdvantages = rlooAdvantages(rewards: allRewards, groupSize: g, normalize: normalize)
+        }
         let offset = core.share(of: global.count).lowerBound * g   // every process has as many prompts
         let advantages = Array(allAdvantages[offset..<(offset + local.count)]).map(Float.init)
         // 3. μ updates over micro-batches of completions
@@ -145,6 +176,23 @@ public final class GRPOTrainer: TrainingAlgorithm {
                     temperature: Float(config.temperature), valueHead: nil)
                 let rowOf = rows.enumerated().flatMap { j, i in Array(repeating: j, count: episodes[i].response.count) }
                 let old = config.numIterations == 1 ? forward.logProbs.detached().scalars : rows.flatMap { episodes[$0].logProbs }
+                if case .rloo = estimator {
+                    // the clipped surrogate on each completion's summed log-probs
+                    let sums = dpoSums(forward.logProbs, rowOf: rowOf, pairs: rows.count).chosen   // rows < B: every row's sum
+                    let oldSums = (0..<rows.count).map { j in zip(rowOf, old).reduce(Float(0)) { $0 + ($1.0 == j ? $1.1 : 0) } }
+                    let ratio = zip(sums.detached().scalars, oldSums).map { exp($0 - $1) }
+                    if iteration == config.numIterations - 1 {
+                        for (j, i) in rows.enumerated() {
+                            let a = advantages[i], r = ratio[j], eps = Float(config.epsilon), high = Float(config.epsilonHigh ?? config.epsilon)
+                            if r < 1 - eps && a < 0 { clip.low += 1 }
+                            if r > 1 + high && a > 0 { clip.high += 1 }
+                            clip.tokens += 1
+                        }
+                    }
+                    return rlooLoss(
+                        sequenceLogProbs: sums, oldSequenceLogProbs: oldSums, advantages: rows.map { advantages[$0] }, epsilon: Float(config.epsilon),
+                        epsilonHigh: Float(config.epsilonHigh ?? config.epsilon))
+                }
                 let out = grpoLoss(
                     logProbs: forward.logProbs, oldLogProbs: old,
                     referenceLogProbs: config.beta > 0 ? rows.flatMap { episodes[$0].refLogProbs } : nil,
@@ -161,7 +209,12 @@ public final class GRPOTrainer: TrainingAlgorithm {
         }
         core.finishStep()
         tokensSeen += batchTokens
-        return metrics(table: table, rewards: allRewards, episodes: episodes, update: lastUpdate, learningRate: lr, clip: clip, kl: kl)
+        var m = metrics(table: table, rewards: allRewards, episodes: episodes, update: lastUpdate, learningRate: lr, clip: clip, kl: kl)
+        if case .rloo = estimator, config.beta > 0 {
+            let k = core.summed([sequenceKL, klTokens])
+            m["kl"] = k[1] > 0 ? k[0] / k[1] : 0   // per token, as TRL's RLOO logs it
+        }
+        return m
     }
 
     /// TRL's metrics of a generation batch (over every process).
