@@ -34,11 +34,11 @@ enum CLIError: Error, CustomStringConvertible, Equatable {
             return "--prompt: \(tokens) tokens fill the model's \(limit); no position is left for a new token"
         case let .pipelineUnknownKey(path, line, key):
             return
-                "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, algorithm, and the sections sft, reward, ppo, dpo, report)"
+                "\(path):\(line): unknown key '\(key)' (top-level keys: output_dir, seed, algorithm, and the sections sft, reward, ppo, dpo, grpo, rloo, report)"
         case let .pipelineUnknownSection(path, line, name):
-            return "\(path):\(line): unknown section '\(name)' (sections: sft, reward, ppo, dpo, report)"
+            return "\(path):\(line): unknown section '\(name)' (sections: sft, reward, ppo, dpo, grpo, rloo, report)"
         case let .pipelineUnknownAlgorithm(path, line, value):
-            return "\(path):\(line): key 'algorithm': expected ppo or dpo, found '\(value)'"
+            return "\(path):\(line): key 'algorithm': expected ppo, dpo, grpo or rloo, found '\(value)'"
         case let .pipelineMissingSection(path, name):
             return "\(path): missing section '\(name):'"
         case let .pipelineMissingKey(path, section, key):

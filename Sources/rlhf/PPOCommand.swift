@@ -65,6 +65,20 @@ func evaluationReport(before: PPOEvaluation?, after: PPOEvaluation, decode: ([In
     return lines
 }
 
+/// Lines with the held-out exact-answer rate before and after, overall and per family (none when no held-out
+/// prompt has an `answer`).
+func exactAnswerLines(before: PPOEvaluation, after: PPOEvaluation, decode: ([Int]) -> String) -> [String] {
+    guard let b = exactAnswerRates(before, decode: decode), let a = exactAnswerRates(after, decode: decode) else { return [] }
+    var lines = ["held-out exact-answer rate (exact_answer's normalisation), before → after:"]
+    for (x, y) in zip(b, a) {
+        lines.append(
+            String(
+                format: "  %@ %.3f ± %.3f → %.3f ± %.3f (%d prompts)", x.family.padding(toLength: 22, withPad: " ", startingAt: 0), x.rate,
+                x.standardError, y.rate, y.standardError, y.count))
+    }
+    return lines
+}
+
 /// The standard error of the mean of the paired differences `after[i] − before[i]`.
 func pairedStandardError(_ before: [Double], _ after: [Double]) -> Double {
     let d = zip(after, before).map { $0 - $1 }

@@ -62,7 +62,7 @@ final class DPOCLITests: XCTestCase {
             toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         r = try runRLHF(["pipeline", "--config", dir + "/bad.yaml"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.err.contains("bad.yaml:1: key 'algorithm': expected ppo or dpo, found 'kto'"), r.err)
+        XCTAssertTrue(r.err.contains("bad.yaml:1: key 'algorithm': expected ppo, dpo, grpo or rloo, found 'kto'"), r.err)
     }
 
     func testDPOConfigErrorsAreOneLine() throws {

@@ -39,7 +39,7 @@ final class ExitCodeCLITests: XCTestCase {
         try "output_dir: x\nsfx:\n  model: m\n".write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         r = try run(["pipeline", "--config", dir + "/p.yaml"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.err, "error: \(dir)/p.yaml:2: unknown section 'sfx' (sections: sft, reward, ppo, dpo, report)\n")
+        XCTAssertEqual(r.err, "error: \(dir)/p.yaml:2: unknown section 'sfx' (sections: sft, reward, ppo, dpo, grpo, rloo, report)\n")
         try "output_dir: x\nsft:\n  model: m\nreward:\n  model: m\nppo:\n  model: m\n".write(
             toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         r = try run(["pipeline", "--config", dir + "/p.yaml"])

@@ -47,6 +47,33 @@ final class GRPOCLITests: XCTestCase {
         func withoutTime(_ line: String) -> String { line.replacingOccurrences(of: #""time/[^,}]*[,]? ?"#, with: "", options: .regularExpression) }
         XCTAssertEqual(try metricLines(dir + "/b").map(withoutTime), a.dropFirst().map(withoutTime))
 
+        // the pipeline with algorithm: grpo, reporting the exact-answer rate per family before and after
+        try writeSmallPipeline(in: dir)
+        var yaml = try String(contentsOfFile: dir + "/pipeline.yaml", encoding: .utf8).components(separatedBy: "ppo:\n")[0]
+        yaml =
+            "algorithm: grpo\n" + yaml + """
+                grpo:
+                  train_file: \(dir)/qa.jsonl
+                  num_generations: 4
+                  per_device_train_batch_size: 8
+                  max_completion_length: 8
+                  learning_rate: 1.0e-4
+                  max_steps: 1
+                  progress: false
+                  lora_r: 4
+                  lora_targets: q_proj,v_proj
+                report:
+                  eval_file: \(dir)/qa.jsonl
+                  response_length: 8
+
+                """
+        try yaml.write(toFile: dir + "/grpo.yaml", atomically: true, encoding: .utf8)
+        r = try runRLHF(["pipeline", "--config", dir + "/grpo.yaml"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for expected in ["== GRPO", "before → after GRPO:", "held-out exact-answer rate", "  all ", "  demo "] {
+            XCTAssertTrue(r.out.contains(expected), "missing '\(expected)' in:\n\(r.out)")
+        }
+
         r = try runRLHF(["grpo", "--model", "m", "--train-file", "t", "--reward-funcs", "exact_answer,corectness"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.contains("reward_funcs") && r.err.contains("unknown reward function 'corectness'"), r.err)

@@ -99,3 +99,24 @@ public func comparePolicies(
     }
     return (evaluate(reference), evaluate(trained), decode)
 }
+
+/// The exact-answer rate of an evaluation's answers over the prompts with an `answer` column: overall (family
+/// "all") and per `family` column, with its binomial standard error; nil when no prompt has an answer.
+public func exactAnswerRates(_ evaluation: PPOEvaluation, decode: ([Int]) -> String, answerColumn: String = "answer")
+    -> [(family: String, rate: Double, standardError: Double, count: Int)]?
+{
+    let scored = evaluation.episodes.compactMap { e -> (String, Double)? in
+        guard e.prompt.columns[answerColumn] != nil,
+            let r = ExactAnswerReward(column: answerColumn).rewards(
+                prompts: [e.prompt], completions: [decode(e.response)], completionIds: [e.response])[0]
+        else { return nil }
+        return (e.prompt.columns["family"] ?? "", r)
+    }
+    guard !scored.isEmpty else { return nil }
+    func row(_ name: String, _ xs: [Double]) -> (family: String, rate: Double, standardError: Double, count: Int) {
+        let p = xs.reduce(0, +) / Double(xs.count)
+        return (name, p, (p * (1 - p) / Double(xs.count)).squareRoot(), xs.count)
+    }
+    let families = Set(scored.map(\.0)).filter { !$0.isEmpty }.sorted()
+    return [row("all", scored.map(\.1))] + families.map { f in row(f, scored.filter { $0.0 == f }.map(\.1)) }
+}
