@@ -2,7 +2,7 @@
 """Generate the English example data for the whole RLHF pipeline: SFT demonstrations, reward-model
 preference pairs and PPO prompts, in TRL's JSONL formats, under examples/ (see examples/README.md).
 
-    python3 scripts/make_examples.py            # (re)write examples/{preferences,sft,prompts}/*.jsonl
+    python3 scripts/make_examples.py            # (re)write examples/{preferences,sft,prompts,qa}/*.jsonl
     python3 scripts/make_examples.py --check    # regenerate into a temp dir; exit 1 if examples/ differs
     python3 scripts/make_examples.py --out DIR  # write somewhere else (--quiet: no report)
 
@@ -15,6 +15,12 @@ Output (one JSON object per line, UTF-8, keys in this order, no leading or trail
                                                                                       preference format
     sft/{train,test}.jsonl          {"prompt": ..., "completion": ...}               TRL prompt-completion
     prompts/{train,test}.jsonl      {"prompt": ...}                                  TRL prompt-only (PPO)
+    qa/{train,test}.jsonl           {"prompt": ..., "answer": ..., "family": ...}    prompt-only with the
+                                                                                      short correct answer
+                                                                                      (GRPO's exact_answer)
+The qa files (QA_FIELDS, qa_rows) ask the questions of every family with one short answer, two phrasings
+each, on the same entity split (a test entity's questions are only in qa/test.jsonl). Their phrasings may
+also appear in the same side's other files: they are the same questions, with their answers.
 Sizes are in COUNTS; a prompt plus either answer stays under MAX_WORDS words (MiniLM: < 128 tokens).
 
 Domains and templates. Everything is built from structured facts. A *fact* is one question about one
@@ -3150,6 +3156,8 @@ def build(seed=SEED):
         out[("sft", side)] = rows
         out[("prompts", side)] = [{"prompt": p} for _, p in alloc[side]["prompts"]]
     check_split(facts, families, alloc, out)
+    for side in ("train", "test"):
+        out[("qa", side)] = qa_rows([f for f in facts if f.split == side])
     return out, dict(facts=facts, families=families, kinds=kinds, alloc=alloc, pair_kinds=pair_kinds)
 
 
@@ -3241,7 +3249,47 @@ def report(out, info):
 
 # ----------------------------------------------------------------------------------------------------
 
-FILES = [(folder, side) for folder in ("preferences", "sft", "prompts") for side in ("train", "test")]
+FILES = [(folder, side) for folder in ("preferences", "sft", "prompts", "qa") for side in ("train", "test")]
+
+# Verifiable questions (examples/qa, for GRPO and RLOO with the exact_answer reward): the families whose facts
+# have one short correct answer. For a table family it is the row field below (the currency without its
+# article; a language only where the country has one); for a word problem, unit conversion or temperature it is
+# the last number of the correct answer, kept only when every one of its answer templates ends on that number.
+# Left out: landmarks (a place phrase), antonyms and synonyms (several right words), hand-written questions.
+QA_FIELDS = {"capital": "cap", "currency": "cur", "language": "langs", "continent": "cont", "element_symbol": "S",
+             "symbol_element": "e", "planet_order": "P", "baby_animal": "b", "animal_class": "cl", "history_year": "year",
+             "discovery": "who", "author": "A", "past_tense": "p", "plural": "pl", "acronym": "x"}
+QA_PHRASINGS = 2  # distinct phrasings of each question (so that the test side has more than 200 prompts)
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def qa_answer(f):
+    """The short answer of a fact, or None when it has none (see QA_FIELDS)."""
+    if f.family in QA_FIELDS:
+        v = f.row[QA_FIELDS[f.family]]
+        if isinstance(v, list):
+            return v[0] if len(v) == 1 else None
+        v = str(v)
+        return v[4:] if v.startswith("the ") else v
+    if f.domain != "arithmetic":
+        return None
+    finals = {NUMBER.findall(f.good(random.Random(k)))[-1] for k in range(16)}
+    return finals.pop() if len(finals) == 1 else None
+
+
+def qa_rows(facts):
+    """One row per phrasing of each fact with a short answer: prompt, answer, family (a separate generator, so
+    that the other files do not change)."""
+    rng = random.Random(SEED + 7)
+    rows = []
+    for f in facts:
+        answer = qa_answer(f)
+        if answer is None:
+            continue
+        phrasings = list(dict.fromkeys(f.prompts))
+        for p in rng.sample(phrasings, min(QA_PHRASINGS, len(phrasings))):
+            rows.append({"prompt": p, "answer": answer, "family": f.family})
+    return rows
 
 
 def write(out, root):

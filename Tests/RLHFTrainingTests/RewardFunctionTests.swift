@@ -28,6 +28,9 @@ final class RewardFunctionTests: XCTestCase {
             ("1000", "That is 1,000 metres.", 1),
             ("3.5", "About 3.5 kg.", 1),
             ("3.5", "About 3.55 kg.", 0),
+            ("-20", "So -4 °F is -20 °C.", 1),
+            ("-20", "It is 20 °C.", 0),
+            ("20", "a 20-minute walk", 1),
             ("went", "The past tense is 'went'.", 1),
             ("Paris", "Lyon", 0),
             (nil, "anything", nil)

@@ -5,8 +5,8 @@
 //   exact_answer   1 when the completion states the row's `answer`, else 0; nil for a row without one.
 //                  Both texts are normalised: Unicode compatibility-decomposed with the combining marks
 //                  dropped ("París" → "paris"), lower-cased, digit-group commas dropped ("1,000" → "1000"),
-//                  every character other than a letter, a digit, or a point between two digits made a
-//                  space, spaces collapsed. The answer must then appear as whole words: "paris" is in "it is
+//                  every character other than a letter, a digit, a point between two digits, or a minus
+//                  sign before a digit that starts a word made a space, spaces collapsed. The answer must then appear as whole words: "paris" is in "it is
 //                  paris." but "5" is not in "15"
 //   format         1 when a regular expression (ICU syntax) matches somewhere in the completion, else 0;
 //                  anchor it with ^ and $ to demand the whole completion
@@ -85,6 +85,9 @@ public func normalizedAnswerText(_ text: String) -> String {
             continue   // digit groups: 1,000 → 1000
         } else if c == "." && between {
             out.append(c)
+        } else if c == "-" && i + 1 < chars.count && chars[i + 1].isNumber && (i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber)) {
+            if out.last != " " && !out.isEmpty { out.append(" ") }
+            out.append(c)   // a negative number: −20 is not 20
         } else if out.last != " " {
             out.append(" ")
         }
