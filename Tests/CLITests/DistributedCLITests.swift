@@ -147,6 +147,32 @@ final class DistributedCLITests: XCTestCase {
         }
     }
 
+    /// GRPO: two ranks each sampling whole groups of one prompt equal one process sampling both prompts' groups
+    /// with two accumulation steps (every completion is seeded by its prompt and index; the advantages, the
+    /// dapo normaliser and the metrics are over all ranks).
+    func testGRPOOnTwoRanksEqualsOneProcessWithTwoAccumulationSteps() throws {
+        let work = try temporaryFolder("dp-grpo", removedAfter: self)
+        let qa = try String(contentsOfFile: repoRoot + "/examples/qa/train.jsonl", encoding: .utf8).split(separator: "\n").prefix(8)
+        try (qa.joined(separator: "\n") + "\n").write(toFile: work + "/qa.jsonl", atomically: true, encoding: .utf8)
+        func args(_ out: String, _ accumulation: Int) throws -> [String] {
+            [
+                "grpo", "--model", try realModelPath("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"), "--train-file", work + "/qa.jsonl",
+                "--output-dir", out, "--max-steps", "2", "--num-generations", "4", "--per-device-train-batch-size", "4",
+                "--gradient-accumulation-steps", String(accumulation), "--max-completion-length", "8", "--lora-r", "4",
+                "--lora-targets", "q_proj,v_proj", "--learning-rate", "1e-3", "--reward-funcs", "exact_answer,length", "--length-target", "4",
+                "--progress", "false", "--logging-steps", "1", "--save-steps", "0", "--check-ranks-agree"
+            ]
+        }
+        let two = try runMPI(2, try args(work + "/two", 1))
+        XCTAssertEqual(two.status, 0, two.err)
+        let one = try runOne(try args(work + "/one", 2))
+        XCTAssertEqual(one.status, 0, one.err)
+        assertSameLosses(try losses(work + "/two"), try losses(work + "/one"))
+        let d = try relativeDifference(
+            work + "/two/checkpoint-2/adapter/adapter_model.safetensors", work + "/one/checkpoint-2/adapter/adapter_model.safetensors")
+        XCTAssertLessThanOrEqual(d, 1e-5)
+    }
+
     /// PPO (LoRA policy, value head): two ranks each rolling out two prompts equal one process rolling out
     /// four in chunks of two with two accumulation steps: every prompt samples from its own generator, the
     /// ranks exchange their episodes, and whitening, GAE and the statistics are over all of them.
