@@ -2,10 +2,10 @@
 """Compare our benchmarks against PyTorch on this machine, in the same run, and print a Markdown table.
 
     python3 scripts/bench_compare.py --rlhf .build/release/rlhf [--threads N]
-        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step,ppo-step,dpo-step] [--rounds R]
+        [--bench gemm,ops,generate,forward,rm-train,rm-score,sft-step,ppo-step,dpo-step,grpo-step] [--rounds R]
 
 For each bench NAME (default: gemm, ops, generate, forward, rm-train, rm-score, sft-step, ppo-step,
-dpo-step) it runs
+dpo-step, grpo-step) it runs
     RLHF_NUM_THREADS=N  <rlhf> bench NAME --json     (ours)
     python3 bench/peer/NAME.py --threads N            (PyTorch peer)
 except for the benches in PEERS, whose peer is another script run once per case:
@@ -14,25 +14,28 @@ except for the benches in PEERS, whose peer is another script run once per case:
     sft-step  python3 bench/peer/sft.py --case full --threads N; ... --case lora ...
     ppo-step  python3 bench/peer/ppo.py --case step --threads N
     dpo-step  python3 bench/peer/dpo.py --case trl --threads N; ... --case peft ...
+    grpo-step python3 bench/peer/grpo.py --case trl --threads N; ... --case peft ...
 Both print JSON lines {"bench", "metric", "value", "unit", "impl"}; other lines are ignored. Rows are
 joined on (bench, metric). A peer metric named trl.X (TRL's RewardTrainer, case trl of rm.py; TRL's
-DPOTrainer, case trl of dpo.py) is joined with our metric X and shown as its own row "X (vs TRL)", with
-TRL's figure in the pytorch column; our X also keeps its row against the plain PyTorch loop. Likewise
-peft.X (PEFT's LoRA in a plain PyTorch loop, case lora of sft.py, case peft of dpo.py) is joined with our
-X in a row "X (vs PEFT)"; our LoRA metrics have no plain-PyTorch peer without PEFT, so that row stands for
-our X's own row (dpo-step's X gets two rows: "X (vs TRL)" and "X (vs PEFT)"). The ratio column is ours vs
-the peer, >1 = we are better: ours/pytorch for throughputs (GFLOP/s, GB/s, tokens/s, seq/s: any unit not
-listed below), pytorch/ours for the lower-is-better units, times (ms, s, us) and memory (MB, peak RSS: 0.5 =
-we use twice as much). A metric missing on either side shows as "—". Installs torch with pip if it cannot
-be imported; the trl cases (rm.py, dpo.py) need `pip install trl`, and the lora case of sft.py, the step of
-ppo.py and the peft case of dpo.py `pip install peft` (each is skipped, with a note on stderr, when its
-module cannot be imported).
+DPOTrainer, case trl of dpo.py; TRL's GRPOTrainer, case trl of grpo.py) is joined with our metric X and
+shown as its own row "X (vs TRL)", with TRL's figure in the pytorch column; our X also keeps its row against
+the plain PyTorch loop. Likewise peft.X (PEFT's LoRA in a plain PyTorch loop, case lora of sft.py, case peft
+of dpo.py and of grpo.py) is joined with our X in a row "X (vs PEFT)"; our LoRA metrics have no
+plain-PyTorch peer without PEFT, so that row stands for our X's own row (dpo-step's and grpo-step's X get
+two rows each: "X (vs TRL)" and "X (vs PEFT)"). Our X gets a row of its own with an empty pytorch column
+only when no peer row shows it (a lone "X (vs TRL)" when the plain or peft case did not run, no orphan
+row). The ratio column is ours vs the peer, >1 = we are better: ours/pytorch for throughputs (GFLOP/s,
+GB/s, tokens/s, seq/s: any unit not listed below), pytorch/ours for the lower-is-better units, times (ms, s,
+us) and memory (MB, peak RSS: 0.5 = we use twice as much). A metric missing on either side shows as "—".
+Installs torch with pip if it cannot be imported; the trl cases (rm.py, dpo.py, grpo.py) need `pip install
+trl`, and the lora case of sft.py, the step of ppo.py and the peft cases of dpo.py and grpo.py `pip install
+peft` (each is skipped, with a note on stderr, when its module cannot be imported).
 
 This 2-core VM is noisy (the same GEMM moves by 30% from one minute to the next), so each side runs
 several rounds, alternating ours / PyTorch, and each keeps its best figure (highest throughput, lowest
 time, lowest memory): both get the same chances at a quiet moment. Rounds per bench: gemm 5, ops 5,
-generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2, ppo-step 2, dpo-step 2 (the model benches are slow);
---rounds R sets every bench to R, and --rounds generate=1,ops=3 sets only those.
+generate 2, forward 2, rm-train 2, rm-score 2, sft-step 2, ppo-step 2, dpo-step 2, grpo-step 2 (the model
+benches are slow); --rounds R sets every bench to R, and --rounds generate=1,ops=3 sets only those.
 """
 import argparse
 import importlib.util
@@ -43,24 +46,25 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step", "ppo-step", "dpo-step"]
+BENCHES = ["gemm", "ops", "generate", "forward", "rm-train", "rm-score", "sft-step", "ppo-step", "dpo-step",
+           "grpo-step"]
 DEFAULT_ROUNDS = {"gemm": 5, "ops": 5, "generate": 2, "forward": 2,
                   "rm-train": 2, "rm-score": 2, "sft-step": 2, "ppo-step": 2,
-                  "dpo-step": 2}  # without --rounds; others: 5
+                  "dpo-step": 2, "grpo-step": 2}  # without --rounds; others: 5
 # Benches whose peer is not bench/peer/NAME.py (every case): script and cases, each case run on its own
 # (`--case C`). Ours is still `rlhf bench NAME --json`.
 PEERS = {"rm-train": ("rm.py", ["train", "trl"]), "rm-score": ("rm.py", ["score"]),
          "sft-step": ("sft.py", ["full", "lora"]), "ppo-step": ("ppo.py", ["step"]),
-         "dpo-step": ("dpo.py", ["trl", "peft"])}
+         "dpo-step": ("dpo.py", ["trl", "peft"]), "grpo-step": ("grpo.py", ["trl", "peft"])}
 # Peer cases that need a module besides torch: skipped, with a note, when it cannot be imported.
 CASE_NEEDS = {("rm.py", "trl"): "trl", ("sft.py", "lora"): "peft", ("ppo.py", "step"): "peft",
-              ("dpo.py", "trl"): "trl", ("dpo.py", "peft"): "peft"}
+              ("dpo.py", "trl"): "trl", ("dpo.py", "peft"): "peft",
+              ("grpo.py", "trl"): "trl", ("grpo.py", "peft"): "peft"}
 # A peer metric PREFIX + X is compared with our metric X, in a row of its own labelled "X (vs LABEL)".
 PEER_PREFIXES = {"trl.": "TRL", "peft.": "PEFT"}
-# Prefixes whose row is our X's only comparison (no plain-PyTorch case reports X), so that row replaces our X's
-# own row; for the others (trl.X) our X keeps its own row, against the plain PyTorch loop's X. (dpo-step's X has a
-# trl.X and a peft.X peer and no plain one: its rows are "X (vs TRL)" and "X (vs PEFT)", and no row of its own.)
-SOLE_PEER_PREFIXES = {"peft."}
+# Our X gets no row of its own once any peer row shows it: a plain X row is that row (rm-train's X: "X" against the
+# plain loop, and "X (vs TRL)"); dpo-step's and grpo-step's X have a trl.X and a peft.X peer and no plain one: their
+# rows are "X (vs TRL)" and "X (vs PEFT)" only, and a lone "X (vs TRL)" when the peft case did not run (see join_rows).
 # What the pytorch column holds in the rows of each label (the note under the table).
 # {trainer} is filled in from TRL_TRAINERS with the benches that have rows of that label (see peer_note).
 PEER_NOTES = {
@@ -68,7 +72,7 @@ PEER_NOTES = {
     "PEFT": "the same step with PEFT's LoRA adapters on the transformers model (plain PyTorch loop)",
 }
 # The TRL trainer behind each bench's "(vs TRL)" rows.
-TRL_TRAINERS = {"rm-train": "RewardTrainer", "dpo-step": "DPOTrainer"}
+TRL_TRAINERS = {"rm-train": "RewardTrainer", "dpo-step": "DPOTrainer", "grpo-step": "GRPOTrainer"}
 # Units where a smaller value is better (times, memory); every other unit is a throughput.
 LOWER_IS_BETTER = {"ms", "s", "us", "µs", "ns", "MB"}
 DASH = "—"
@@ -152,13 +156,12 @@ def peer_commands(name, threads, python=sys.executable):
 
 
 def peer_metric(metric):
-    """A peer metric name -> (our metric name it is compared with, row label, whether that row stands for our
-    metric's own row: True for a plain metric and for SOLE_PEER_PREFIXES)."""
+    """A peer metric name -> (our metric name it is compared with, row label)."""
     for prefix, label in PEER_PREFIXES.items():
         if metric.startswith(prefix) and len(metric) > len(prefix):
             ours = metric[len(prefix):]
-            return ours, f"{ours} (vs {label})", prefix in SOLE_PEER_PREFIXES
-    return metric, metric, True
+            return ours, f"{ours} (vs {label})"
+    return metric, metric
 
 
 def best_values(objs, default_bench):
@@ -181,18 +184,17 @@ def best_values(objs, default_bench):
 def join_rows(ours, peer, default_bench):
     """Rows (bench, label, unit, ours, peer) from the two sides' JSON objects: the peer's metrics in their
     order (trl.X / peft.X joined with our X, labelled "X (vs TRL)" / "X (vs PEFT)"), then ours that no peer
-    row used (a trl.X row does not use our X, which keeps its own row; a peft.X row does)."""
+    row showed (so no row of ours stands alone, its pytorch column empty, beside a row that compares it)."""
     ours_best, ours_order = best_values(ours, default_bench)
     peer_best, peer_order = best_values(peer, default_bench)
     rows, used = [], set()
     for key in peer_order:
         bench, metric = key
         unit, pv = peer_best[key]
-        ours_metric, label, claims = peer_metric(metric)
+        ours_metric, label = peer_metric(metric)
         okey = (bench, ours_metric)
         ov = ours_best[okey][1] if okey in ours_best else None
-        if claims:  # a plain row (or a sole-peer prefixed one); a trl.X row does not claim our X's own row
-            used.add(okey)
+        used.add(okey)
         rows.append((bench, label, unit, ov, pv))
     for key in ours_order:
         if key not in used:

@@ -68,7 +68,7 @@ Cases:
         None, model.is_quantized = False) before handing the model to TRL, as dpo.py does.
         Pre-tokenized prompts: TRL 1.16's GRPOTrainer only takes text prompts and tokenizes them itself
         (_tokenize_prompts: processing_class(text=prompts)), and these ids do not survive a decode/encode round trip
-        (3 of the 4 decodings re-tokenize to 33..37 other ids). So the dataset's prompt column holds each prompt's
+        (3 of the 4 decodings re-tokenize to 33 to 37 other ids). So the dataset's prompt column holds each prompt's
         decoding (tokenizer.decode(ids), 4 distinct texts), and a subclass overrides _tokenize_prompts to return the
         32-id list of each prompt text (a dict lookup, no tokenization). It asserts once that the 32 prompt rows TRL
         then hands its generation are the 4 prompts, 8 consecutive times each, and that the ids the model's first
@@ -84,9 +84,11 @@ Cases:
         tokens x 32768 vocabulary columns with an online logsumexp; on CPU (no Triton) it scores every one of the
         32 x 95 next-token positions (the 31 prompt positions included, masked to 0 afterwards) and recomputes the
         tiles in the backward. It also computes, per step, the entropy of every scored position (in the same kernel)
-        and two dozen logging metrics (completion lengths, clipped ratio, terminated lengths, reward mean/std,
-        frac_reward_zero_std, entropy, clip ratios; .item() calls) and keeps the prompts, completions, rewards and
-        advantages for its logs: all part of TRL's step, all timed.
+        and about twenty logging metrics (token count, completion lengths, clipped ratio, terminated lengths, reward
+        mean/std, frac_reward_zero_std, entropy, clip ratios; .item() calls) and keeps the prompts, completions,
+        rewards and advantages for its logs: all part of TRL's step, all timed. It runs the policy forward over the
+        whole batch of 32 rows at once (no chunking: its batch_size is per_device_train_batch_size), keeping every
+        activation for the backward (no checkpointing): that, not generation, sets its peak RSS.
         Timing: a TrainerCallback times on_step_begin -> on_step_end with time.perf_counter. In transformers 5's
         Trainer (_run_epoch) on_step_begin comes right before training_step, and GRPOTrainer generates inside it
         (training_step -> _prepare_inputs -> _generate_and_score_completions, every step since steps_per_generation
@@ -429,7 +431,7 @@ def peft_case():
         rewards = (completion % 2 == 0).float().mean(-1)                                       # [32]
         grouped = rewards.view(PROMPTS, GENERATIONS)
         mean = grouped.mean(1).repeat_interleave(GENERATIONS)
-        std = grouped.std(1, unbiased=True).repeat_interleave(GENERATIONS)
+        std = grouped.std(1, correction=1).repeat_interleave(GENERATIONS)
         adv = ((rewards - mean) / (std + STD_EPS)).unsqueeze(1)                                # [32, 1]
         logits = model(input_ids=qr, attention_mask=torch.ones_like(qr), use_cache=False,
                        logits_to_keep=keep).logits[:, :-1]                                     # [32, 64, V]
