@@ -255,7 +255,9 @@ public final class GRPOTrainer: TrainingAlgorithm {
         guard !evalPrompts.isEmpty else { return [:] }
         let held = config.evalSamples > 0 ? Array(evalPrompts.prefix(config.evalSamples)) : evalPrompts
         let mine = Array(core.share(of: held.count))
-        let episodes = sampler.sample(mine.map { held[$0] }, seeds: mine.map { promptSeed(config.seed, step: -1, index: $0) }).episodes
+        var scorer = sampler
+        scorer.computesReference = false   // the evaluation reads no reference log-probs
+        let episodes = scorer.sample(mine.map { held[$0] }, seeds: mine.map { promptSeed(config.seed, step: -1, index: $0) }).episodes
         guard
             let table = try? rewardsPerFunction(
                 rewardFunctions, prompts: episodes.map(\.prompt), completions: episodes.map { decode($0.response) },
