@@ -82,7 +82,7 @@ final class GRPOTrainerTests: XCTestCase {
 
     func testRLOOLearnsTheRewardWithTheKLInTheReward() throws {
         // 4 seeds, 40 steps of 8 prompts × K = 2 completions, β 0.05 against a frozen copy: held-out gains of
-        // 0.50, 0.44, 0.49, 0.35 (the same with OPENBLAS_CORETYPE=Haswell); the assertion sits far inside
+        // 0.50, 0.44, 0.49, 0.35 (the same with OPENBLAS_CORETYPE=Haswell and with RLHF_NUM_THREADS=1); the assertion sits far inside
         var gains: [Double] = []
         for seed in [5, 6, 7, 8] {
             var c = config(try temporaryFolder("rloo-learn", removedAfter: self), seed: seed)

@@ -3,9 +3,11 @@
 // exceed the smaller side of any adapted layer: a rank of a million would otherwise allocate gigabytes of
 // adapters before anything failed), and the adapters' dropout generators a checkpoint saves.
 
+import Foundation
 import RLHFModels
 import RLHFNN
 import RLHFTensor
+import RLHFTokenizers
 
 /// Adds adapters of rank `rank` to the layers of `model` named in `targets` (freezing the rest).
 ///
@@ -124,4 +126,20 @@ func adapterGenerators(of model: Module) -> [String: RandomGenerator] {
 /// Restores the adapters' dropout generators saved by `adapterGenerators(of:)`.
 func restoreAdapterGenerators(of model: Module, from saved: [String: RandomGenerator]?) {
     for (k, a) in model.loraAdapters() { if let r = saved?[k] { a.rng = r } }
+}
+
+/// Writes a trained decoder into the checkpoint folder `directory`: the model with its adapters merged, as a
+/// transformers causal-LM folder, and with LoRA the adapters in PEFT's layout under `adapter/` (the SFT, DPO,
+/// PPO and GRPO checkpoints).
+///
+/// - Parameters:
+///   - pretrained: the loaded model (its architecture, tokenizer source and path).
+///   - baseModel: the base the adapters apply to, as adapter_config.json names it.
+func writeDecoderFiles(
+    _ model: CausalLanguageModel, pretrained: PretrainedModel, tokenizer: Tokenizer, lora: LoRAOptions, baseModel: String, to directory: String
+) throws {
+    try model.withAdaptersMerged { try saveCausalLM(pretrained.architecture, tokenizer: tokenizer, source: pretrained.path, to: directory) }
+    guard lora.isEnabled else { return }
+    try FileManager.default.createDirectory(atPath: directory + "/adapter", withIntermediateDirectories: false)
+    try saveLoRAAdapters(model, settings: lora.settings(for: pretrained.architecture), baseModel: baseModel, to: directory + "/adapter")
 }

@@ -81,13 +81,9 @@ public final class GRPORun {
             config: config, estimator: estimator, policy: lm, reference: reference, rewards: rewards, prompts: prompts, eosTokenId: tok.eosTokenId,
             padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
         trainer.evalPrompts = held
-        let (architecture, path) = (pretrained.architecture, pretrained.path)
+        let pre = pretrained
         trainer.checkpointExport = { dir in
-            try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: path, to: dir) }
-            if lora {
-                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(lm, settings: config.lora.settings(for: architecture), baseModel: config.model, to: dir + "/adapter")
-            }
+            try writeDecoderFiles(lm, pretrained: pre, tokenizer: tok, lora: config.lora, baseModel: config.model, to: dir)
         }
     }
 }

@@ -63,16 +63,8 @@ public struct PPORun {
         trainer = try PPOTrainer(
             config: config, policy: lm, reference: reference, valueHead: valueHead, reward: scorer, prompts: prompts,
             eosTokenId: tok.eosTokenId, padTokenId: tok.padTokenId ?? tok.eosTokenId ?? 0, decode: decode, report: report)
-        let (architecture, source) = (pretrained.architecture, pretrained.path)
-        export = { dir in
-            try lm.withAdaptersMerged { try saveCausalLM(architecture, tokenizer: tok, source: source, to: dir) }
-            if config.lora.isEnabled {
-                try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                try saveLoRAAdapters(
-                    lm, settings: config.lora.settings(for: architecture),
-                    baseModel: config.model, to: dir + "/adapter")
-            }
-        }
+        let pre = pretrained
+        export = { dir in try writeDecoderFiles(lm, pretrained: pre, tokenizer: tok, lora: config.lora, baseModel: config.model, to: dir) }
     }
 }
 

@@ -197,21 +197,13 @@ public final class SFTTrainer: TrainingAlgorithm {
                 core.recordAdapterGenerators(of: model, in: &saved)
             },
             files: { dir in
-                try exportMerged(to: dir)
-                if config.lora.isEnabled {
-                    try FileManager.default.createDirectory(atPath: dir + "/adapter", withIntermediateDirectories: false)
-                    try saveLoRAAdapters(
-                        model, settings: config.lora.settings(for: pretrained.architecture), baseModel: config.model,
-                        to: dir + "/adapter")
-                }
+                try writeDecoderFiles(model, pretrained: pretrained, tokenizer: tokenizer, lora: config.lora, baseModel: config.model, to: dir)
             })
     }
 
     /// The model with its adapters merged, as a transformers causal-LM folder in `directory`.
     public func exportMerged(to directory: String) throws {
-        try model.withAdaptersMerged {
-            try saveCausalLM(pretrained.architecture, tokenizer: tokenizer, source: pretrained.path, to: directory)
-        }
+        try writeDecoderFiles(model, pretrained: pretrained, tokenizer: tokenizer, lora: LoRAOptions(), baseModel: config.model, to: directory)
     }
 
     // MARK: TrainingAlgorithm
