@@ -2,8 +2,9 @@
 """Kill training runs at random moments and during checkpoint saves, resume them, and check that they end
 exactly where an uninterrupted run ends.
 
-For each trainer (`rlhf train-rm` on MiniLM, `rlhf sft`, `rlhf ppo` and `rlhf dpo` (its reference's log-probs
-precomputed, so a resume must read them from the checkpoint) on the SmolLM2 GGUF with LoRA; short
+For each trainer (`rlhf train-rm` on MiniLM, `rlhf sft`, `rlhf ppo`, `rlhf dpo` (its reference's log-probs
+precomputed, so a resume must read them from the checkpoint) and `rlhf grpo` (β > 0 and two iterations per
+generation batch, with exact_answer and length rewards on examples/qa) on the SmolLM2 GGUF with LoRA; short
 runs of 6 steps that checkpoint every 2), the script runs once without interruption, then for each trial
 starts the same run in a new folder and `kill -9`s it:
   * "save" trials: the moment a checkpoint's temporary folder appears (a save in progress) once an
@@ -15,7 +16,7 @@ then resumes from the newest complete checkpoint (or starts again if there is no
   * that no temporary or moved-aside folder of the killed process is left in the output folder.
 
 Usage:
-  python3 scripts/kill_resume.py [--trials 3] [--seed S] [--only reward,sft,ppo,dpo] [--rlhf .build/release/rlhf] [--keep]
+  python3 scripts/kill_resume.py [--trials 3] [--seed S] [--only reward,sft,ppo,dpo,grpo] [--rlhf .build/release/rlhf] [--keep]
   python3 scripts/kill_resume.py --short      # what `make test` runs: one trial of each kind per trainer
 
 Exit status 0 when every trial matches; 1 with the differences otherwise.
@@ -51,10 +52,11 @@ def subset(src, dst, n):
 
 
 def commands(work, reward_model):
-    """The four short runs: name -> argument list without --output-dir."""
+    """The five short runs: name -> argument list without --output-dir."""
     prefs = subset("examples/preferences/train.jsonl", os.path.join(work, "prefs.jsonl"), 40)
     sft = subset("examples/sft/train.jsonl", os.path.join(work, "sft.jsonl"), 24)
     prompts = subset("examples/prompts/train.jsonl", os.path.join(work, "prompts.jsonl"), 24)
+    qa = subset("examples/qa/train.jsonl", os.path.join(work, "qa.jsonl"), 24)
     common = ["--max-steps", "6", "--save-steps", "2", "--logging-steps", "1", "--progress", "false", "--seed", "7"]
     lora = ["--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "q_proj,v_proj"]
     return {
@@ -67,6 +69,9 @@ def commands(work, reward_model):
                 "--num-sample-generations", "0", "--temperature", "0.7"] + lora + common,
         "dpo": ["dpo", "--model", SMOL, "--train-file", prefs, "--max-length", "64", "--per-device-train-batch-size", "2",
                 "--learning-rate", "5e-4", "--precompute-ref-log-probs", "true"] + lora + common,
+        "grpo": ["grpo", "--model", SMOL, "--train-file", qa, "--num-generations", "4", "--per-device-train-batch-size", "8",
+                 "--max-completion-length", "8", "--temperature", "1.0", "--beta", "0.04", "--num-iterations", "2",
+                 "--reward-funcs", "exact_answer,length", "--length-target", "4", "--learning-rate", "5e-4"] + lora + common,
     }
 
 
@@ -182,7 +187,7 @@ def main():
     ap.add_argument("--rlhf", default=os.path.join(ROOT, ".build/release/rlhf"))
     ap.add_argument("--trials", type=int, default=3, help="kill-and-resume trials per trainer (alternating save / random)")
     ap.add_argument("--short", action="store_true", help="one save trial and one random trial per trainer")
-    ap.add_argument("--only", default="reward,sft,ppo,dpo")
+    ap.add_argument("--only", default="reward,sft,ppo,dpo,grpo")
     ap.add_argument("--seed", type=int, default=None, help="seed of the kill moments (default: drawn and printed)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     a = ap.parse_args()
@@ -200,7 +205,7 @@ def main():
     reward_ref = os.path.join(work, "reward-uninterrupted")
     cmds = commands(work, os.path.join(reward_ref, "checkpoint-6"))
     failures = passed = 0
-    for name in ["reward", "sft", "ppo", "dpo"]:
+    for name in ["reward", "sft", "ppo", "dpo", "grpo"]:
         if name not in only and not (name == "reward" and "ppo" in only):
             continue
         reference = os.path.join(work, f"{name}-uninterrupted")

@@ -25,8 +25,14 @@ public struct BenchResult: Codable, Sendable {
 
     /// A line for people.
     public var humanLine: String {
-        "\(bench)  \(metric.padding(toLength: 24, withPad: " ", startingAt: 0))  \(String(format: "%10.3f", value)) \(unit)"
+        "\(bench)  \(metric.padding(toLength: max(24, metric.count), withPad: " ", startingAt: 0))  \(String(format: "%10.3f", value)) \(unit)"
     }
+}
+
+/// The median of `xs` (the mean of the middle two for an even count).
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted(), n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
 }
 
 /// Monotonic seconds.

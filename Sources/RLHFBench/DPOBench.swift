@@ -66,7 +66,6 @@ public func runDPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
     precondition(abs(Double(losses[0]) - log(2)) < 1e-4 && losses.allSatisfy(\.isFinite), "dpo-step: losses \(losses.prefix(4))")
     let name = "smollm2.lora16.dpo4x128"
     report(BenchResult(bench: "dpo-step", metric: name + ".seconds_per_step", value: secs, unit: "s"))
-    func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
     for (i, part) in ["policy_forward", "reference_forward", "backward_update"].enumerated() {
         report(BenchResult(bench: "dpo-step", metric: name + "." + part, value: median(parts.dropFirst().map { $0[i] }), unit: "s"))
     }

@@ -20,7 +20,7 @@ public func modelBenchCases(_ bench: String) -> [String] {
     case "rm-train": return ["train"]
     case "rm-score": return ["score"]
     case "sft-step": return ["full", "lora"]
-    case "dpo-step": return ["step"]
+    case "dpo-step", "grpo-step": return ["step"]
     default: return ["logprobs", "encode"]
     }
 }

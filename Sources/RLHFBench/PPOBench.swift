@@ -86,10 +86,6 @@ public func runPPOBenchCase(caseName: String, modelsDir: String, report: (BenchR
         scoring.append(m["time/scoring"] ?? .nan)
         update.append(m["time/update"] ?? .nan)
     }
-    func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-    }
     let name = "smollm2.lora16.8x32+48"
     report(BenchResult(bench: "ppo-step", metric: name + ".seconds_per_step", value: median(totals), unit: "s"))
     report(BenchResult(bench: "ppo-step", metric: name + ".generation", value: median(generation), unit: "s"))

@@ -129,6 +129,15 @@ func generate(
         mask += Array(repeating: 0, count: pad) + Array(repeating: 1, count: prompt.count)
         positions += Array(repeating: 1, count: pad) + Array(0..<prompt.count)   // HF fills padded positions with 1
     }
+    // a prompt shared by several rows (GRPO's groups) is prefilled once; the rows then decode on copies of its cache
+    let shared = distinctRows(prompts)
+    var prefill: (ids: [Int], mask: [Float], positions: [Int]) = ([], [], [])
+    for prompt in shared?.rows ?? [] {
+        let pad = p - prompt.count
+        prefill.ids += Array(repeating: padTokenId, count: pad) + prompt
+        prefill.mask += Array(repeating: 0, count: pad) + Array(repeating: 1, count: prompt.count)
+        prefill.positions += Array(repeating: 1, count: pad) + Array(0..<prompt.count)
+    }
     var nextPosition = prompts.map(\.count)
     var out = GenerationOutput(
         tokens: Array(repeating: [], count: b), logProbs: Array(repeating: [], count: b),
@@ -139,11 +148,20 @@ func generate(
     return withNoGrad {
         var stepIds = ids, stepPositions = positions, t = p
         let needsMask = mask.contains(0)
-        for _ in 0..<steps {
-            let maskTensor = needsMask ? Tensor(mask, shape: [b, mask.count / b]) : nil
-            let h = model.hiddenStates(ids: stepIds, batch: b, attentionMask: maskTensor, positions: stepPositions, cache: cache)
-            let lastHidden = h.sliced(axis: 1, t - 1, t)
-            onHidden?(lastHidden.reshaped([b, h.shape[2]]))
+        for step in 0..<steps {
+            let lastHidden: Tensor
+            if step == 0, let shared {
+                let d = shared.rows.count
+                let maskTensor = prefill.mask.contains(0) ? Tensor(prefill.mask, shape: [d, p]) : nil
+                let h = model.hiddenStates(ids: prefill.ids, batch: d, attentionMask: maskTensor, positions: prefill.positions, cache: cache)
+                cache.selectRows(shared.rowOf)
+                lastHidden = h.sliced(axis: 1, p - 1, p).indexSelect(axis: 0, shared.rowOf)
+            } else {
+                let maskTensor = needsMask ? Tensor(mask, shape: [b, mask.count / b]) : nil
+                let h = model.hiddenStates(ids: stepIds, batch: b, attentionMask: maskTensor, positions: stepPositions, cache: cache)
+                lastHidden = h.sliced(axis: 1, t - 1, t)
+            }
+            onHidden?(lastHidden.reshaped([b, lastHidden.shape[2]]))
             let last = model.logits(fromHidden: lastHidden).reshaped([b, model.vocabularySize])
             let (tokens, logProbs) = pickTokens(last, config: config, uniform: uniform)
             var newIds: [Int] = []
@@ -174,6 +192,21 @@ func generate(
     }
 }
 
+/// The distinct rows of `rows` in first-seen order and each row's index among them; nil when no two rows are
+/// equal or a row is empty (sharing would save nothing).
+public func distinctRows(_ rows: [[Int]]) -> (rows: [[Int]], rowOf: [Int])? {
+    var index: [[Int]: Int] = [:], distinct: [[Int]] = [], rowOf: [Int] = []
+    for q in rows {
+        if q.isEmpty { return nil }
+        if let k = index[q] {
+            rowOf.append(k)
+        } else {
+            index[q] = distinct.count; rowOf.append(distinct.count); distinct.append(q)
+        }
+    }
+    return distinct.count < rows.count ? (distinct, rowOf) : nil
+}
+
 /// One token per row of logits [B, V], with its log-probability under the sampling distribution.
 func pickTokens(_ logits: Tensor, config: GenerationConfig, uniform: (Int) -> Double) -> ([Int], [Float]) {
     let (b, v) = (logits.shape[0], logits.shape[1])
@@ -182,7 +215,16 @@ func pickTokens(_ logits: Tensor, config: GenerationConfig, uniform: (Int) -> Do
     let logp = logSoftmax(scaled, axis: -1).scalars
     let x = scaled.scalars
     var tokens: [Int] = [], lps: [Float] = []
+    var plainWeights = [Float](repeating: 0, count: v)
     for i in 0..<b {
+        if config.temperature > 0 && config.topK == nil && config.topP == nil {
+            let pick = x.withUnsafeBufferPointer { all in
+                plainWeights.withUnsafeMutableBufferPointer { sampleWhole(row: all.baseAddress! + i * v, count: v, weights: $0, uniform: uniform(i)) }
+            }
+            tokens.append(pick)
+            lps.append(logp[i * v + pick])
+            continue
+        }
         let row = Array(x[(i * v)..<((i + 1) * v)])
         var pick: Int
         if config.temperature <= 0 {
@@ -210,4 +252,29 @@ func pickTokens(_ logits: Tensor, config: GenerationConfig, uniform: (Int) -> Do
         lps.append(logp[i * v + pick])
     }
     return (tokens, lps)
+}
+
+/// Plain sampling over a whole row of `count` scaled logits, in id order: the general path's weights
+/// exp(x − max) by the same formula (`vexp`, 16 lanes at a time, so each weight is bit for bit `sexp`'s), summed
+/// and walked in Double as there; `weights` is scratch of `count` floats.
+func sampleWhole(row: UnsafePointer<Float>, count v: Int, weights w: UnsafeMutableBufferPointer<Float>, uniform: Double) -> Int {
+    var m = row[0]
+    for j in 1..<v where row[j] > m { m = row[j] }
+    let vm = Vec(repeating: m)
+    var j = 0
+    while j + 16 <= v {
+        vstore(vexp(vload(row + j) - vm), w.baseAddress! + j)
+        j += 16
+    }
+    while j < v {
+        w[j] = sexp(row[j] - m)
+        j += 1
+    }
+    let total = w.reduce(0.0) { $0 + Double($1) }
+    var u = uniform * total
+    for k in 0..<v {
+        if u < Double(w[k]) { return k }
+        u -= Double(w[k])
+    }
+    return v - 1
 }

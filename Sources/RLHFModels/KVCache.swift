@@ -48,6 +48,16 @@ public final class KVCache: @unchecked Sendable {
         prefixRows = rows
     }
 
+    /// Makes the buffered cache of D rows one of `rows.count` rows, row i a copy of row `rows[i]`: a prompt
+    /// shared by several rows is prefilled once, then each row decodes on its own copy.
+    public func selectRows(_ rows: [Int]) {
+        precondition(!recordsPrefix, "KVCache.selectRows: a shared-prefix cache keeps its prefix as it is")
+        for layer in keyBuffers.indices {
+            keyBuffers[layer] = keyBuffers[layer]?.indexSelect(axis: 0, rows)
+            valueBuffers[layer] = valueBuffers[layer]?.indexSelect(axis: 0, rows)
+        }
+    }
+
     /// Appends this step's k, v [B, NKV, T, hs] of `layer`; returns views of all keys and values so far.
     func append(layer: Int, k: Tensor, v: Tensor) -> (Tensor, Tensor) {
         if recordsPrefix {

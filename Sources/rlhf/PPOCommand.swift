@@ -76,6 +76,18 @@ func exactAnswerLines(before: PPOEvaluation, after: PPOEvaluation, decode: ([Int
                 format: "  %@ %.3f ± %.3f → %.3f ± %.3f (%d prompts)", x.family.padding(toLength: 22, withPad: " ", startingAt: 0), x.rate,
                 x.standardError, y.rate, y.standardError, y.count))
     }
+    // the change over the prompts both evaluations answered with an answer column, paired by prompt
+    let reward = ExactAnswerReward()
+    func outcomes(_ e: PPOEvaluation) -> [Double?] {
+        e.episodes.map { reward.rewards(prompts: [$0.prompt], completions: [decode($0.response)], completionIds: [$0.response])[0] }
+    }
+    let pairs = zip(outcomes(before), outcomes(after)).compactMap { x, y in x.flatMap { x in y.map { (x, $0) } } }
+    let change = pairs.reduce(0.0) { $0 + $1.1 - $1.0 } / Double(max(pairs.count, 1))
+    let se = pairedStandardError(pairs.map(\.0), pairs.map(\.1))
+    lines.append(
+        String(
+            format: "  change %@%.3f ± %.3f standard error, paired by prompt (%.1f standard errors)", change >= 0 ? "+" : "", change, se,
+            se > 0 ? change / se : 0))
     return lines
 }
 

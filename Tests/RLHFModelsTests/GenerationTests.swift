@@ -5,7 +5,7 @@
 import Foundation
 import XCTest
 import RLHFFormats
-import RLHFModels
+@testable import RLHFModels
 import RLHFTensor
 
 final class GenerationTests: XCTestCase {
@@ -50,6 +50,48 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(a.logProbs, b.logProbs)
         XCTAssertNotEqual(a.tokens, c.tokens)
         XCTAssertEqual(a.tokens.map(\.count), [12, 12])
+    }
+
+    /// Rows with the same prompt (GRPO's groups) prefill it once and decode on copies of its cache: each row
+    /// samples what it samples alone, with the same log-probs.
+    func testSharedPromptsPrefillOnceAndSampleAsAlone() throws {
+        let m = try tinyLlama()
+        let prompts = [[1, 15, 99], [1, 88, 3, 3, 51], [1, 15, 99], [1, 15, 99], [1, 88, 3, 3, 51]]
+        XCTAssertEqual(distinctRows(prompts)?.rowOf, [0, 1, 0, 0, 1])
+        XCTAssertNil(distinctRows([[1], [2]]))
+        let config = GenerationConfig(maxNewTokens: 8, temperature: 1.2)
+        var rngs = (0..<prompts.count).map { RandomGenerator(seed: 40 + UInt64($0)) }
+        let together = generate(m, prompts: prompts, config: config, rngs: &rngs)
+        XCTAssertEqual(Set(together.tokens.map { $0 }).count, prompts.count, "each row samples its own answer")
+        for (i, prompt) in prompts.enumerated() {
+            var one = [RandomGenerator(seed: 40 + UInt64(i))]
+            let alone = generate(m, prompts: [prompt], config: config, rngs: &one)
+            XCTAssertEqual(together.tokens[i], alone.tokens[0], "row \(i)")
+            for (a, b) in zip(together.logProbs[i], alone.logProbs[0]) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+    }
+
+    /// The fast path of plain sampling (no top-k or top-p) picks the token the general formula picks: weights
+    /// exp(x − max) summed and walked in id order, for rows whose length is not a multiple of the SIMD width.
+    func testPlainSamplingPicksAsTheScalarFormula() {
+        var rng = RandomGenerator(seed: 5)
+        for v in [1, 15, 16, 37, 1000] {
+            let row = (0..<v).map { _ in Float(rng.nextDouble() * 12 - 6) }
+            var scratch = [Float](repeating: 0, count: v)
+            for u in [0.0, 0.1, 0.5, 0.9, 0.999_999] {
+                let m = row.max()!
+                let weights = row.map { Double(sexp($0 - m)) }
+                var left = u * weights.reduce(0, +), expected = v - 1
+                for (j, w) in weights.enumerated() {
+                    if left < w { expected = j; break }
+                    left -= w
+                }
+                let got = row.withUnsafeBufferPointer { r in
+                    scratch.withUnsafeMutableBufferPointer { sampleWhole(row: r.baseAddress!, count: v, weights: $0, uniform: u) }
+                }
+                XCTAssertEqual(got, expected, "v \(v), u \(u)")
+            }
+        }
     }
 
     func testLogProbsAreThoseOfTheTemperatureScaledDistribution() throws {

@@ -221,6 +221,40 @@ final class PPOTrainerTests: XCTestCase {
         XCTAssertEqual(episodes.flatMap(\.values).count, f.values!.count)
     }
 
+    /// Rows that share a prompt (GRPO's groups) run it once: the same log-probs, values and gradients (LoRA,
+    /// value head through the trunk) as the whole rows, with prompts of several lengths and responses of
+    /// several lengths.
+    func testSharedPromptResponseForwardEqualsWholeRows() throws {
+        let policy = try tinyLlamaDecoder(seed: 2)
+        policy.addLoRA(targets: ["q_proj", "down_proj"], rank: 4, alpha: 8, seed: 3)
+        for (_, a) in policy.loraAdapters() { var r = RandomGenerator(seed: 8); a.loraB.assign(Tensor.normal(a.loraB.shape, std: 0.1, using: &r)) }
+        var rng = RandomGenerator(seed: 4)
+        let head = makeValueHead(hiddenSize: 32, rng: &rng)
+        let distinct = tinyPrompts(3).map(\.ids)
+        XCTAssertGreaterThan(Set(distinct.map(\.count)).count, 1, "prompts of several lengths")
+        let prompts = [distinct[0], distinct[1], distinct[0], distinct[2], distinct[1], distinct[0]]
+        let responses = [[3, 4, 5], [6], [7, 8, 9, 10, 11], [12, 1], [2, 3, 4, 5], [9, 9]]
+        XCTAssertEqual(distinctRows(prompts)?.rowOf, [0, 1, 0, 2, 1, 0])
+        let parameters = policy.loraParameters().map(\.parameter) + head.parameters()
+        func run(_ share: Bool) -> (logProbs: [Float], values: [Float], grads: [[Float]]) {
+            for p in parameters { p.zeroGrad() }
+            let f = responseForward(
+                policy, prompts: prompts, responses: responses, padTokenId: 0, temperature: 0.7, valueHead: head, valueThroughTrunk: true,
+                sharePrompts: share)
+            let weights = Tensor((0..<f.logProbs.count).map { Float($0 % 5 + 1) }, shape: [f.logProbs.count])
+            ((f.logProbs * weights).sum() + (f.values! * f.values!).sum()).backward()
+            return (f.logProbs.scalars, f.values!.scalars, parameters.map { $0.grad?.scalars ?? [] })
+        }
+        let whole = run(false), shared = run(true)
+        XCTAssertEqual(shared.logProbs.count, responses.joined().count)
+        assertClose(shared.logProbs.map(Double.init), whole.logProbs.map(Double.init), abs: 1e-5, rel: 1e-5, "log-probs")
+        assertClose(shared.values.map(Double.init), whole.values.map(Double.init), abs: 1e-5, rel: 1e-5, "values")
+        for (a, b) in zip(shared.grads, whole.grads) {
+            XCTAssertFalse(b.isEmpty)
+            assertClose(a.map(Double.init), b.map(Double.init), abs: 1e-5, rel: 1e-4, "gradients")
+        }
+    }
+
     /// The rollout without a value head (GRPO's and RLOO's): the same responses, log-probs, reference
     /// log-probs and scores as with one, from the same generator, and no values.
     func testARolloutWithoutAValueHeadSamplesTheSameEpisodes() throws {

@@ -5,7 +5,7 @@
 //
 // Each pair's two rows share their prompt, so the prompt runs once: a forward over the B prompts, then one
 // over the 2B completions that attend to their pair's prompt through a differentiable shared-prefix cache
-// (`sharedPromptHidden`); 25% fewer tokens through the model when prompt and completions are as long. When
+// (`sharedPromptStates`); 25% fewer tokens through the model when prompt and completions are as long. When
 // the rows do not share the prompt's tokens (keep_end truncation), the 2B whole rows run (`rowHidden`).
 //
 // Shapes: N = predicted completion tokens of all rows, C hidden size, V vocabulary. Per-row sums are a
@@ -92,50 +92,15 @@ func rowHidden(_ model: CausalLanguageModel, _ sequences: [DPOSequence], padToke
     return (h.reshaped([rowsCount * t, c]).indexSelect(axis: 0, rows), targets, rowOf)
 }
 
-/// The same as `rowHidden`, computing each pair's prompt once: a forward over the B prompts (left-padded to
-/// the longest, P), then one over the 2B completions (right-padded to the longest, R) that attends to its
-/// pair's prompt through a shared-prefix cache. Completion token 0 is predicted by the prompt's last state,
-/// token j ≥ 1 by the completion's state j − 1. The same values as `rowHidden` up to rounding; the prompt's
-/// activations get the gradients of both rows.
+/// The same as `rowHidden`, computing each pair's prompt once (`sharedPromptStates`): the B prompts, then the
+/// 2B completions, row i continuing prompt i mod B.
 func sharedPromptHidden(_ model: CausalLanguageModel, _ sequences: [DPOSequence], pairs b: Int, padTokenId: Int) -> (Tensor, [Int], [Int]) {
     let prompts = (0..<b).map { Array(sequences[$0].ids[..<sequences[$0].completionStart]) }
     let completions = sequences.map { Array($0.ids[$0.completionStart...]) }
-    let p = prompts.map(\.count).max() ?? 0, r = completions.map(\.count).max() ?? 0
-    // 1. the prompts, left-padded (positions count real tokens only)
-    var ids: [Int] = [], mask: [Float] = [], positions: [Int] = []
-    for q in prompts {
-        let left = p - q.count
-        ids += Array(repeating: padTokenId, count: left) + q
-        mask += Array(repeating: 0, count: left) + Array(repeating: 1, count: q.count)
-        positions += Array(repeating: 0, count: left) + Array(0..<q.count)
-    }
-    let cache = model.makeCache(capacity: 1)
-    cache.startSharedPrefix()
-    let promptPadded = mask.contains(0)
-    let hp = model.hiddenStates(
-        ids: ids, batch: b, attentionMask: promptPadded ? Tensor(mask, shape: [b, p]) : nil, positions: positions, cache: cache)
-    // 2. the completions, each after its pair's prompt
-    cache.continue(rows: (0..<(2 * b)).map { $0 % b })
-    var cids: [Int] = [], cmask: [Float] = [], cpositions: [Int] = []
-    for (i, a) in completions.enumerated() {
-        let q = prompts[i % b].count, right = r - a.count
-        cids += a + Array(repeating: padTokenId, count: right)
-        cmask += Array(mask[((i % b) * p)..<((i % b + 1) * p)]) + Array(repeating: 1, count: a.count) + Array(repeating: 0, count: right)
-        cpositions += Array(q..<(q + a.count)) + Array(repeating: 0, count: right)
-    }
-    let hc = model.hiddenStates(
-        ids: cids, batch: 2 * b, attentionMask: cmask.contains(0) ? Tensor(cmask, shape: [2 * b, p + r]) : nil, positions: cpositions,
-        cache: cache)
-    // 3. the states that predict each completion token
-    let c = hp.shape[2]
-    var rows: [Int] = [], targets: [Int] = [], rowOf: [Int] = []
-    for (i, a) in completions.enumerated() {
-        for j in a.indices {
-            rows.append(j == 0 ? (i % b) * p + p - 1 : b * p + i * r + j - 1); targets.append(a[j]); rowOf.append(i)
-        }
-    }
-    let states = Tensor.concat([hp.reshaped([b * p, c]), hc.reshaped([2 * b * r, c])], axis: 0)
-    return (states.indexSelect(axis: 0, rows), targets, rowOf)
+    let states = sharedPromptStates(
+        model, prompts: prompts, promptOf: sequences.indices.map { $0 % b }, completions: completions, padTokenId: padTokenId)
+    let rowOf = completions.enumerated().flatMap { i, a in Array(repeating: i, count: a.count) }
+    return (states, completions.flatMap { $0 }, rowOf)
 }
 
 /// Per-pair sums of token log-probs, and the mean NLL of the chosen tokens (TRL's `sft` loss).

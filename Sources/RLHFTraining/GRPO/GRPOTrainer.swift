@@ -18,7 +18,8 @@
 //
 // Metrics with TRL's names: reward, reward_std, rewards/<name>/mean and /std, frac_reward_zero_std,
 // completions/mean_length, /min_length, /max_length, /clipped_ratio, kl (β > 0; GRPO: the k3 estimate, RLOO:
-// log π_old − log π_ref, per token), clip_ratio/low_mean, /high_mean, /region_mean, num_tokens. One logged
+// log π_old − log π_ref, per token), clip_ratio/low_mean, /high_mean, /region_mean, num_tokens; and, as PPO's,
+// the wall-clock seconds time/generation, time/scoring (rewards and advantages) and time/update. One logged
 // step is one generation batch (TRL logs each of its μ updates as a step of its own).
 
 import Foundation
@@ -130,7 +131,9 @@ public final class GRPOTrainer: TrainingAlgorithm {
         let mine = Array(global[core.share(of: global.count)])
         let batch = mine.flatMap { i in Array(repeating: prompts[i], count: g) }
         let seeds = mine.flatMap { i in (0..<g).map { promptSeed(config.seed, step: step, index: i * g + $0) } }
+        let t0 = Date()
         let episodes = sampler.sample(batch, seeds: seeds).episodes
+        let t1 = Date()
         // 2. rewards (a failing function stops the run before any update or collective), advantages over all processes
         let texts = episodes.map { decode($0.response) }
         let table: [[Double?]]
@@ -159,6 +162,7 @@ public final class GRPOTrainer: TrainingAlgorithm {
         }
         let offset = core.share(of: global.count).lowerBound * g   // every process has as many prompts
         let advantages = Array(allAdvantages[offset..<(offset + local.count)]).map(Float.init)
+        let t2 = Date()
         // 3. μ updates over micro-batches of completions
         let micro = config.perDeviceTrainBatchSize
         let chunks = stride(from: 0, to: episodes.count, by: micro).map { Array($0..<min(episodes.count, $0 + micro)) }
@@ -210,6 +214,9 @@ public final class GRPOTrainer: TrainingAlgorithm {
         core.finishStep()
         tokensSeen += batchTokens
         var m = metrics(table: table, rewards: allRewards, episodes: episodes, update: lastUpdate, learningRate: lr, clip: clip, kl: kl)
+        m["time/generation"] = t1.timeIntervalSince(t0)
+        m["time/scoring"] = t2.timeIntervalSince(t1)
+        m["time/update"] = Date().timeIntervalSince(t2)
         if case .rloo = estimator, config.beta > 0 {
             let k = core.summed([sequenceKL, klTokens])
             m["kl"] = k[1] > 0 ? k[0] / k[1] : 0   // per token, as TRL's RLOO logs it
