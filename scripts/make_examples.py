@@ -240,6 +240,7 @@ class Fact:
         self.good, self.wrong, self.weight = good, wrong, weight
         self.row = None
         self.split = None
+        self.params = None  # a generated fact's fields (param_fact)
 
 
 class Table:
@@ -2470,7 +2471,9 @@ def param_fact(family, key, topic, prompts, good_tmpls, gf, wrong_tmpls, wf):
     def wrong(rng, pool):
         return cap(rng.choice(wrong_tmpls).format(**wf))
 
-    return Fact(f"{family}:{key}", family, "arithmetic", f"{family}:{key}", topic, prompts, good, wrong)
+    fact = Fact(f"{family}:{key}", family, "arithmetic", f"{family}:{key}", topic, prompts, good, wrong)
+    fact.params = gf
+    return fact
 
 
 def plural_container(c):
@@ -3253,7 +3256,8 @@ FILES = [(folder, side) for folder in ("preferences", "sft", "prompts", "qa") fo
 
 # Verifiable questions (examples/qa, for GRPO and RLOO with the exact_answer reward): the families whose facts
 # have one short correct answer. For a table family it is the row field below (the currency without its
-# article; a language only where the country has one); for a word problem, unit conversion or temperature it is
+# article; a language only where the country has one); for a unit conversion it is the converted amount (`r`,
+# which every answer template states; some end on the factor instead); for a word problem or temperature it is
 # the last number of the correct answer, kept only when every one of its answer templates ends on that number.
 # Left out: landmarks (a place phrase), antonyms and synonyms (several right words), hand-written questions.
 QA_FIELDS = {"capital": "cap", "currency": "cur", "language": "langs", "continent": "cont", "element_symbol": "S",
@@ -3273,6 +3277,8 @@ def qa_answer(f):
         return v[4:] if v.startswith("the ") else v
     if f.domain != "arithmetic":
         return None
+    if f.family == "unit_conversion":
+        return str(f.params["r"])
     finals = {NUMBER.findall(f.good(random.Random(k)))[-1] for k in range(16)}
     return finals.pop() if len(finals) == 1 else None
 
