@@ -57,18 +57,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (emit, median_seconds, parse_args, peak_rss_mb, quiet_transformers,  # noqa: E402
                     run_cases_in_subprocesses)
+from smollm_lora import LORA_ALPHA, LORA_R, LORA_TARGETS, SMOL_DIR, SMOL_GGUF, check_model, lora_count  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SMOL_DIR = os.path.join(ROOT, "models", "smollm2")
-SMOL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CASES = ["full", "lora"]
 BENCH = "sft-step"
 BATCH, SEQ = 4, 128
 LOW, HIGH = 1000, 49000
 LR, BETAS, EPS, MAX_GRAD_NORM = 1e-5, (0.9, 0.999), 1e-8, 1.0
 WARMUP_STEPS, MIN_STEPS, MIN_TOTAL_S = 2, 5, 10.0
-LORA_R, LORA_ALPHA = 16, 32
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def load_model():
@@ -77,27 +73,6 @@ def load_model():
     model = AutoModelForCausalLM.from_pretrained(SMOL_DIR, gguf_file=SMOL_GGUF, dtype=torch.float32)
     model.train()
     return model
-
-
-def check_model(hf_model):
-    """fp32 parameters, no activation checkpointing, no dropout (on the transformers model itself)."""
-    import torch
-    on = (hf_model.is_activation_checkpointing if hasattr(type(hf_model), "is_activation_checkpointing")
-          else hf_model.is_gradient_checkpointing)
-    assert not on, "activation checkpointing is on"
-    assert all(p.dtype == torch.float32 for p in hf_model.parameters()), "parameters are not all float32"
-    assert float(getattr(hf_model.config, "attention_dropout", 0.0) or 0.0) == 0.0
-    assert not any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in hf_model.modules()), "dropout > 0"
-
-
-def lora_count(hf_model):
-    """Adapter parameters expected for LORA_TARGETS at rank LORA_R: r * (in + out) per adapted Linear."""
-    import torch
-    n = 0
-    for name, m in hf_model.named_modules():
-        if isinstance(m, torch.nn.Linear) and name.rsplit(".", 1)[-1] in LORA_TARGETS:
-            n += LORA_R * (m.in_features + m.out_features)
-    return n
 
 
 def timed_steps(model, trainable):
