@@ -21,11 +21,18 @@ let package = Package(
         .library(name: "RLHFModels", targets: ["RLHFModels"]),
         .library(name: "RLHFData", targets: ["RLHFData"]),
         .library(name: "RLHFLogging", targets: ["RLHFLogging"]),
-        .library(name: "RLHFTraining", targets: ["RLHFTraining"])
+        .library(name: "RLHFTraining", targets: ["RLHFTraining"]),
+        .library(name: "RLHFLabel", targets: ["RLHFLabel"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0")
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // `rlhf label`: SQLite through GRDB, HTTP through Hummingbird 2 (SwiftNIO), SHA-256 of tokens through swift-crypto
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0")
     ],
     targets: [
         .systemLibrary(
@@ -52,12 +59,22 @@ let package = Package(
             ],
             swiftSettings: simdFlags),
         .target(
+            name: "RLHFLabel",
+            dependencies: [
+                "RLHFFormats", "RLHFLogging", "RLHFModels", "RLHFData", "RLHFTraining",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types")
+            ]),
+        .target(
             name: "RLHFBench", dependencies: ["RLHFTensor", "RLHFNN", "RLHFOptim", "RLHFModels", "RLHFData", "RLHFDistributed", "RLHFTraining"],
             swiftSettings: simdFlags),
         .executableTarget(
             name: "rlhf",
             dependencies: [
-                "RLHFTensor", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFDistributed", "RLHFTraining", "RLHFBench",
+                "RLHFTensor", "RLHFTokenizers", "RLHFModels", "RLHFData", "RLHFDistributed", "RLHFTraining", "RLHFBench", "RLHFLabel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
         // Helpers shared by the test targets (paths, temporary folders, tolerances, fuzz replay); a plain target
@@ -76,6 +93,7 @@ let package = Package(
         .testTarget(
             name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
             resources: [.copy("Resources")]),
+        .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFFormats", "RLHFTestSupport"])
     ],
     swiftLanguageModes: [.v6]

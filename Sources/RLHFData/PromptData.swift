@@ -60,7 +60,10 @@ public struct PPOPromptSet: Sendable {
         }
     }
 
-    static func prompt(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer) throws -> PPOPrompt {
+    /// One line's prompt (`v` is the line's object), tokenized as the set tokenizes it.
+    ///
+    /// - Throws: `DataError.badLine` naming `path`, `line` and the field.
+    public static func prompt(_ v: JSONValue, line: Int, path: String, tokenizer: Tokenizer) throws -> PPOPrompt {
         func bad(_ field: String, _ reason: String) -> DataError { .badLine(path: path, line: line, field: field, reason: reason) }
         guard v.objectEntries != nil else { throw bad("", "expected a JSON object, found \(v.kindDescription)") }
         guard let p = v["prompt"] else { throw bad("prompt", "missing (prompt lines need a prompt)") }

@@ -28,11 +28,21 @@ public func readMetricSeries(path: String, keys: Set<String>) throws -> [String:
 /// Writes the panels as a grid of line charts (two per row) to `svgPath`.
 public func writeMetricPlots(metricsPath: String, panels: [PlotPanel], title: String, to svgPath: String) throws {
     let series = try readMetricSeries(path: metricsPath, keys: Set(panels.flatMap(\.keys)))
-    let (w, h, pad) = (420.0, 260.0, 46.0)
-    let columns = 2, rows = (panels.count + 1) / 2
+    let svg = metricPlotsSVG(series: series, panels: panels, title: title)
+    try AtomicFileWriter.write(to: svgPath) { try $0.write(Array(svg.utf8)) }
+}
+
+/// The panels as a grid of line charts (`columns` per row) in one SVG document: each panel has a step axis
+/// and a value axis with round tick labels and grid lines, and a legend naming its series.
+public func metricPlotsSVG(
+    series: [String: [(step: Int, value: Double)]], panels: [PlotPanel], title: String, columns: Int = 2
+) -> String {
+    let (w, h, pad) = (420.0, 260.0, 52.0)
+    let columns = max(1, columns), rows = (panels.count + columns - 1) / columns
     let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w) * columns)" height="\(Int(h) * rows + 30)" font-family="sans-serif" font-size="11">
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w) * columns) \(Int(h) * rows + 30)" width="\(Int(w) * columns)" \
+        height="\(Int(h) * rows + 30)" font-family="sans-serif" font-size="11" role="img">
         <rect width="100%" height="100%" fill="white"/>
         <text x="10" y="20" font-size="14">\(escapeXML(title))</text>\n
         """
@@ -40,7 +50,7 @@ public func writeMetricPlots(metricsPath: String, panels: [PlotPanel], title: St
         let ox = Double(n % columns) * w, oy = 30 + Double(n / columns) * h
         let points = panel.keys.flatMap { series[$0] ?? [] }
         svg += "<g transform=\"translate(\(ox),\(oy))\">\n<text x=\"\(pad)\" y=\"14\" font-size=\"12\">\(escapeXML(panel.title))</text>\n"
-        let (x0, x1, y0, y1) = (pad, w - 12, h - 28, 24.0)
+        let (x0, x1, y0, y1) = (pad, w - 12, h - 30, 24.0)
         svg += "<rect x=\"\(x0)\" y=\"\(y1)\" width=\"\(x1 - x0)\" height=\"\(y0 - y1)\" fill=\"none\" stroke=\"#999\"/>\n"
         guard let minStep = points.map(\.step).min(), let maxStep = points.map(\.step).max(),
             var lo = points.map(\.value).min(), var hi = points.map(\.value).max()
@@ -49,30 +59,51 @@ public func writeMetricPlots(metricsPath: String, panels: [PlotPanel], title: St
             continue
         }
         if hi - lo < 1e-12 { lo -= 1; hi += 1 }
-        func px(_ s: Int) -> Double { x0 + (x1 - x0) * (maxStep == minStep ? 0.5 : Double(s - minStep) / Double(maxStep - minStep)) }
+        let yTicks = niceTicks(lo, hi)
+        lo = min(lo, yTicks.first ?? lo); hi = max(hi, yTicks.last ?? hi)
+        let xTicks = maxStep == minStep ? [Double(minStep)] : niceTicks(Double(minStep), Double(maxStep)).filter { $0 >= Double(minStep) && $0 <= Double(maxStep) && $0 == $0.rounded() }
+        func px(_ s: Double) -> Double { x0 + (x1 - x0) * (maxStep == minStep ? 0.5 : (s - Double(minStep)) / Double(maxStep - minStep)) }
         func py(_ v: Double) -> Double { y0 - (y0 - y1) * (v - lo) / (hi - lo) }
-        for (label, v) in [(hi, hi), (lo, lo)] {
-            svg += "<text x=\"\(x0 - 4)\" y=\"\(py(v) + 4)\" text-anchor=\"end\">\(format(label))</text>\n"
+        for v in yTicks {
+            let y = String(format: "%.1f", py(v))
+            svg += "<line x1=\"\(x0)\" x2=\"\(x1)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(x0 - 4)\" y=\"\(String(format: "%.1f", py(v) + 4))\" text-anchor=\"end\">\(format(v))</text>\n"
         }
-        svg += "<text x=\"\(x0)\" y=\"\(y0 + 14)\">\(minStep)</text><text x=\"\(x1)\" y=\"\(y0 + 14)\" text-anchor=\"end\">step \(maxStep)</text>\n"
+        for s in xTicks {
+            let x = String(format: "%.1f", px(s))
+            svg += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(y0)\" y2=\"\(y0 + 4)\" stroke=\"#999\"/>"
+            svg += "<text x=\"\(x)\" y=\"\(y0 + 15)\" text-anchor=\"middle\">\(Int(s))</text>\n"
+        }
+        svg += "<text x=\"\((x0 + x1) / 2)\" y=\"\(y0 + 27)\" text-anchor=\"middle\" fill=\"#555\">step</text>\n"
         for (i, key) in panel.keys.enumerated() {
             guard let s = series[key], !s.isEmpty else { continue }
             let color = colors[i % colors.count]
-            let path = s.map { "\(String(format: "%.1f", px($0.step))),\(String(format: "%.1f", py($0.value)))" }.joined(separator: " ")
+            let path = s.map { "\(String(format: "%.1f", px(Double($0.step)))),\(String(format: "%.1f", py($0.value)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(path)\"/>\n"
-            if s.count == 1 { svg += "<circle cx=\"\(px(s[0].step))\" cy=\"\(py(s[0].value))\" r=\"2.5\" fill=\"\(color)\"/>\n" }
+            if s.count == 1 { svg += "<circle cx=\"\(px(Double(s[0].step)))\" cy=\"\(py(s[0].value))\" r=\"2.5\" fill=\"\(color)\"/>\n" }
             svg += "<text x=\"\(x1 - 4)\" y=\"\(y1 + 14 + 13 * Double(i))\" text-anchor=\"end\" fill=\"\(color)\">\(escapeXML(key))</text>\n"
         }
         svg += "</g>\n"
     }
     svg += "</svg>\n"
-    try AtomicFileWriter.write(to: svgPath) { try $0.write(Array(svg.utf8)) }
+    return svg
+}
+
+/// About five round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi].
+func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+    guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+    let raw = (hi - lo) / Double(max(1, count - 1))
+    let magnitude = pow(10, (log10(raw)).rounded(.down))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    let first = (lo / step).rounded(.down) * step, last = (hi / step).rounded(.up) * step
+    return stride(from: first, through: last + step / 2, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
 }
 
 private func format(_ v: Double) -> String {
-    abs(v) >= 1000 || (abs(v) < 0.01 && v != 0) ? String(format: "%.2e", v) : String(format: "%.3g", v)
+    abs(v) >= 10000 || (abs(v) < 0.001 && v != 0) ? String(format: "%.1e", v) : String(format: "%.4g", v)
 }
 
 private func escapeXML(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        .replacingOccurrences(of: "\"", with: "&quot;")
 }

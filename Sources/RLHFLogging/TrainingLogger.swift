@@ -3,8 +3,10 @@
 //
 //   <outputDirectory>/metrics.jsonl   {"step": 10, "eval/loss": 0.61, "loss": 0.52, …}
 //   <outputDirectory>/runs/events.out.tfevents.…   tags "train/loss", "eval/loss", text "samples", …
+//   <outputDirectory>/samples.jsonl   {"step": 10, "tag": "samples", "markdown": "| prompt | response | …"}
 
 import Foundation
+import RLHFFormats
 
 /// A trainer's progress reporting: ``MetricsLog`` + ``TensorBoardWriter`` + ``ProgressBar``.
 ///
@@ -23,6 +25,8 @@ public final class TrainingLogger {
     public let tensorBoard: TensorBoardWriter
     /// The number of steps the progress bar counts to.
     public let totalSteps: Int
+    /// Text summaries as JSONL (`<outputDirectory>/samples.jsonl`: step, tag, markdown), for the runs view.
+    public let samplesPath: String
     private var progressBar: ProgressBar?
     private var closed = false
 
@@ -53,6 +57,7 @@ public final class TrainingLogger {
             try tensorBoard.flush()
         }
         self.totalSteps = totalSteps
+        samplesPath = directory.appendingPathComponent("samples.jsonl")
         if progress {
             progressBar = ProgressBar(total: totalSteps, description: description, initial: step ?? 0)
         }
@@ -89,12 +94,20 @@ public final class TrainingLogger {
         progressBar?.update(completed: step, metrics: metrics)
     }
 
-    /// Writes a markdown text summary (e.g. a table of prompts and completions) to TensorBoard (flushed).
+    /// Writes a markdown text summary (e.g. a table of prompts and completions) to TensorBoard (flushed)
+    /// and appends it to `samples.jsonl` (a resumed run appends again; readers keep the last per step and tag).
     ///
-    /// - Throws: ``TrainingLogError`` from the event file.
+    /// - Throws: ``TrainingLogError`` from either file.
     public func text(tag: String, step: Int, markdown: String) throws {
         try tensorBoard.addText(tag, markdown, step: step)
         try tensorBoard.flush()
+        let line = "{\"step\": \(step), \"tag\": \(jsonQuoted(tag)), \"markdown\": \(jsonQuoted(markdown))}\n"
+        guard let file = fopen(samplesPath, "a") else { throw TrainingLogError.writeFailed(path: samplesPath, reason: errnoDescription()) }
+        defer { fclose(file) }
+        let bytes = Array(line.utf8)
+        if bytes.withUnsafeBytes({ fwrite($0.baseAddress, 1, $0.count, file) }) != bytes.count || fflush(file) != 0 {
+            throw TrainingLogError.writeFailed(path: samplesPath, reason: errnoDescription())
+        }
     }
 
     /// Prints a line on standard error, above the progress bar (which is redrawn below it).

@@ -638,3 +638,33 @@ private let tensorboardGoldenJSON = #"""
     }
     """#
 // END tensorboard_golden
+
+/// The round ticks of the charts (`metricPlotsSVG`) and the config a run leaves beside its metrics.
+final class ChartTicksAndRunConfigTests: XCTestCase {
+    private func ticks(_ lo: Double, _ hi: Double) -> [Double] { niceTicks(lo, hi).map { ($0 * 1e9).rounded() / 1e9 } }
+
+    func testNiceTicksAreRoundAndCoverTheRange() {
+        XCTAssertEqual(ticks(0, 40), [0, 10, 20, 30, 40])
+        XCTAssertEqual(ticks(0.1, 4), [0, 1, 2, 3, 4])
+        XCTAssertEqual(ticks(-0.3, 0.2), [-0.4, -0.2, 0, 0.2])
+        XCTAssertEqual(ticks(1, 1), [1])
+    }
+
+    func testConfigYAMLLoadsBackToTheSameConfig() throws {
+        var c = DPOConfig()
+        c.model = "models/smollm2 \"quoted\""
+        c.trainFile = "t.jsonl"
+        c.evalFile = nil
+        c.beta = 0.25
+        c.run.learningRate = 5e-7
+        c.lora.loraR = 8
+        let dir = try temporaryFolder("config-yaml", removedAfter: self)
+        try c.yamlText.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        let back = try DPOConfig.load(path: dir + "/config.yaml")
+        XCTAssertEqual(back.yamlText, c.yamlText)
+        XCTAssertEqual(back.model, c.model)
+        XCTAssertEqual(back.beta, 0.25)
+        XCTAssertEqual(back.run.learningRate, 5e-7)
+        XCTAssertNil(back.evalFile)
+    }
+}

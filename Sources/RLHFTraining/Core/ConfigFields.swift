@@ -42,6 +42,8 @@ public struct ConfigField<C>: Sendable {
     public let help: String
     /// Type name for help and errors ("integer", "number", "boolean", "string", "hf|cls").
     public let kind: String
+    /// The field's value as YAML text (`null` for none; strings quoted).
+    let get: @Sendable (C) -> String
     let set: @Sendable (inout C, String) -> String?   // nil on success, else what is wrong
 
     /// The command-line flag.
@@ -49,7 +51,7 @@ public struct ConfigField<C>: Sendable {
 
     /// An integer field.
     public static func int(_ key: String, _ path: WritableKeyPath<C, Int> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "integer") { c, s in
+        ConfigField(key: key, help: help, kind: "integer", get: { "\($0[keyPath: path])" }) { c, s in
             guard let v = Int(s) else { return "expected an integer, found '\(s)'" }
             c[keyPath: path] = v; return nil
         }
@@ -57,7 +59,7 @@ public struct ConfigField<C>: Sendable {
 
     /// A finite number field.
     public static func double(_ key: String, _ path: WritableKeyPath<C, Double> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "number") { c, s in
+        ConfigField(key: key, help: help, kind: "number", get: { "\($0[keyPath: path])" }) { c, s in
             guard let v = Double(s), v.isFinite else { return "expected a finite number, found '\(s)'" }
             c[keyPath: path] = v; return nil
         }
@@ -65,7 +67,7 @@ public struct ConfigField<C>: Sendable {
 
     /// A finite number, or `null` for none.
     public static func optionalDouble(_ key: String, _ path: WritableKeyPath<C, Double?> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "number or null") { c, s in
+        ConfigField(key: key, help: help, kind: "number or null", get: { $0[keyPath: path].map { "\($0)" } ?? "null" }) { c, s in
             if isNull(s) { c[keyPath: path] = nil; return nil }
             guard let v = Double(s), v.isFinite else { return "expected a finite number or null, found '\(s)'" }
             c[keyPath: path] = v; return nil
@@ -74,7 +76,7 @@ public struct ConfigField<C>: Sendable {
 
     /// An integer, or `null` for none.
     public static func optionalInt(_ key: String, _ path: WritableKeyPath<C, Int?> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "integer or null") { c, s in
+        ConfigField(key: key, help: help, kind: "integer or null", get: { $0[keyPath: path].map { "\($0)" } ?? "null" }) { c, s in
             if isNull(s) { c[keyPath: path] = nil; return nil }
             guard let v = Int(s) else { return "expected an integer or null, found '\(s)'" }
             c[keyPath: path] = v; return nil
@@ -83,7 +85,7 @@ public struct ConfigField<C>: Sendable {
 
     /// A boolean (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`); a bare flag means true.
     public static func bool(_ key: String, _ path: WritableKeyPath<C, Bool> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "boolean") { c, s in
+        ConfigField(key: key, help: help, kind: "boolean", get: { "\($0[keyPath: path])" }) { c, s in
             switch s.lowercased() {
             case "true", "yes", "on", "1": c[keyPath: path] = true
             case "false", "no", "off", "0": c[keyPath: path] = false
@@ -95,14 +97,14 @@ public struct ConfigField<C>: Sendable {
 
     /// A string field (any text).
     public static func string(_ key: String, _ path: WritableKeyPath<C, String> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "string") { c, s in
+        ConfigField(key: key, help: help, kind: "string", get: { jsonQuoted($0[keyPath: path]) }) { c, s in
             c[keyPath: path] = s; return nil
         }
     }
 
     /// A string, or `null` (also `~`, `none`, empty) for none.
     public static func optionalString(_ key: String, _ path: WritableKeyPath<C, String?> & Sendable, _ help: String) -> ConfigField {
-        ConfigField(key: key, help: help, kind: "string or null") { c, s in
+        ConfigField(key: key, help: help, kind: "string or null", get: { $0[keyPath: path].map(jsonQuoted) ?? "null" }) { c, s in
             c[keyPath: path] = isNull(s) ? nil : s; return nil
         }
     }
@@ -115,7 +117,7 @@ public struct ConfigField<C>: Sendable {
         _ key: String, _ path: WritableKeyPath<C, E> & Sendable, _ choices: [E], _ help: String
     ) -> ConfigField where E.RawValue == String {
         let names = choices.map(\.rawValue)
-        return ConfigField(key: key, help: help, kind: names.joined(separator: "|")) { c, s in
+        return ConfigField(key: key, help: help, kind: names.joined(separator: "|"), get: { $0[keyPath: path].rawValue }) { c, s in
             guard let value = E(rawValue: s), names.contains(s) else {
                 let near = names.map { ($0, editDistance($0.lowercased(), s.lowercased())) }.min { $0.1 < $1.1 }
                 let hint = near.flatMap { $0.1 <= max(2, s.count / 3) ? "; did you mean '\($0.0)'?" : nil } ?? ""
@@ -217,6 +219,12 @@ extension FieldConfig {
         let best = fields.map { ($0.key, editDistance($0.key, key)) }.min { $0.1 < $1.1 }
         guard let (k, d) = best, d <= max(2, key.count / 3) else { return nil }
         return k
+    }
+
+    /// Every field as a `key: value` YAML line, in help order: the config as it ran (`config.yaml` beside
+    /// a run's metrics); loading it gives the same config.
+    public var yamlText: String {
+        Self.fields.map { "\($0.key): \($0.get(self))\n" }.joined()
     }
 
     /// Help lines: `--flag <kind>  help` for every field.

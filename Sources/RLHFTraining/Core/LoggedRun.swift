@@ -3,6 +3,7 @@
 // checkpoint's step, and what the run did in one line.
 
 import Foundation
+import RLHFFormats
 import RLHFLogging
 
 /// What a logged run did.
@@ -37,6 +38,9 @@ extension TrainingAlgorithm {
             ? try TrainingLogger(
                 outputDirectory: run.outputDir, totalSteps: core.state.totalSteps, description: description,
                 resumingAfter: run.resumeFrom == nil ? nil : core.state.globalStep, progress: run.progress) : nil
+        if logger != nil, let yaml = configYAML {
+            try AtomicFileWriter.write(to: run.outputDir + "/config.yaml") { try $0.write(Array(yaml.utf8)) }
+        }
         let start = Date()
         let (eval, checkpoint) = try runLoop(logger: logger)
         let seconds = Date().timeIntervalSince(start)

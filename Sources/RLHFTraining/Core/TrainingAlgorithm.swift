@@ -35,6 +35,8 @@ public protocol TrainingAlgorithm: AnyObject {
     /// An error that stopped the last step before its update (a reward function that failed); the loop
     /// throws it. Default: none.
     var stepFailure: Error? { get }
+    /// The config as it runs, as YAML (`config.yaml` in the output folder, for the runs view). Default: none.
+    var configYAML: String? { get }
 }
 
 extension TrainingAlgorithm {
@@ -46,6 +48,8 @@ extension TrainingAlgorithm {
     public func afterStep(_ step: Int, logger: TrainingLogger?) throws {}
     /// None.
     public var stepFailure: Error? { nil }
+    /// None.
+    public var configYAML: String? { nil }
 
     /// Runs to the run's last step with logging, evaluation and checkpoints as configured (see the file's
     /// header for the order of things in a step).

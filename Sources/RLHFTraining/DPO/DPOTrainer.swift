@@ -36,6 +36,8 @@ public struct ReferenceLogProbs: Codable, Equatable, Sendable {
 public final class DPOTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: DPOConfig
+    /// The config as YAML (written as `config.yaml` beside the metrics).
+    public var configYAML: String? { config.yamlText }
     /// The loaded model (its architecture, tokenizer and source path, for exports).
     public let pretrained: PretrainedModel
     /// The policy being trained.

@@ -48,6 +48,8 @@ public enum CriticFreeEstimator: Sendable, Equatable {
 public final class GRPOTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: GRPOConfig
+    /// The config as YAML (written as `config.yaml` beside the metrics).
+    public var configYAML: String? { config.yamlText }
     /// GRPO or RLOO.
     public let estimator: CriticFreeEstimator
     /// The policy being trained.

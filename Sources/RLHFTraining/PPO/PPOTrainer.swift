@@ -32,6 +32,8 @@ import RLHFTensor
 public final class PPOTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: PPOConfig
+    /// The config as YAML (written as `config.yaml` beside the metrics).
+    public var configYAML: String? { config.yamlText }
     /// The model being trained.
     public let policy: CausalLanguageModel
     /// A separate frozen reference; nil: the policy with its adapters off.

@@ -33,6 +33,8 @@ struct EncodedPair {
 public final class RewardTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: RewardConfig
+    /// The config as YAML (written as `config.yaml` beside the metrics).
+    public var configYAML: String? { config.yamlText }
     /// The model being trained (backbone + head, with adapters under LoRA).
     public let model: RewardModel
     /// Where config.json and the tokenizer files of exports come from.

@@ -27,6 +27,8 @@ import RLHFTokenizers
 public final class SFTTrainer: TrainingAlgorithm {
     /// The run's settings.
     public let config: SFTConfig
+    /// The config as YAML (written as `config.yaml` beside the metrics).
+    public var configYAML: String? { config.yamlText }
     /// The loaded model (its architecture, tokenizer and source path, for exports).
     public let pretrained: PretrainedModel
     /// The decoder being trained.
