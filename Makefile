@@ -2,7 +2,8 @@
 #   make setup   install what is missing (OpenBLAS, the two models) via scripts/setup
 #   make build   release build (with -enable-testing so tests reuse the same build)
 #   make test    every public declaration documented (scripts/check_docs.py --strict), release build + swift test,
-#                then the short kill-and-resume check (scripts/kill_resume.py --short)
+#                then the short kill-and-resume check (scripts/kill_resume.py --short) and the labelling app's checks
+#                in a real browser, under kill -9 and under load (scripts/label_checks.py)
 #   make demo    the whole pipeline on the real models: SFT → reward model → PPO (examples/pipeline.yaml)
 #   make bench   compare our kernels and models against PyTorch on this machine (scripts/bench_compare.py)
 #   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (scripts/fuzz); fails on a crash
@@ -30,6 +31,7 @@ test: setup
 	$(PYTHON) scripts/check_docs.py --strict --summary
 	$(SWIFT) test $(SWIFTFLAGS)
 	$(PYTHON) scripts/kill_resume.py --short
+	$(PYTHON) scripts/label_checks.py
 
 demo: build
 	$(RLHF) pipeline --config examples/pipeline.yaml

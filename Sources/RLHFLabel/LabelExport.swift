@@ -8,7 +8,8 @@
 // labels (skips left out); its agreement is the majority's share. Pairs without a single majority, or with
 // agreement under `minAgreement`, are left out; so are ties and "both bad" unless `keepTies`, which writes
 // them too, with every line naming its `outcome` ("chosen" is then response A, "rejected" response B, so
-// filter on `outcome` before training on such a file). Every line also carries `votes` and `agreement`,
+// filter on `outcome` before training on such a file). A pair with an empty response (the model stopped at
+// once) is left out, as the trainers reject an empty answer. Every line also carries `votes` and `agreement`,
 // columns that the trainers pass over. The file is written to a temporary path and renamed.
 
 import Foundation
@@ -37,6 +38,8 @@ public struct ExportSummary: Sendable, Equatable {
     public var noMajority = 0
     /// Left out for agreement under the minimum.
     public var lowAgreement = 0
+    /// Left out because a response is empty (the trainers reject an empty answer).
+    public var empty = 0
 
     /// One line for the user.
     public var line: String {
@@ -45,6 +48,7 @@ public struct ExportSummary: Sendable, Equatable {
         if ties > 0 { out.append("\(ties) ties or both bad") }
         if noMajority > 0 { out.append("\(noMajority) without a majority") }
         if lowAgreement > 0 { out.append("\(lowAgreement) under the agreement minimum") }
+        if empty > 0 { out.append("\(empty) with an empty response") }
         if !out.isEmpty { s += "; left out: " + out.joined(separator: ", ") }
         return s
     }
@@ -81,6 +85,7 @@ extension LabelDatabase {
             if agreement < options.minAgreement { summary.lowAgreement += 1; continue }
             let decisive = outcome == "a" || outcome == "b"
             if !decisive && !options.keepTies { summary.ties += 1; continue }
+            if a.isEmpty || b.isEmpty { summary.empty += 1; continue }
             let (chosen, rejected) = outcome == "b" ? (b, a) : (a, b)
             let conversational = promptJSON.hasPrefix("[")
             func answer(_ s: String) -> String {

@@ -3,7 +3,8 @@
 //
 // A prompt's draws depend only on the seed and its line (each row samples from a generator of its own), so
 // a resumed run, or a different batch size, gives the same pairs. With two models both sample with the same
-// generator seed (common random numbers: the pair differs by the model, not by the luck of the draw).
+// generator seed (common random numbers: the pair differs by the model, not by the luck of the draw). An
+// empty response (EOS at once) is drawn again, up to four times, with seeds of its own.
 
 import Foundation
 import GRDB
@@ -77,15 +78,17 @@ public func generateLabelPairs(db: LabelDatabase, batchSize: Int = 8, progress: 
         }
         var responses: [(String, Bool, String, Bool)] = []
         if !rows.isEmpty {
+            let lines = rows.map(\.prompt.line)
             if let b {
-                let ra = sample(a, prompts: rows.map(\.idsA), seeds: rows.map { seedFor(settings.seed, line: $0.prompt.line, draw: 0) }, settings)
-                let rb = sample(b, prompts: rows.map(\.idsB), seeds: rows.map { seedFor(settings.seed, line: $0.prompt.line, draw: 0) }, settings)
+                // the same draw for both models (attempt k: draw 2k)
+                let ra = sampleNonEmpty(a, prompts: rows.map(\.idsA), settings) { seedFor(settings.seed, line: lines[$0], draw: 2 * $1) }
+                let rb = sampleNonEmpty(b, prompts: rows.map(\.idsB), settings) { seedFor(settings.seed, line: lines[$0], draw: 2 * $1) }
                 responses = zip(ra, rb).map { ($0.0.text, $0.0.stopped, $0.1.text, $0.1.stopped) }
             } else {
-                let both = sample(
-                    a, prompts: rows.flatMap { [$0.idsA, $0.idsA] },
-                    seeds: rows.flatMap { [seedFor(settings.seed, line: $0.prompt.line, draw: 0), seedFor(settings.seed, line: $0.prompt.line, draw: 1)] },
-                    settings)
+                // row 2i + side: draw side + 2k at attempt k
+                let both = sampleNonEmpty(a, prompts: rows.flatMap { [$0.idsA, $0.idsA] }, settings) {
+                    seedFor(settings.seed, line: lines[$0 / 2], draw: $0 % 2 + 2 * $1)
+                }
                 responses = rows.indices.map { (both[2 * $0].text, both[2 * $0].stopped, both[2 * $0 + 1].text, both[2 * $0 + 1].stopped) }
             }
         }
@@ -109,6 +112,22 @@ public func generateLabelPairs(db: LabelDatabase, batchSize: Int = 8, progress: 
     bar?.finish()
     if skipped > 0 { report("\(skipped) prompts left out (too long for a model)") }
     return made
+}
+
+/// Samples every row, then samples again (attempts 1 to 4, each with its own seed) the rows whose response
+/// is empty or only whitespace: a rater has nothing to judge in it, and the trainers reject an empty answer.
+/// `seed(row, attempt)` gives each row's generator seed.
+private func sampleNonEmpty(
+    _ policy: LabelPolicy, prompts: [[Int]], _ settings: LabelProjectSettings, seed: (Int, Int) -> UInt64
+) -> [(text: String, stopped: Bool)] {
+    var out = sample(policy, prompts: prompts, seeds: prompts.indices.map { seed($0, 0) }, settings)
+    for attempt in 1...4 {
+        let empty = out.indices.filter { out[$0].text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        if empty.isEmpty { break }
+        let again = sample(policy, prompts: empty.map { prompts[$0] }, seeds: empty.map { seed($0, attempt) }, settings)
+        for (k, i) in empty.enumerated() { out[i] = again[k] }
+    }
+    return out
 }
 
 /// A response's text (special tokens removed) and whether it ended with EOS.

@@ -39,7 +39,7 @@ let labelPageHTML = page(
         button:hover:not(:disabled){background:#eef} button:disabled{opacity:.5;cursor:default}
         kbd{font-size:.8em;border:1px solid #aaa;border-radius:3px;padding:0 4px;margin-left:4px;color:#555}
         textarea{width:100%;font:inherit;margin:4px 0 8px 0}
-        .bar{margin-top:8px}
+        .bar{margin-top:8px} .empty{color:#888;font-style:italic}
         @media (max-width:700px){.responses{flex-direction:column}.choices button{flex:1 1 45%}}
         """)
 
@@ -81,7 +81,13 @@ let labelPageScript = """
       $("undo").disabled = s.last_label == null;
       const has = s.pair != null;
       $("work").hidden = !has; $("empty").hidden = has;
-      if (has) { $("prompt").textContent = s.pair.prompt; $("left").textContent = s.pair.left; $("right").textContent = s.pair.right; }
+      if (has) {
+        $("prompt").textContent = s.pair.prompt;
+        for (const side of ["left", "right"]) {
+          $(side).textContent = s.pair[side] || "(empty response)";
+          $(side).classList.toggle("empty", !s.pair[side]);
+        }
+      }
     }
     async function act(method, url, body, done) {
       if (busy) return;

@@ -36,7 +36,7 @@ final class LabelExportTests: TemporaryDirectoryTestCase {
         try await label(db, votes: [["a", "a", "b"], ["b"], ["tie"], ["both_bad", "both_bad"], ["a", "b"], ["skip"]])
         let out = tmp + "/prefs.jsonl"
         var summary = try db.exportPreferences(to: out)
-        XCTAssertEqual(summary, ExportSummary(written: 2, labelledPairs: 5, ties: 2, noMajority: 1, lowAgreement: 0))
+        XCTAssertEqual(summary, ExportSummary(written: 2, labelledPairs: 5, ties: 2, noMajority: 1, lowAgreement: 0, empty: 0))
         let pairs = try PreferenceDataset(path: out).pairs
         XCTAssertEqual(pairs.map(\.prompt), ["p0", "p1"])
         XCTAssertEqual(pairs.map(\.chosen), ["A 0", "B 1"])
@@ -54,6 +54,12 @@ final class LabelExportTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(lines.filter { $0.contains("\"outcome\": \"tie\"") }.count, 1)
         XCTAssertEqual(lines.filter { $0.contains("\"outcome\": \"both_bad\"") }.count, 1)
         XCTAssertTrue(lines[0].contains("\"votes\": 3"))
+        // a pair with an empty response is left out
+        try db.write { try $0.execute(sql: "UPDATE pair SET response_b = '' WHERE prompt_id = (SELECT id FROM prompt WHERE text = 'p1')") }
+        summary = try db.exportPreferences(to: out)
+        XCTAssertEqual(summary.written, 1)
+        XCTAssertEqual(summary.empty, 1)
+        XCTAssertTrue(summary.line.contains("1 with an empty response"), summary.line)
     }
 
     func testConversationalPromptsExportAsMessages() async throws {
