@@ -152,10 +152,12 @@ class Rater(threading.Thread):
         super().__init__(daemon=True)
         self.server, self.cookie, self.stop, self.retry_seconds, self.max_labels = server, cookie, stop, retry_seconds, max_labels
         self.acked, self.latencies, self.errors = [], [], []
+        self.retried = self.duplicates = 0
 
     def call(self, method, path, body=None):
         headers = {"Cookie": self.cookie, "X-RLHF": "1", "Content-Type": "application/json"}
         deadline = time.time() + self.retry_seconds
+        resent = False
         while True:
             try:
                 t0 = time.perf_counter()
@@ -163,6 +165,8 @@ class Rater(threading.Thread):
                 dt = time.perf_counter() - t0
             except OSError as e:
                 if time.time() < deadline:
+                    self.retried += not resent
+                    resent = True
                     time.sleep(0.05)
                     continue
                 raise AssertionError(f"{method} {path}: {e}")
@@ -179,6 +183,7 @@ class Rater(threading.Thread):
                 choice = ["left", "right", "left", "tie", "right", "both_bad"][k % 6]
                 state, dt = self.call("POST", "/api/label", {"assignment": state["pair"]["assignment"], "choice": choice, "comment": "", "request_id": rid})
                 self.acked.append(rid)
+                self.duplicates += bool(state.get("duplicate"))
                 self.latencies.append(dt)
                 k += 1
         except Exception as e:  # reported by the check
@@ -402,7 +407,7 @@ def sign_in_raters(server, db, n, prefix):
 def check_kill(base, work, artifacts, kills=3):
     db = os.path.join(work, "kill.sqlite")
     shutil.copy(base, db)
-    add_synthetic_pairs(db, 500)
+    add_synthetic_pairs(db, 5000)
     server = Server(db, port=free_port(), overlap=4).start()
     stop = threading.Event()
     try:
@@ -434,13 +439,15 @@ def check_kill(base, work, artifacts, kills=3):
     assert not extra, f"{len(extra)} labels in the database were never acknowledged"
     assert doubled == 0, f"{doubled} (pair, rater) with two live labels"
     assert len(counts) == kills and all(b > a for a, b in zip([0] + counts, counts)), f"labels flowed between kills: {counts}"
-    return f"{kills} × kill -9 mid-stream (after {counts} acknowledged labels): all {len(acked)} acknowledged labels stored once, no other"
+    retried, duplicates = sum(r.retried for r in raters), sum(r.duplicates for r in raters)
+    return (f"{kills} × kill -9 mid-stream (after {counts} acknowledged labels; {retried} requests resent after no answer, "
+            f"{duplicates} of them already stored before the kill): all {len(acked)} acknowledged labels stored once, no other")
 
 
 def check_load(base, work, artifacts, seconds, raters_n=20):
     db = os.path.join(work, "load.sqlite")
     shutil.copy(base, db)
-    add_synthetic_pairs(db, 3000)
+    add_synthetic_pairs(db, 5000)
     server = Server(db, overlap=raters_n).start()
     stop = threading.Event()
     try:

@@ -3,10 +3,12 @@
 //
 //   project     one row: where the prompts and the responses came from
 //   prompt      one per usable prompt line: the prompt as the file gave it (JSON) and as shown
-//   pair        two responses to a prompt (A and B: two samples of one model, or model A's and model B's)
+//   pair        two responses to a prompt (A and B: two samples of one model, or model A's and model B's),
+//               with `taken`: how many of its slots are held (see LabelQueue.swift)
 //   rater       a name, and the SHA-256 of the one-time sign-in token while it is unused
 //   session     the SHA-256 of a signed-in browser's session token
-//   assignment  a pair shown to a rater, with the side A is shown on (stored, so a reload shows the same)
+//   assignment  a pair shown to a rater, with the side A is shown on (stored, so a reload shows the same),
+//               whether it is `open` (no live label) and whether it `holds` a slot of its pair
 //   label       a rater's choice on an assignment; undo marks it undone (kept for the record); a request id
 //               that is unique makes a repeated request (a retry after a lost answer) a no-op
 
@@ -102,7 +104,8 @@ public final class LabelDatabase: Sendable {
                         stopped_a INTEGER NOT NULL,
                         stopped_b INTEGER NOT NULL,
                         order_key INTEGER NOT NULL,
-                        created_at REAL NOT NULL);
+                        created_at REAL NOT NULL,
+                        taken INTEGER NOT NULL DEFAULT 0);
                     CREATE TABLE rater (
                         id INTEGER PRIMARY KEY,
                         name TEXT NOT NULL UNIQUE,
@@ -118,6 +121,8 @@ public final class LabelDatabase: Sendable {
                         rater_id INTEGER NOT NULL REFERENCES rater(id),
                         a_on_left INTEGER NOT NULL,
                         opened_at REAL NOT NULL,
+                        open INTEGER NOT NULL DEFAULT 1,
+                        holds INTEGER NOT NULL DEFAULT 1,
                         UNIQUE (pair_id, rater_id));
                     CREATE TABLE label (
                         id INTEGER PRIMARY KEY,
@@ -133,8 +138,9 @@ public final class LabelDatabase: Sendable {
                     CREATE UNIQUE INDEX label_live ON label(assignment_id) WHERE undone_at IS NULL;
                     CREATE INDEX label_rater ON label(rater_id, created_at);
                     CREATE INDEX label_pair ON label(pair_id);
-                    CREATE INDEX assignment_pair ON assignment(pair_id);
-                    CREATE INDEX assignment_rater ON assignment(rater_id);
+                    CREATE INDEX assignment_rater ON assignment(rater_id, open);
+                    CREATE INDEX assignment_claims ON assignment(opened_at) WHERE open = 1 AND holds = 1;
+                    CREATE INDEX pair_free ON pair(taken DESC, order_key);
                     """)
         }
         return m

@@ -1,11 +1,13 @@
 // What a rater sees and does: the next pair (their open assignment, or a new one), a label on it, and
-// undo of their last label. Each runs in one write transaction, so concurrent raters never take the same
-// slot of a pair twice, and a label is answered only once it is committed.
+// undo of their last label. Each request runs in one write transaction, so concurrent raters never take
+// the same slot of a pair twice, and a label is answered (with the rater's next pair) only once committed.
 //
-// A pair goes to `overlap` raters. A slot of a pair is taken by a live label other than "skip", or by an
-// assignment opened less than `claimSeconds` ago and not yet labelled (a rater who walked away frees the
-// slot after that). A rater gets pairs that already have raters first (so that shared pairs fill up and
-// agreement can be measured), then in the project's shuffled order.
+// A pair goes to `overlap` raters: it has that many slots. An assignment holds a slot while it waits for a
+// label and once it has one, except "skip", which gives the slot back; an assignment left unlabelled for
+// `claimSeconds` gives it back too (a rater who walked away), and takes one again if it is labelled after
+// all. `pair.taken` counts the slots held, kept up to date by each change, so that finding a free pair is
+// an index range scan and not a count over every pair's labels. A rater gets pairs that already have raters
+// first (so that shared pairs fill up and agreement can be measured), then in the project's shuffled order.
 
 import Foundation
 import GRDB
@@ -81,49 +83,25 @@ extension LabelDatabase {
     /// The rater's open assignment, or a new one from the pairs with a free slot; with the progress counts.
     public func next(for rater: Rater, policy: QueuePolicy) async throws -> RaterState {
         let t = now()
-        return try await asyncWrite { db in
-            if try self.openAssignment(db, rater: rater.id) == nil, let pair = try self.freePairs(db, rater: rater.id, policy: policy, now: t, limit: 1).first {
-                var g = SystemRandomNumberGenerator()
-                try db.execute(
-                    sql: "INSERT INTO assignment (pair_id, rater_id, a_on_left, opened_at) VALUES (?, ?, ?, ?)",
-                    arguments: [pair, rater.id, Bool.random(using: &g), t])
-            }
-            return try self.state(db, rater: rater, policy: policy, now: t)
-        }
+        return try await asyncWrite { db in try Self.next(db, rater: rater, policy: policy, now: t) }
     }
 
-    /// Stores the rater's `choice` on `assignment`. A request id seen before returns that request's label
-    /// (`duplicate`) and changes nothing.
+    /// Stores the rater's `choice` on `assignment` and returns their next state, in one transaction. A
+    /// request id seen before changes nothing (the earlier request stored the label; `duplicate`).
     ///
     /// - Throws: `LabelError.request` 404 for an assignment that is not this rater's, 409 for one already
     ///   labelled by another request, 400 for a bad request id or a comment over 2000 characters.
     public func record(
-        rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String
-    ) async throws -> LabelReceipt {
+        rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String, policy: QueuePolicy = QueuePolicy()
+    ) async throws -> (receipt: LabelReceipt, state: RaterState) {
         guard (8...100).contains(requestId.count), requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw LabelError.request(status: 400, reason: "request_id must be 8 to 100 letters, digits, '-' or '_'")
         }
         guard comment.count <= 2000 else { throw LabelError.request(status: 400, reason: "the comment is longer than 2000 characters") }
         let t = now()
         return try await asyncWrite { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT id, rater_id FROM label WHERE request_id = ?", arguments: [requestId]) {
-                guard (row["rater_id"] as Int64) == rater.id else { throw LabelError.request(status: 409, reason: "request_id was used by another rater") }
-                return LabelReceipt(label: row["id"], duplicate: true)
-            }
-            guard let a = try Row.fetchOne(db, sql: "SELECT pair_id, a_on_left FROM assignment WHERE id = ? AND rater_id = ?", arguments: [assignment, rater.id])
-            else { throw LabelError.request(status: 404, reason: "assignment \(assignment) is not yours") }
-            if try Int64.fetchOne(db, sql: "SELECT id FROM label WHERE assignment_id = ? AND undone_at IS NULL", arguments: [assignment]) != nil {
-                throw LabelError.request(status: 409, reason: "assignment \(assignment) is already labelled (undo it first)")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO label (assignment_id, pair_id, rater_id, choice, outcome, comment, request_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    assignment, a["pair_id"] as Int64, rater.id, choice.rawValue, choice.outcome(aOnLeft: a["a_on_left"]), comment, requestId, t
-                ])
-            return LabelReceipt(label: db.lastInsertedRowID, duplicate: false)
+            let receipt = try Self.record(db, rater: rater, assignment: assignment, choice: choice, comment: comment, requestId: requestId, now: t)
+            return (receipt, try Self.next(db, rater: rater, policy: policy, now: t))
         }
     }
 
@@ -131,71 +109,107 @@ extension LabelDatabase {
     /// the rater's current one. Undoing a label already undone changes nothing (a repeated request).
     ///
     /// - Throws: `LabelError.request` 404 for a label that is not the rater's, 409 for one that is not their last.
-    public func undo(rater: Rater, label: Int64) async throws {
+    public func undo(rater: Rater, label: Int64, policy: QueuePolicy = QueuePolicy()) async throws -> RaterState {
         let t = now()
-        try await asyncWrite { db in
+        return try await asyncWrite { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT assignment_id, undone_at FROM label WHERE id = ? AND rater_id = ?", arguments: [label, rater.id])
             else { throw LabelError.request(status: 404, reason: "label \(label) is not yours") }
-            if (row["undone_at"] as Double?) != nil { return }
-            let last = try Int64.fetchOne(
-                db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1", arguments: [rater.id])
-            guard last == label else { throw LabelError.request(status: 409, reason: "label \(label) is not your last label") }
-            try db.execute(sql: "UPDATE label SET undone_at = ? WHERE id = ?", arguments: [t, label])
-            try db.execute(sql: "UPDATE assignment SET opened_at = ? WHERE id = ?", arguments: [t, row["assignment_id"] as Int64])
+            if (row["undone_at"] as Double?) == nil {
+                let last = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1", arguments: [rater.id])
+                guard last == label else { throw LabelError.request(status: 409, reason: "label \(label) is not your last label") }
+                let assignment: Int64 = row["assignment_id"]
+                try db.execute(sql: "UPDATE label SET undone_at = ? WHERE id = ?", arguments: [t, label])
+                try Self.hold(db, assignment: assignment, true)   // a skip had given its slot back
+                try db.execute(sql: "UPDATE assignment SET open = 1, opened_at = ? WHERE id = ?", arguments: [t, assignment])
+            }
+            return try Self.state(db, rater: rater, policy: policy)
         }
     }
 
     /// The progress and current pair of a rater (read only: no assignment is made).
     public func state(for rater: Rater, policy: QueuePolicy) async throws -> RaterState {
-        let t = now()
-        return try await asyncRead { db in try self.state(db, rater: rater, policy: policy, now: t) }
+        try await asyncRead { db in try Self.state(db, rater: rater, policy: policy) }
     }
 
-    // MARK: queries
+    // MARK: inside a transaction
+
+    static func next(_ db: Database, rater: Rater, policy: QueuePolicy, now t: Double) throws -> RaterState {
+        // unlabelled assignments past the claim time give their slot back
+        for row in try Row.fetchAll(db, sql: "SELECT id FROM assignment WHERE open = 1 AND holds = 1 AND opened_at <= ?", arguments: [t - policy.claimSeconds]) {
+            try hold(db, assignment: row["id"], false)
+        }
+        if try openAssignment(db, rater: rater.id) == nil,
+            let pair = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT id FROM pair WHERE taken < ? AND id NOT IN (SELECT pair_id FROM assignment WHERE rater_id = ?)
+                    ORDER BY taken DESC, order_key LIMIT 1
+                    """,
+                arguments: [policy.overlap, rater.id])
+        {
+            var g = SystemRandomNumberGenerator()
+            try db.execute(
+                sql: "INSERT INTO assignment (pair_id, rater_id, a_on_left, opened_at) VALUES (?, ?, ?, ?)",
+                arguments: [pair, rater.id, Bool.random(using: &g), t])
+            try db.execute(sql: "UPDATE pair SET taken = taken + 1 WHERE id = ?", arguments: [pair])
+        }
+        return try state(db, rater: rater, policy: policy)
+    }
+
+    static func record(
+        _ db: Database, rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String, now t: Double
+    ) throws -> LabelReceipt {
+        if let row = try Row.fetchOne(db, sql: "SELECT id, rater_id FROM label WHERE request_id = ?", arguments: [requestId]) {
+            guard (row["rater_id"] as Int64) == rater.id else { throw LabelError.request(status: 409, reason: "request_id was used by another rater") }
+            return LabelReceipt(label: row["id"], duplicate: true)
+        }
+        guard let a = try Row.fetchOne(db, sql: "SELECT pair_id, a_on_left, open FROM assignment WHERE id = ? AND rater_id = ?", arguments: [assignment, rater.id])
+        else { throw LabelError.request(status: 404, reason: "assignment \(assignment) is not yours") }
+        guard a["open"] as Bool else { throw LabelError.request(status: 409, reason: "assignment \(assignment) is already labelled (undo it first)") }
+        try db.execute(
+            sql: """
+                INSERT INTO label (assignment_id, pair_id, rater_id, choice, outcome, comment, request_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [assignment, a["pair_id"] as Int64, rater.id, choice.rawValue, choice.outcome(aOnLeft: a["a_on_left"]), comment, requestId, t])
+        let label = db.lastInsertedRowID
+        try db.execute(sql: "UPDATE assignment SET open = 0 WHERE id = ?", arguments: [assignment])
+        try hold(db, assignment: assignment, choice != .skip)
+        return LabelReceipt(label: label, duplicate: false)
+    }
+
+    /// Makes `assignment` hold a slot of its pair or give it back, keeping `pair.taken` equal to the count
+    /// of its assignments that hold one.
+    static func hold(_ db: Database, assignment: Int64, _ holds: Bool) throws {
+        try db.execute(
+            sql: "UPDATE pair SET taken = taken + ? WHERE id = (SELECT pair_id FROM assignment WHERE id = ? AND holds = ?)",
+            arguments: [holds ? 1 : -1, assignment, !holds])
+        try db.execute(sql: "UPDATE assignment SET holds = ? WHERE id = ?", arguments: [holds, assignment])
+    }
 
     /// The rater's most recently opened assignment without a live label.
-    func openAssignment(_ db: Database, rater: Int64) throws -> Row? {
+    static func openAssignment(_ db: Database, rater: Int64) throws -> Row? {
         try Row.fetchOne(
             db,
             sql: """
                 SELECT a.id, a.a_on_left, p.response_a, p.response_b, q.text
                 FROM assignment a JOIN pair p ON p.id = a.pair_id JOIN prompt q ON q.id = p.prompt_id
-                WHERE a.rater_id = ? AND NOT EXISTS (SELECT 1 FROM label l WHERE l.assignment_id = a.id AND l.undone_at IS NULL)
-                ORDER BY a.opened_at DESC, a.id DESC LIMIT 1
+                WHERE a.rater_id = ? AND a.open = 1 ORDER BY a.opened_at DESC, a.id DESC LIMIT 1
                 """,
             arguments: [rater])
     }
 
-    /// Pairs the rater has not had whose taken slots are fewer than the overlap, best first (see the file's
-    /// description); `limit` nil counts them all.
-    func freePairs(_ db: Database, rater: Int64, policy: QueuePolicy, now t: Double, limit: Int?) throws -> [Int64] {
-        try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT id FROM (
-                    SELECT p.id, p.order_key, (
-                        SELECT COUNT(*) FROM assignment a WHERE a.pair_id = p.id AND (
-                            EXISTS (SELECT 1 FROM label l WHERE l.assignment_id = a.id AND l.undone_at IS NULL AND l.outcome != 'skip')
-                            OR (a.opened_at > ? AND NOT EXISTS (SELECT 1 FROM label l WHERE l.assignment_id = a.id AND l.undone_at IS NULL)))
-                    ) AS taken
-                    FROM pair p
-                    WHERE NOT EXISTS (SELECT 1 FROM assignment a WHERE a.pair_id = p.id AND a.rater_id = ?))
-                WHERE taken < ? ORDER BY taken DESC, order_key LIMIT ?
-                """,
-            arguments: [t - policy.claimSeconds, rater, policy.overlap, limit ?? -1])
-    }
-
-    /// The rater's state inside a transaction.
-    func state(_ db: Database, rater: Rater, policy: QueuePolicy, now t: Double) throws -> RaterState {
+    /// The rater's state: their current pair and progress (`assigned`: live labels + open assignments + pairs
+    /// with a free slot that they have not had).
+    static func state(_ db: Database, rater: Rater, policy: QueuePolicy) throws -> RaterState {
         let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM label WHERE rater_id = ? AND undone_at IS NULL", arguments: [rater.id]) ?? 0
-        let open = try Int.fetchOne(
-            db,
-            sql: """
-                SELECT COUNT(*) FROM assignment a WHERE a.rater_id = ?
-                AND NOT EXISTS (SELECT 1 FROM label l WHERE l.assignment_id = a.id AND l.undone_at IS NULL)
-                """,
-            arguments: [rater.id]) ?? 0
-        let free = try freePairs(db, rater: rater.id, policy: policy, now: t, limit: nil).count
+        let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assignment WHERE rater_id = ? AND open = 1", arguments: [rater.id]) ?? 0
+        let free =
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pair WHERE taken < ?", arguments: [policy.overlap]) ?? 0)
+            - (try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM assignment a JOIN pair p ON p.id = a.pair_id WHERE a.rater_id = ? AND p.taken < ?",
+                arguments: [rater.id, policy.overlap]) ?? 0)
         let last = try Int64.fetchOne(
             db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1", arguments: [rater.id])
         var shown: ShownPair? = nil

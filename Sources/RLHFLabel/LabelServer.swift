@@ -4,7 +4,8 @@
 //   GET  /                 the labelling page (401 without a session)
 //   GET  /static/label.js  its script
 //   GET  /api/next         the rater's state (a new assignment when they have none open)
-//   POST /api/label        {"assignment", "choice", "comment", "request_id"} → the next state, once committed
+//   POST /api/label        {"assignment", "choice", "comment", "request_id"} → the next state, once committed,
+//                          with the label's id and whether the request id had been seen ("duplicate")
 //   POST /api/undo         {"label"} → the state with that label's pair back
 //   GET  /admin?token=T    sets the admin cookie and redirects to /admin; /admin shows the status page
 //   GET  /admin/figures.json, /runs, /runs/view?run=R   admin only
@@ -88,7 +89,7 @@ public struct LabelServer: Sendable {
             return text(labelPageHTML)
         }
         router.get("/api/next") { request, _ -> Response in
-            try await api(request) { r in try await db.next(for: r, policy: settings.policy) }
+            try await api(request) { r in (try await db.next(for: r, policy: settings.policy), [:]) }
         }
         router.post("/api/label") { request, _ -> Response in
             var request = request
@@ -102,9 +103,10 @@ public struct LabelServer: Sendable {
                     throw LabelError.request(status: 400, reason: "\"choice\" must be one of left, right, tie, both_bad, skip")
                 }
                 guard let requestId = body["request_id"]?.stringValue else { throw LabelError.request(status: 400, reason: "\"request_id\" is missing") }
-                _ = try await db.record(
-                    rater: r, assignment: assignment, choice: choice, comment: body["comment"]?.stringValue ?? "", requestId: requestId)
-                return try await db.next(for: r, policy: settings.policy)
+                let (receipt, state) = try await db.record(
+                    rater: r, assignment: assignment, choice: choice, comment: body["comment"]?.stringValue ?? "", requestId: requestId,
+                    policy: settings.policy)
+                return (state, ["label": "\(receipt.label)", "duplicate": "\(receipt.duplicate)"])
             }
         }
         router.post("/api/undo") { request, _ -> Response in
@@ -113,8 +115,7 @@ public struct LabelServer: Sendable {
             return try await api(request) { r in
                 guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
                 guard let label = body["label"]?.doubleValue.map({ Int64($0) }) else { throw LabelError.request(status: 400, reason: "\"label\" must be a number") }
-                try await db.undo(rater: r, label: label)
-                return try await db.state(for: r, policy: settings.policy)
+                return (try await db.undo(rater: r, label: label, policy: settings.policy), [:])
             }
         }
         router.get("/admin") { request, _ -> Response in
@@ -167,14 +168,16 @@ public struct LabelServer: Sendable {
     }
 
     /// A JSON API call of a signed-in rater: 401 without a session, 403 for a POST without `X-RLHF: 1`,
-    /// `LabelError.request`'s status for a bad request; otherwise the rater's state as JSON.
-    func api(_ request: Request, _ body: (Rater) async throws -> RaterState) async throws -> Response {
+    /// `LabelError.request`'s status for a bad request; otherwise the rater's state as JSON, with `extra`
+    /// members (raw JSON values: a label's id and whether the request was a repeat).
+    func api(_ request: Request, _ body: (Rater) async throws -> (RaterState, [String: String])) async throws -> Response {
         if request.method == .post && request.headers[HeaderName.csrf] != "1" {
             return errorJSON(403, "a POST must carry the header X-RLHF: 1")
         }
         guard let r = try await rater(request) else { return errorJSON(401, "not signed in") }
         do {
-            return text(stateJSON(try await body(r)), type: "application/json")
+            let (state, extra) = try await body(r)
+            return text(stateJSON(state, extra: extra), type: "application/json")
         } catch LabelError.request(let status, let reason) {
             return errorJSON(status, reason)
         }
@@ -213,11 +216,12 @@ func errorJSON(_ status: Int, _ reason: String) -> Response {
     text("{\"error\": \(jsonQuoted(reason))}", type: "application/json", status: HTTPResponse.Status(code: status))
 }
 
-/// The rater's state as the page reads it.
-func stateJSON(_ s: RaterState) -> String {
+/// The rater's state as the page reads it, with `extra` members (raw JSON values) after it.
+func stateJSON(_ s: RaterState, extra: [String: String] = [:]) -> String {
     let pair = s.pair.map {
         "{\"assignment\": \($0.assignment), \"prompt\": \(jsonQuoted($0.prompt)), \"left\": \(jsonQuoted($0.left)), \"right\": \(jsonQuoted($0.right))}"
     }
     return "{\"rater\": \(jsonQuoted(s.rater)), \"pair\": \(pair ?? "null"), \"done\": \(s.done), \"assigned\": \(s.assigned), "
-        + "\"last_label\": \(s.lastLabel.map { "\($0)" } ?? "null")}"
+        + "\"last_label\": \(s.lastLabel.map { "\($0)" } ?? "null")"
+        + extra.sorted { $0.key < $1.key }.map { ", \(jsonQuoted($0.key)): \($0.value)" }.joined() + "}"
 }

@@ -50,9 +50,9 @@ final class LabelQueueTests: TemporaryDirectoryTestCase {
         let shown = try XCTUnwrap(s.pair)
         let again = try await db.next(for: ana, policy: policy)
         XCTAssertEqual(again.pair, shown, "the open assignment comes back unchanged")
-        let receipt = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "ok", requestId: "req-0001")
+        let receipt = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "ok", requestId: "req-0001").receipt
         XCTAssertFalse(receipt.duplicate)
-        let repeated = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "ok", requestId: "req-0001")
+        let repeated = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "ok", requestId: "req-0001").receipt
         XCTAssertEqual(repeated, LabelReceipt(label: receipt.label, duplicate: true))
         do {
             _ = try await db.record(rater: ana, assignment: shown.assignment, choice: .right, comment: "", requestId: "req-0002")
@@ -70,8 +70,8 @@ final class LabelQueueTests: TemporaryDirectoryTestCase {
         }
         XCTAssertEqual(outcome, aOnLeft ? "a" : "b")
         // undo: the pair comes back first, in the same order; undoing again changes nothing
-        try await db.undo(rater: ana, label: receipt.label)
-        try await db.undo(rater: ana, label: receipt.label)
+        _ = try await db.undo(rater: ana, label: receipt.label)
+        _ = try await db.undo(rater: ana, label: receipt.label)
         s = try await db.state(for: ana, policy: policy)
         XCTAssertEqual(s.pair, shown)
         XCTAssertEqual(s.done, 0)
@@ -91,9 +91,9 @@ final class LabelQueueTests: TemporaryDirectoryTestCase {
             _ = try await db.record(rater: ben, assignment: shown.assignment, choice: .left, comment: "", requestId: "req-0001")
             XCTFail("ben labelled ana's assignment")
         } catch LabelError.request(let status, _) { XCTAssertEqual(status, 404) }
-        let label = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "", requestId: "req-0002").label
+        let label = try await db.record(rater: ana, assignment: shown.assignment, choice: .left, comment: "", requestId: "req-0002").receipt.label
         do {
-            try await db.undo(rater: ben, label: label)
+            _ = try await db.undo(rater: ben, label: label)
             XCTFail("ben undid ana's label")
         } catch LabelError.request(let status, _) { XCTAssertEqual(status, 404) }
         for bad in ["short", "has space in it", String(repeating: "x", count: 101)] {
@@ -183,5 +183,49 @@ final class LabelQueueTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(Set(perPair), [3])
         let doubled = try db.read { try Int.fetchAll($0, sql: "SELECT COUNT(*) FROM label GROUP BY pair_id, rater_id HAVING COUNT(*) > 1") }
         XCTAssertEqual(doubled, [])
+        try assertSlotCountsAgree(db)
+    }
+
+    /// `pair.taken` equals the count of its assignments that hold a slot; an assignment with a live label
+    /// holds one unless the label is a skip (an open one may hold one or, past the claim time, not).
+    private func assertSlotCountsAgree(_ db: LabelDatabase, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (pairs, assignments) = try db.read { d in
+            (
+                try Int.fetchOne(
+                    d, sql: "SELECT COUNT(*) FROM pair p WHERE p.taken != (SELECT COUNT(*) FROM assignment a WHERE a.pair_id = p.id AND a.holds = 1)"),
+                try Int.fetchOne(
+                    d,
+                    sql: """
+                        SELECT COUNT(*) FROM assignment a JOIN label l ON l.assignment_id = a.id AND l.undone_at IS NULL
+                        WHERE a.open = 1 OR a.holds != (l.outcome != 'skip')
+                        """)
+            )
+        }
+        XCTAssertEqual(pairs, 0, "pairs whose slot count is off", file: file, line: line)
+        XCTAssertEqual(assignments, 0, "labelled assignments that hold a slot wrongly or are open", file: file, line: line)
+    }
+
+    func testSlotCountsFollowLabelsSkipsAndUndo() async throws {
+        let db = try makeLabelDatabase(in: tmp, prompts: ["p0", "p1", "p2"])
+        let ana = try await signedIn(db, "ana"), ben = try await signedIn(db, "ben")
+        let two = QueuePolicy(overlap: 2)
+        var k = 0
+        for choice in [LabelChoice.skip, .left, .skip, .tie] {
+            for r in [ana, ben] {
+                guard let p = try await db.next(for: r, policy: two).pair else { continue }
+                let done = try await db.record(rater: r, assignment: p.assignment, choice: choice, comment: "", requestId: "slot-\(k)-req")
+                k += 1
+                try assertSlotCountsAgree(db)
+                if choice == .skip && r == ana {
+                    _ = try await db.undo(rater: r, label: done.receipt.label, policy: two)
+                    try assertSlotCountsAgree(db)
+                    _ = try await db.record(rater: r, assignment: p.assignment, choice: .right, comment: "", requestId: "slot-\(k)-req")
+                    k += 1
+                    try assertSlotCountsAgree(db)
+                }
+            }
+        }
+        _ = try await db.next(for: ana, policy: QueuePolicy(overlap: 2, claimSeconds: -1))   // releases open claims
+        try assertSlotCountsAgree(db)
     }
 }
