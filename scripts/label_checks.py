@@ -331,12 +331,34 @@ def check_browser(base, work, artifacts):
         # a pair with an empty response is labelled but not exported (the trainers reject empty answers)
         kept = sorted(e for e, empty in zip(expected[:6], empties[:6]) if not empty)
         assert got_set == kept, f"export differs:\n{got_set}\n{kept}"
-        # the export trains as it is: a reward model and DPO, one step each
-        rm = run("train-rm", "--model", MINILM, "--train-file", out, "--output-dir", os.path.join(work, "rm"), "--max-steps", "1",
-                 "--per-device-train-batch-size", "2", "--max-length", "96", "--progress", "false")
-        dpo = run("dpo", "--model", SMOLLM2, "--train-file", out, "--output-dir", os.path.join(work, "dpo"), "--max-steps", "1",
-                  "--per-device-train-batch-size", "2", "--max-length", "96", "--lora-r", "8", "--progress", "false")
-        return f"7 labels (5 by key, 2 by mouse), undo → 6 live, {len(kept)} exported ({line.split(': ', 1)[1]}); train-rm: {rm.splitlines()[-1][:60]}…; dpo: {dpo.splitlines()[-1][:50]}…; screenshots {os.path.basename(desktop)}, {os.path.basename(phone)}"
+        # the export trains as it is: a reward model and DPO, a few steps each
+        runs = os.path.join(work, "runs")
+        rm = run("train-rm", "--model", MINILM, "--train-file", out, "--output-dir", os.path.join(runs, "rm"), "--max-steps", "4",
+                 "--per-device-train-batch-size", "2", "--max-length", "96", "--logging-steps", "1", "--progress", "false")
+        dpo = run("dpo", "--model", SMOLLM2, "--train-file", out, "--output-dir", os.path.join(runs, "dpo"), "--max-steps", "3",
+                  "--per-device-train-batch-size", "2", "--max-length", "96", "--lora-r", "8", "--logging-steps", "1", "--progress", "false")
+        # the runs view of those two runs, as the admin sees it
+        viewer = Server(db, runs=runs).start()
+        try:
+            browser.window(1200, 900)
+            browser.get(viewer.url(f"/admin?token={viewer.admin}"))
+            browser.wait(lambda: browser.js("return document.getElementById('raters') != null"), "the status page")
+            assert "browser rater" in browser.text("#raters"), "the status page lists the rater"
+            browser.screenshot("admin-page.png")
+            browser.get(viewer.url("/runs"))
+            listed = browser.text("#runs")
+            assert "rm" in listed and "dpo" in listed, listed
+            browser.get(viewer.url("/runs/view?run=dpo"))
+            svg = browser.js("return document.querySelector('#charts svg') ? document.querySelector('#charts svg').textContent : ''")
+            for word in ("losses", "accuracy", "step", "loss"):
+                assert word in svg, f"the DPO charts lack {word!r}"
+            assert "beta:" in browser.text("#config"), "the run's config is shown"
+            browser.screenshot("runs-view.png")
+        finally:
+            viewer.stop()
+        return (f"7 labels (5 by key, 2 by mouse), undo → 6 live, {len(kept)} exported ({line.split(': ', 1)[1]}); "
+                f"train-rm and dpo ran on the export ({rm.splitlines()[-1].split(';')[0]}; {dpo.splitlines()[-1].split(';')[0]}); "
+                f"status page and runs view (charts, config) shown; screenshots in {artifacts}")
     finally:
         browser.close()
         server.stop()

@@ -64,10 +64,11 @@ public func metricPlotsSVG(
         let xTicks = maxStep == minStep ? [Double(minStep)] : niceTicks(Double(minStep), Double(maxStep)).filter { $0 >= Double(minStep) && $0 <= Double(maxStep) && $0 == $0.rounded() }
         func px(_ s: Double) -> Double { x0 + (x1 - x0) * (maxStep == minStep ? 0.5 : (s - Double(minStep)) / Double(maxStep - minStep)) }
         func py(_ v: Double) -> Double { y0 - (y0 - y1) * (v - lo) / (hi - lo) }
+        let label = tickFormatter(yTicks)
         for v in yTicks {
             let y = String(format: "%.1f", py(v))
             svg += "<line x1=\"\(x0)\" x2=\"\(x1)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(x0 - 4)\" y=\"\(String(format: "%.1f", py(v) + 4))\" text-anchor=\"end\">\(format(v))</text>\n"
+            svg += "<text x=\"\(x0 - 4)\" y=\"\(String(format: "%.1f", py(v) + 4))\" text-anchor=\"end\">\(label(v))</text>\n"
         }
         for s in xTicks {
             let x = String(format: "%.1f", px(s))
@@ -99,8 +100,15 @@ func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
     return stride(from: first, through: last + step / 2, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
 }
 
-private func format(_ v: Double) -> String {
-    abs(v) >= 10000 || (abs(v) < 0.001 && v != 0) ? String(format: "%.1e", v) : String(format: "%.4g", v)
+/// A formatter that writes evenly spaced ticks with as many digits as their spacing needs (so that no two
+/// read the same): fixed decimals, or an exponent for very small or large values.
+func tickFormatter(_ ticks: [Double]) -> (Double) -> String {
+    let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(ticks.first ?? 1), 1)
+    let largest = ticks.map(abs).max() ?? 0
+    let decimals = max(0, Int((-log10(step)).rounded(.up)))
+    if decimals <= 6 && largest < 1e6 { return { String(format: "%.\(decimals)f", $0) } }
+    let digits = max(1, Int(log10(max(largest, step) / step).rounded(.up)))
+    return { $0 == 0 ? "0" : String(format: "%.\(digits)e", $0) }
 }
 
 private func escapeXML(_ s: String) -> String {

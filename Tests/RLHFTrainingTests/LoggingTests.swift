@@ -650,6 +650,17 @@ final class ChartTicksAndRunConfigTests: XCTestCase {
         XCTAssertEqual(ticks(1, 1), [1])
     }
 
+    func testTickLabelsAreDistinctAndShort() {
+        for (lo, hi, want) in [
+            (0.69305, 0.69321, ["0.69305", "0.69310", "0.69315", "0.69320", "0.69325"]),
+            (0.0, 40.0, ["0", "10", "20", "30", "40"]), (-0.3, 0.2, ["-0.4", "-0.2", "0.0", "0.2"]),
+            (2e-7, 1e-6, ["2.0e-07", "4.0e-07", "6.0e-07", "8.0e-07", "1.0e-06"])
+        ] {
+            let t = niceTicks(lo, hi)
+            XCTAssertEqual(t.map(tickFormatter(t)), want, "\(lo)...\(hi)")
+        }
+    }
+
     func testConfigYAMLLoadsBackToTheSameConfig() throws {
         var c = DPOConfig()
         c.model = "models/smollm2 \"quoted\""
