@@ -26,7 +26,8 @@ func adminPageHTML(_ f: LabelFigures, settings: LabelProjectSettings, overlap: I
         body += "<h2>Model B's win rate</h2><p id=\"winrate\">\(interval(w)) "
         body += "<span class=\"muted\">(per pair, a tie ½, 95% Wilson interval over pairs)</span></p>\n"
     }
-    body += "<h2>Raters</h2><table id=\"raters\"><tr><th>rater</th><th>labels</th><th>skips</th><th>last hour</th><th>per hour</th><th>left chosen</th></tr>\n"
+    body +=
+        "<h2>Raters</h2><table id=\"raters\"><tr><th>rater</th><th>labels</th><th>skips</th><th>last hour</th><th>per hour</th><th>left chosen</th></tr>\n"
     for r in f.raters {
         body += "<tr><td>\(escapeHTML(r.name))</td><td class=\"num\">\(r.labels)</td><td class=\"num\">\(r.skips)</td>"
         body += "<td class=\"num\">\(r.lastHour)</td><td class=\"num\">\(r.perHour.map { String(format: "%.0f", $0) } ?? "–")</td>"
@@ -65,7 +66,8 @@ func figuresJSON(_ f: LabelFigures) -> String {
         "{\"raters\": \(jsonQuoted($0.raters)), \"comparisons\": \($0.comparisons), \"agreement\": \($0.agreement), \"kappa\": \(num($0.kappa))}"
     }
     let outcomes = f.outcomes.sorted { $0.key < $1.key }.map { "\(jsonQuoted($0.key)): \($0.value)" }
-    return "{\"pairs\": \(f.pairs), \"labels\": \(f.labels), \"labelled_pairs\": \(f.labelledPairs), \"raters\": [\(raters.joined(separator: ", "))], "
+    return
+        "{\"pairs\": \(f.pairs), \"labels\": \(f.labels), \"labelled_pairs\": \(f.labelledPairs), \"raters\": [\(raters.joined(separator: ", "))], "
         + "\"position_bias\": \(prop(f.positionBias)), \"agreement\": [\(agreement.joined(separator: ", "))], "
         + "\"win_rate_b\": \(prop(f.winRateB)), \"outcomes\": {\(outcomes.joined(separator: ", "))}}"
 }

@@ -94,7 +94,8 @@ extension LabelDatabase {
     public func record(
         rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String, policy: QueuePolicy = QueuePolicy()
     ) async throws -> (receipt: LabelReceipt, state: RaterState) {
-        guard (8...100).contains(requestId.count), requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        guard (8...100).contains(requestId.count), requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else {
             throw LabelError.request(status: 400, reason: "request_id must be 8 to 100 letters, digits, '-' or '_'")
         }
         guard comment.count <= 2000 else { throw LabelError.request(status: 400, reason: "the comment is longer than 2000 characters") }
@@ -112,11 +113,14 @@ extension LabelDatabase {
     public func undo(rater: Rater, label: Int64, policy: QueuePolicy = QueuePolicy()) async throws -> RaterState {
         let t = now()
         return try await asyncWrite { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT assignment_id, undone_at FROM label WHERE id = ? AND rater_id = ?", arguments: [label, rater.id])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT assignment_id, undone_at FROM label WHERE id = ? AND rater_id = ?", arguments: [label, rater.id])
             else { throw LabelError.request(status: 404, reason: "label \(label) is not yours") }
             if (row["undone_at"] as Double?) == nil {
                 let last = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1", arguments: [rater.id])
+                    db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+                    arguments: [rater.id])
                 guard last == label else { throw LabelError.request(status: 409, reason: "label \(label) is not your last label") }
                 let assignment: Int64 = row["assignment_id"]
                 try db.execute(sql: "UPDATE label SET undone_at = ? WHERE id = ?", arguments: [t, label])
@@ -136,7 +140,9 @@ extension LabelDatabase {
 
     static func next(_ db: Database, rater: Rater, policy: QueuePolicy, now t: Double) throws -> RaterState {
         // unlabelled assignments past the claim time give their slot back
-        for row in try Row.fetchAll(db, sql: "SELECT id FROM assignment WHERE open = 1 AND holds = 1 AND opened_at <= ?", arguments: [t - policy.claimSeconds]) {
+        for row in try Row.fetchAll(
+            db, sql: "SELECT id FROM assignment WHERE open = 1 AND holds = 1 AND opened_at <= ?", arguments: [t - policy.claimSeconds])
+        {
             try hold(db, assignment: row["id"], false)
         }
         if try openAssignment(db, rater: rater.id) == nil,
@@ -161,10 +167,14 @@ extension LabelDatabase {
         _ db: Database, rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String, now t: Double
     ) throws -> LabelReceipt {
         if let row = try Row.fetchOne(db, sql: "SELECT id, rater_id FROM label WHERE request_id = ?", arguments: [requestId]) {
-            guard (row["rater_id"] as Int64) == rater.id else { throw LabelError.request(status: 409, reason: "request_id was used by another rater") }
+            guard (row["rater_id"] as Int64) == rater.id else {
+                throw LabelError.request(status: 409, reason: "request_id was used by another rater")
+            }
             return LabelReceipt(label: row["id"], duplicate: true)
         }
-        guard let a = try Row.fetchOne(db, sql: "SELECT pair_id, a_on_left, open FROM assignment WHERE id = ? AND rater_id = ?", arguments: [assignment, rater.id])
+        guard
+            let a = try Row.fetchOne(
+                db, sql: "SELECT pair_id, a_on_left, open FROM assignment WHERE id = ? AND rater_id = ?", arguments: [assignment, rater.id])
         else { throw LabelError.request(status: 404, reason: "assignment \(assignment) is not yours") }
         guard a["open"] as Bool else { throw LabelError.request(status: 409, reason: "assignment \(assignment) is already labelled (undo it first)") }
         try db.execute(

@@ -74,7 +74,11 @@ public struct LabelServer: Sendable {
         router.get("/signin") { request, _ -> Response in
             guard let token = request.uri.queryParameters["token"].map(String.init), let (session, _) = try await db.signIn(token: token) else {
                 return text(
-                    page(title: "rlhf label", body: "<h1>This sign-in link is not valid</h1><p>Links work once. Ask for a new one (<code>rlhf label add-rater NAME</code>).</p>"),
+                    page(
+                        title: "rlhf label",
+                        body:
+                            "<h1>This sign-in link is not valid</h1><p>Links work once. Ask for a new one (<code>rlhf label add-rater NAME</code>).</p>"
+                    ),
                     status: .forbidden)
             }
             var response = Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
@@ -102,7 +106,9 @@ public struct LabelServer: Sendable {
                 guard let choice = body["choice"]?.stringValue.flatMap(LabelChoice.init(rawValue:)) else {
                     throw LabelError.request(status: 400, reason: "\"choice\" must be one of left, right, tie, both_bad, skip")
                 }
-                guard let requestId = body["request_id"]?.stringValue else { throw LabelError.request(status: 400, reason: "\"request_id\" is missing") }
+                guard let requestId = body["request_id"]?.stringValue else {
+                    throw LabelError.request(status: 400, reason: "\"request_id\" is missing")
+                }
                 let (receipt, state) = try await db.record(
                     rater: r, assignment: assignment, choice: choice, comment: body["comment"]?.stringValue ?? "", requestId: requestId,
                     policy: settings.policy)
@@ -114,7 +120,9 @@ public struct LabelServer: Sendable {
             let body = try await jsonBody(&request)
             return try await api(request) { r in
                 guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
-                guard let label = body["label"]?.doubleValue.map({ Int64($0) }) else { throw LabelError.request(status: 400, reason: "\"label\" must be a number") }
+                guard let label = body["label"]?.doubleValue.map({ Int64($0) }) else {
+                    throw LabelError.request(status: 400, reason: "\"label\" must be a number")
+                }
                 return (try await db.undo(rater: r, label: label, policy: settings.policy), [:])
             }
         }
@@ -162,7 +170,9 @@ public struct LabelServer: Sendable {
         var given = request.cookies["rlhf_admin"]?.value
         if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") { given = String(auth.dropFirst(7)) }
         guard let given else {
-            return text(page(title: "rlhf label", body: "<h1>Admin only</h1><p>Open the admin link printed by <code>serve</code>.</p>"), status: .unauthorized)
+            return text(
+                page(title: "rlhf label", body: "<h1>Admin only</h1><p>Open the admin link printed by <code>serve</code>.</p>"), status: .unauthorized
+            )
         }
         return isAdminToken(given) ? nil : text(page(title: "rlhf label", body: "<h1>Not the admin token</h1>"), status: .forbidden)
     }

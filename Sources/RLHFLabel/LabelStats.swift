@@ -140,7 +140,9 @@ public func labelFigures(_ labels: [LabelRecord], pairs: Int, comparesModels: Bo
     var comparisons: [(Int64, Int64, String, String)] = []
     for (_, ls) in byPair where ls.count > 1 {
         let sorted = ls.sorted { $0.rater < $1.rater }
-        for i in sorted.indices { for j in sorted.indices where j > i { comparisons.append((sorted[i].rater, sorted[j].rater, sorted[i].outcome, sorted[j].outcome)) } }
+        for i in sorted.indices {
+            for j in sorted.indices where j > i { comparisons.append((sorted[i].rater, sorted[j].rater, sorted[i].outcome, sorted[j].outcome)) }
+        }
     }
     func agreement(_ name: String, _ cs: [(Int64, Int64, String, String)]) -> Agreement {
         Agreement(

@@ -31,7 +31,10 @@ func findRuns(root: String) -> [String] {
 /// The chart panels of the keys present: (title, keys), empty groups left out.
 func runPanels(_ keys: Set<String>) -> [PlotPanel] {
     let groups: [(String, (String) -> Bool)] = [
-        ("score / reward", { k in (k.contains("score") || k.contains("reward") || k.hasPrefix("rewards/")) && !k.contains("accurac") && !k.contains("std") }),
+        (
+            "score / reward",
+            { k in (k.contains("score") || k.contains("reward") || k.hasPrefix("rewards/")) && !k.contains("accurac") && !k.contains("std") }
+        ),
         ("KL to the reference", { k in k.contains("kl") && !k.contains("coef") && !k.contains("approx") }),
         ("losses", { k in k == "loss" || k.hasPrefix("loss/") || k.hasSuffix("/loss") || k.hasSuffix("_loss") }),
         ("accuracy", { k in k.contains("accura") }),
@@ -57,8 +60,11 @@ func runsIndexHTML(root: String, runs: [String]) -> String {
             guard case .success(let v) = r.value, let s = v["step"]?.doubleValue else { return nil }
             return Int(s)
         }
-        let modified = (try? FileManager.default.attributesOfItem(atPath: metrics)[.modificationDate] as? Date).map { formatter.string(from: $0) } ?? ""
-        let link = "/runs/view?run=" + (run.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? "")
+        let modified =
+            (try? FileManager.default.attributesOfItem(atPath: metrics)[.modificationDate] as? Date).map { formatter.string(from: $0) } ?? ""
+        let link =
+            "/runs/view?run="
+            + (run.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? "")
         body += "<tr><td><a href=\"\(escapeHTML(link))\">\(escapeHTML(run))</a></td><td class=\"num\">\(Set(steps).count)</td>"
         body += "<td>\(escapeHTML(modified))</td></tr>\n"
     }

@@ -61,7 +61,10 @@ public func metricPlotsSVG(
         if hi - lo < 1e-12 { lo -= 1; hi += 1 }
         let yTicks = niceTicks(lo, hi)
         lo = min(lo, yTicks.first ?? lo); hi = max(hi, yTicks.last ?? hi)
-        let xTicks = maxStep == minStep ? [Double(minStep)] : niceTicks(Double(minStep), Double(maxStep)).filter { $0 >= Double(minStep) && $0 <= Double(maxStep) && $0 == $0.rounded() }
+        let xTicks =
+            maxStep == minStep
+            ? [Double(minStep)]
+            : niceTicks(Double(minStep), Double(maxStep)).filter { $0 >= Double(minStep) && $0 <= Double(maxStep) && $0 == $0.rounded() }
         func px(_ s: Double) -> Double { x0 + (x1 - x0) * (maxStep == minStep ? 0.5 : (s - Double(minStep)) / Double(maxStep - minStep)) }
         func py(_ v: Double) -> Double { y0 - (y0 - y1) * (v - lo) / (hi - lo) }
         let label = tickFormatter(yTicks)

@@ -112,7 +112,8 @@ struct LabelServe: ParsableCommand {
             do {
                 try await server.run { bound in
                     // written at once, unbuffered: a script waiting for these lines reads them through a pipe
-                    let lines = "serving \(db) (\(pairs) pairs of \(prompts) prompts) on http://\(shownHost):\(bound)/\n"
+                    let lines =
+                        "serving \(db) (\(pairs) pairs of \(prompts) prompts) on http://\(shownHost):\(bound)/\n"
                         + "admin: http://\(shownHost):\(bound)/admin?token=\(token)\n"
                     FileHandle.standardOutput.write(Data(lines.utf8))
                 }

@@ -13,7 +13,8 @@ struct RLHF: ParsableCommand {
         commandName: "rlhf",
         abstract: "RLHF in Swift, on the CPU: SFT, reward models, PPO and friends.",
         subcommands: [
-            Generate.self, Tokenize.self, Inspect.self, TrainRM.self, Score.self, SFT.self, DPO.self, PPO.self, GRPO.self, RLOO.self, Pipeline.self, Label.self,
+            Generate.self, Tokenize.self, Inspect.self, TrainRM.self, Score.self, SFT.self, DPO.self, PPO.self, GRPO.self, RLOO.self, Pipeline.self,
+            Label.self,
             Bench.self,
             Demo.self
         ]

@@ -40,7 +40,8 @@ final class LabelCLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.err.hasPrefix("error: \(dir)/missing.jsonl: cannot read the prompt file"), r.err)
         for args in [
-            ["label", "export", "--db", dir + "/empty.sqlite", "--out", dir + "/x.jsonl"], ["label", "add-rater", "ana", "--db", dir + "/empty.sqlite"],
+            ["label", "export", "--db", dir + "/empty.sqlite", "--out", dir + "/x.jsonl"],
+            ["label", "add-rater", "ana", "--db", dir + "/empty.sqlite"],
             ["label", "serve", "--db", dir + "/empty.sqlite", "--port", "0"]
         ] {
             r = try runRLHF(args)

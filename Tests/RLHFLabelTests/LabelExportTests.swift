@@ -69,7 +69,8 @@ final class LabelExportTests: TemporaryDirectoryTestCase {
         let first = try await db.next(for: ana, policy: QueuePolicy())
         let shown = try XCTUnwrap(first.pair)
         XCTAssertEqual(shown.prompt, "system: Be brief.\nuser: p0")
-        _ = try await db.record(rater: ana, assignment: shown.assignment, choice: shown.left.hasPrefix("B") ? .left : .right, comment: "", requestId: "req-conv")
+        _ = try await db.record(
+            rater: ana, assignment: shown.assignment, choice: shown.left.hasPrefix("B") ? .left : .right, comment: "", requestId: "req-conv")
         let out = tmp + "/prefs.jsonl"
         XCTAssertEqual(try db.exportPreferences(to: out).written, 1)
         let line = try String(contentsOfFile: out, encoding: .utf8)

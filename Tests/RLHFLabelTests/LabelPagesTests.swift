@@ -11,7 +11,9 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
     let attack = "<script>window.__pwned = 1</script><img src=x onerror=alert(1)> \"quoted\" & 'single'"
 
     func testEscapeHTML() {
-        XCTAssertEqual(escapeHTML(attack), "&lt;script&gt;window.__pwned = 1&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &quot;quoted&quot; &amp; &#39;single&#39;")
+        XCTAssertEqual(
+            escapeHTML(attack),
+            "&lt;script&gt;window.__pwned = 1&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; &quot;quoted&quot; &amp; &#39;single&#39;")
         XCTAssertEqual(escapeHTML("plain ü 😀"), "plain ü 😀")
     }
 
@@ -21,7 +23,8 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(labelPageScript.contains("textContent"))
         XCTAssertFalse(labelPageScript.contains("innerHTML"))
         let json = stateJSON(
-            RaterState(rater: attack, pair: ShownPair(assignment: 7, prompt: attack, left: "l\n", right: "r\u{1}"), done: 1, assigned: 2, lastLabel: nil))
+            RaterState(
+                rater: attack, pair: ShownPair(assignment: 7, prompt: attack, left: "l\n", right: "r\u{1}"), done: 1, assigned: 2, lastLabel: nil))
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         let pair = try XCTUnwrap(parsed?["pair"] as? [String: Any])
         XCTAssertEqual(pair["prompt"] as? String, attack)
@@ -46,7 +49,9 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
         let run = tmp + "/pipeline/ppo"
         try FileManager.default.createDirectory(atPath: run + "/checkpoint-2", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: tmp + "/not-a-run", withIntermediateDirectories: true)
-        let metrics = (1...40).map { "{\"step\": \($0), \"objective/scores\": \(Double($0) / 10), \"objective/kl\": \(Double($0) / 100), \"loss/policy_avg\": 0.5}" }
+        let metrics = (1...40).map {
+            "{\"step\": \($0), \"objective/scores\": \(Double($0) / 10), \"objective/kl\": \(Double($0) / 100), \"loss/policy_avg\": 0.5}"
+        }
         try (metrics.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
         let table = "| prompt | response | score |\n|---|---|---|\n| \(attack) | a \\| b | 1.0 |"
         let samples = [1, 40].map { "{\"step\": \($0), \"tag\": \"samples\", \"markdown\": \(jsonLiteral(table))}" }

@@ -48,7 +48,9 @@ public struct RLOOConfig: LoRATrainingConfig, Equatable {
     /// GRPO's fields except its loss aggregation and reward scaling, then `normalize_advantages`.
     public static let fields: [ConfigField<RLOOConfig>] =
         GRPOConfig.fields.filter { !["loss_type", "scale_rewards"].contains($0.key) }.map { f in
-            ConfigField<RLOOConfig>(key: f.key, help: f.key == "beta" ? "weight of the KL folded into the reward" : f.help, kind: f.kind, get: { f.get($0.base) }) { c, s in
+            ConfigField<RLOOConfig>(
+                key: f.key, help: f.key == "beta" ? "weight of the KL folded into the reward" : f.help, kind: f.kind, get: { f.get($0.base) }
+            ) { c, s in
                 f.set(&c.base, s)
             }
         } + [.bool("normalize_advantages", \.normalizeAdvantages, "normalise the leave-one-out advantages over the batch")]
