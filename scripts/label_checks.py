@@ -282,6 +282,14 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def browser_pair_texts(db, prompt):
+    """The stored responses (A, B) of the pair whose prompt is `prompt`."""
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT response_a, response_b FROM pair p JOIN prompt q ON q.id = p.prompt_id WHERE q.text = ?", (prompt,)).fetchone()
+    con.close()
+    return row
+
+
 def shown(b):
     return b.js("return {prompt: document.getElementById('prompt').textContent, left: document.getElementById('left').textContent,"
                 " right: document.getElementById('right').textContent, progress: document.getElementById('progress').textContent,"
@@ -309,14 +317,15 @@ def check_browser(base, work, artifacts):
             prompts.append(s["prompt"])
             empties.append(s["empty"])
             left = what in ("1", "#choose-left")
-            expected.append((s["prompt"], s["left"] if left else s["right"], s["right"] if left else s["left"]))
+            raw = browser_pair_texts(db, s["prompt"])   # the page trims the answers' outer whitespace; the export does not
+            sides = raw if (raw[0].strip(), raw[1].strip()) == (s["left"], s["right"]) else (raw[1], raw[0])
+            expected.append((s["prompt"], sides[0] if left else sides[1], sides[1] if left else sides[0]))
             browser.key(what) if kind == "key" else browser.click(what)
             browser.wait(lambda: shown(browser)["progress"] == f"{n + 1} / {total} done", f"progress {n + 1}")
         browser.click("#undo")
         back = browser.wait(lambda: (lambda v: v if v["progress"] == f"6 / {total} done" else None)(shown(browser)), "progress back to 6")
         assert back["prompt"] == prompts[-1], "undo brings the last pair back"
-        assert (back["left"], back["right"]) in [(expected[-1][1], expected[-1][2]), (expected[-1][2], expected[-1][1])]
-        assert back["left"] == expected[-1][1], "the undone pair keeps its sides"  # it was labelled 'left'
+        assert back["left"] == expected[-1][1].strip() or back["empty"], "the undone pair keeps its sides"  # it was labelled 'left'
         desktop = browser.screenshot("label-page.png")
         # phone width: the two responses stack
         browser.window(390, 844)

@@ -84,8 +84,9 @@ let labelPageScript = """
       if (has) {
         $("prompt").textContent = s.pair.prompt;
         for (const side of ["left", "right"]) {
-          $(side).textContent = s.pair[side] || "(empty response)";
-          $(side).classList.toggle("empty", !s.pair[side]);
+          const text = s.pair[side].trim();   // shown without the blank lines a model may start or end with
+          $(side).textContent = text || "(empty response)";
+          $(side).classList.toggle("empty", !text);
         }
       }
     }
