@@ -22,11 +22,12 @@ public final class LabelDatabase: Sendable {
     /// GRDB's pool: one writer, concurrent readers (WAL).
     public let pool: DatabasePool
 
-    /// Opens (creating when missing) the database at `path` and brings its schema up to date.
+    /// Opens the database at `path` (creating it when missing, if `create`) and brings its schema up to date.
     ///
-    /// - Throws: `LabelError.database` naming the path.
-    public init(path: String) throws {
+    /// - Throws: `LabelError.database` naming the path; `.noProject` when it is missing and not to be created.
+    public init(path: String, create: Bool = true) throws {
         self.path = path
+        if !create && !FileManager.default.fileExists(atPath: path) { throw LabelError.noProject(path: path) }
         var config = Configuration()
         config.busyMode = .timeout(30)   // another process (`add-rater` beside `serve`) may hold the write lock
         config.prepareDatabase { db in

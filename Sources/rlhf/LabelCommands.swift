@@ -64,7 +64,7 @@ struct LabelAddRater: ParsableCommand {
     @Option(help: "The server's address as raters reach it.") var url = "http://127.0.0.1:8080"
 
     func run() throws {
-        let database = try LabelDatabase(path: db)
+        let database = try LabelDatabase(path: db, create: false)
         _ = try database.requireSettings()
         let token = try database.addRater(name: name)
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -95,7 +95,7 @@ struct LabelServe: ParsableCommand {
     }
 
     func run() throws {
-        let database = try LabelDatabase(path: db)
+        let database = try LabelDatabase(path: db, create: false)
         var settings = LabelServerSettings()
         settings.host = host
         settings.port = port
@@ -150,7 +150,7 @@ struct LabelExport: ParsableCommand {
     }
 
     func run() throws {
-        let database = try LabelDatabase(path: db)
+        let database = try LabelDatabase(path: db, create: false)
         _ = try database.requireSettings()
         let summary = try database.exportPreferences(to: out, options: ExportOptions(minAgreement: minAgreement, keepTies: keepTies))
         output("\(out): \(summary.line)")

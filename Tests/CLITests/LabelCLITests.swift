@@ -47,6 +47,7 @@ final class LabelCLITests: XCTestCase {
             r = try runRLHF(args)
             XCTAssertEqual(r.status, 1, args.joined(separator: " "))
             XCTAssertEqual(r.err, "error: \(dir)/empty.sqlite: no labelling project in this database (run `rlhf label init` first)\n")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/empty.sqlite"), "only init makes a database")
         }
         try "not a database".write(toFile: dir + "/text.sqlite", atomically: true, encoding: .utf8)
         r = try runRLHF(["label", "export", "--db", dir + "/text.sqlite", "--out", dir + "/x.jsonl"])

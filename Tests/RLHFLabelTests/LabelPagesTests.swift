@@ -10,6 +10,13 @@ import XCTest
 final class LabelPagesTests: TemporaryDirectoryTestCase {
     let attack = "<script>window.__pwned = 1</script><img src=x onerror=alert(1)> \"quoted\" & 'single'"
 
+    func testTheServerBindsToLoopbackUnlessToldOtherwise() {
+        let settings = LabelServerSettings()
+        XCTAssertEqual(settings.host, "127.0.0.1")
+        XCTAssertEqual(settings.adminToken.count, 64)
+        XCTAssertNotEqual(settings.adminToken, LabelServerSettings().adminToken, "a random admin token each time")
+    }
+
     func testEscapeHTML() {
         XCTAssertEqual(
             escapeHTML(attack),
