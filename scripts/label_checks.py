@@ -515,6 +515,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated checks to run (browser, access, kill, load)")
     ap.add_argument("--load-seconds", type=float, default=30)
+    ap.add_argument("--load-raters", type=int, default=20)
     ap.add_argument("--artifacts", default=os.path.join(ROOT, "test-artifacts/label"))
     args = ap.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
@@ -536,7 +537,7 @@ def main():
             "browser": lambda: check_browser(base, work, args.artifacts),
             "access": lambda: check_access(base, work, args.artifacts),
             "kill": lambda: check_kill(base, work, args.artifacts),
-            "load": lambda: check_load(base, work, args.artifacts, args.load_seconds),
+            "load": lambda: check_load(base, work, args.artifacts, args.load_seconds, args.load_raters),
         }
         only = set(args.only.split(",")) if args.only else set(checks)
         for name, check in checks.items():
