@@ -9,7 +9,8 @@ One labelling database is made with `rlhf label init` from the real SmolLM2 (12 
             check the page at phone width (the responses stack), save screenshots, and find exactly those six
             labels in `rlhf label export`; then `rlhf train-rm` and `rlhf dpo` train a step on that export
   access    requests without a valid session or admin token get 401/403, a used sign-in link 403, a POST
-            without the X-RLHF header 403; in the browser the <script> prompt shows as text and does not run
+            without the X-RLHF header 403, malformed bodies 400 (and the server stays up); in the browser the
+            <script> prompt shows as text and does not run
   kill      four raters label while the server is killed with SIGKILL three times and restarted; every
             acknowledged label is in the database once, and nothing else is
   load      20 raters label concurrently for --load-seconds (30) against loopback; no error, no label lost or
@@ -398,6 +399,14 @@ def check_access(base, work, artifacts):
             "GET /runs/view?run=../.. with the token": request(p, "GET", "/runs/view?run=../..", headers={"Authorization": f"Bearer {server.admin}"})[0],
         }
         want = {k: (404 if "../.." in k else 403 if ("X-RLHF" in k or "sign-in" in k or "wrong" in k) else 401) for k in status}
+        # malformed requests of a signed-in rater: 400, and the server stays up
+        signed = {"Cookie": cookie, "X-RLHF": "1"}
+        for body in ({"assignment": 1e300, "choice": "left", "request_id": "z" * 16}, {"assignment": 1, "choice": "maybe", "request_id": "z" * 16},
+                     {"assignment": 1, "choice": "left", "request_id": "bad id"}, {"label": -1e400}, [1, 2], "text"):
+            path_ = "/api/undo" if isinstance(body, dict) and "label" in body else "/api/label"
+            status[f"malformed: POST {path_} {json.dumps(body)[:40]}"] = request(p, "POST", path_, body, signed)[0]
+        assert request(p, "GET", "/healthz")[0] == 200, "the server died on a malformed request"
+        want.update({k: 400 for k in status if k.startswith("malformed: ")})
         bad = {k: (v, want[k]) for k, v in status.items() if v != want[k]}
         assert not bad, f"status codes (got, wanted): {bad}"
         assert request(p, "GET", "/admin", headers={"Authorization": f"Bearer {server.admin}"})[0] == 200
@@ -421,7 +430,9 @@ def check_access(base, work, artifacts):
         assert browser.js("return document.scripts.length") == 1, "a script element came from the data"
         assert browser.text("#prompt") == SCRIPT_PROMPT
         browser.screenshot("label-page-script-prompt.png")
-        return f"{len(status)} requests without valid access refused (401/403/404 as due); the <script> prompt shows as text and does not run"
+        malformed = sum(k.startswith("malformed: ") for k in status)
+        return (f"{len(status) - malformed} requests without valid access refused (401/403/404 as due), {malformed} malformed ones 400 "
+                "with the server up; the <script> prompt shows as text and does not run")
     finally:
         if browser:
             browser.close()

@@ -34,13 +34,16 @@ struct LabelPolicy {
 
     /// The prompt's token ids as the SFT stage tokenizes it (the chat template with its generation prompt
     /// for a list of messages), or nil when the prompt does not fit the model with `newTokens` more.
-    func ids(_ prompt: StoredPrompt, newTokens: Int) throws -> [Int]? {
+    ///
+    /// - Throws: `DataError.badLine` naming `source` (the prompt file) and the line, for a prompt the model
+    ///   cannot render (messages without a chat template, or without a user message).
+    func ids(_ prompt: StoredPrompt, newTokens: Int, source: String) throws -> [Int]? {
         let record = "{\"prompt\": \(prompt.promptJSON)}"
         let value: JSONValue
         do { value = try parseJSONText(record, source: "the database's prompt of line \(prompt.line)") } catch {
             throw LabelError.badPrompt(path: "the database", line: prompt.line, reason: "stored prompt is not JSON (\(error))")
         }
-        let p = try PPOPromptSet.prompt(value, line: prompt.line, path: "prompt", tokenizer: tokenizer)
+        let p = try PPOPromptSet.prompt(value, line: prompt.line, path: source, tokenizer: tokenizer)
         let limit = model.positionLimit
         if p.ids.isEmpty || (limit.isHard && p.ids.count + newTokens > limit.count) { return nil }
         return p.ids
@@ -67,8 +70,9 @@ public func generateLabelPairs(db: LabelDatabase, batchSize: Int = 8, progress: 
         let chunk = Array(pending[start..<min(start + max(1, batchSize), pending.count)])
         var rows: [(prompt: StoredPrompt, idsA: [Int], idsB: [Int])] = []
         for p in chunk {
-            guard let ia = try a.ids(p, newTokens: settings.maxNewTokens),
-                let ib = try b.map({ try $0.ids(p, newTokens: settings.maxNewTokens) }) ?? a.ids(p, newTokens: settings.maxNewTokens)
+            let (n, source) = (settings.maxNewTokens, settings.promptsFile)
+            guard let ia = try a.ids(p, newTokens: n, source: source),
+                let ib = try b.map({ try $0.ids(p, newTokens: n, source: source) }) ?? ia
             else {
                 skipped += 1
                 report("\(settings.promptsFile):\(p.line): prompt does not fit the model with \(settings.maxNewTokens) new tokens; left out")

@@ -100,8 +100,8 @@ public struct LabelServer: Sendable {
             let body = try await jsonBody(&request)
             return try await api(request) { r in
                 guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
-                guard let assignment = body["assignment"]?.doubleValue.map({ Int64($0) }) else {
-                    throw LabelError.request(status: 400, reason: "\"assignment\" must be a number")
+                guard let assignment = body["assignment"]?.doubleValue.flatMap({ Int64(exactly: $0) }) else {
+                    throw LabelError.request(status: 400, reason: "\"assignment\" must be a whole number")
                 }
                 guard let choice = body["choice"]?.stringValue.flatMap(LabelChoice.init(rawValue:)) else {
                     throw LabelError.request(status: 400, reason: "\"choice\" must be one of left, right, tie, both_bad, skip")
@@ -120,8 +120,8 @@ public struct LabelServer: Sendable {
             let body = try await jsonBody(&request)
             return try await api(request) { r in
                 guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
-                guard let label = body["label"]?.doubleValue.map({ Int64($0) }) else {
-                    throw LabelError.request(status: 400, reason: "\"label\" must be a number")
+                guard let label = body["label"]?.doubleValue.flatMap({ Int64(exactly: $0) }) else {
+                    throw LabelError.request(status: 400, reason: "\"label\" must be a whole number")
                 }
                 return (try await db.undo(rater: r, label: label, policy: settings.policy), [:])
             }

@@ -1,7 +1,8 @@
 // The runs view (`/runs`, admin only): the training runs under an output folder (every folder holding a
 // metrics.jsonl), and for one run its metric curves as charts (score, KL, losses, accuracy, response
 // length, learning rate: the keys present, grouped by name), its first and last sample tables per tag
-// (samples.jsonl), a pipeline stage's report (completed.json), its config (config.yaml) and its newest
+// (samples.jsonl), its report (a pipeline stage's completed.json, or report.txt of `rlhf ppo`, `dpo`,
+// `grpo`, `rloo`: PPO's has held-out answers before and after), its config (config.yaml) and its newest
 // checkpoint's trainer_state.json. A run is named by its path relative to the folder and looked up in the
 // listing, so a request cannot name a file outside it; every text from the files is escaped.
 
@@ -101,8 +102,11 @@ func runPageHTML(root: String, run: String) -> String {
             body += "<h2>\(escapeHTML(tag)): \(label) table (step \(step))</h2>\n" + markdownTableHTML(bySteps[step] ?? "")
         }
     }
+    // the report: a pipeline stage's (completed.json) or a training command's (report.txt), with before/after answers
     if let data = try? readRegularFileIfPresent(path: dir + "/completed.json"), let record = try? JSONDecoder().decode(StageRecord.self, from: data) {
-        body += "<h2>Report</h2><div class=\"text\">\(escapeHTML(record.lines.joined(separator: "\n")))</div>\n"
+        body += "<h2>Report</h2><div class=\"text\" id=\"report\">\(escapeHTML(record.lines.joined(separator: "\n")))</div>\n"
+    } else if let data = try? readRegularFileIfPresent(path: dir + "/report.txt") {
+        body += "<h2>Report</h2><div class=\"text\" id=\"report\">\(escapeHTML(String(decoding: data, as: UTF8.self)))</div>\n"
     }
     if let data = try? readRegularFileIfPresent(path: dir + "/config.yaml") {
         body += "<h2>Config</h2><div class=\"text\" id=\"config\">\(escapeHTML(String(decoding: data, as: UTF8.self)))</div>\n"

@@ -15,7 +15,10 @@ struct DPO: ParsableCommand {
     @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        output(try runDPO(try options.load(DPOConfig.self)).line)
+        let config = try options.load(DPOConfig.self)
+        let line = try runDPO(config).line
+        try saveReport([line], outputDir: config.outputDir)
+        output(line)
     }
 }
 

@@ -15,7 +15,10 @@ struct GRPO: ParsableCommand {
     @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        output(try runGRPO(try options.load(GRPOConfig.self)).line)
+        let config = try options.load(GRPOConfig.self)
+        let line = try runGRPO(config).line
+        try saveReport([line], outputDir: config.outputDir)
+        output(line)
     }
 }
 
@@ -30,7 +33,9 @@ struct RLOO: ParsableCommand {
 
     func run() throws {
         let config = try options.load(RLOOConfig.self)
-        output(try runGRPO(config.base, estimator: .rloo(normalizeAdvantages: config.normalizeAdvantages)).line)
+        let line = try runGRPO(config.base, estimator: .rloo(normalizeAdvantages: config.normalizeAdvantages)).line
+        try saveReport([line], outputDir: config.base.outputDir)
+        output(line)
     }
 }
 

@@ -91,7 +91,9 @@ struct LabelServe: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard (1...100).contains(overlap) else { throw ValidationError("--overlap must be in 1...100, got \(overlap)") }
-        if let t = adminToken, t.count < 16 { throw ValidationError("--admin-token must have at least 16 characters") }
+        if let t = adminToken, t.count < 16 || !t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw ValidationError("--admin-token must have at least 16 characters, each a letter, a digit, '-' or '_'")
+        }
     }
 
     func run() throws {
@@ -101,7 +103,12 @@ struct LabelServe: ParsableCommand {
         settings.port = port
         settings.policy = QueuePolicy(overlap: overlap)
         settings.runsRoot = runs
-        if let token = adminToken ?? ProcessInfo.processInfo.environment["RLHF_LABEL_ADMIN_TOKEN"], !token.isEmpty { settings.adminToken = token }
+        if let token = adminToken ?? ProcessInfo.processInfo.environment["RLHF_LABEL_ADMIN_TOKEN"], !token.isEmpty {
+            guard token.count >= 16, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw ValidationError("RLHF_LABEL_ADMIN_TOKEN must have at least 16 characters, each a letter, a digit, '-' or '_'")
+            }
+            settings.adminToken = token
+        }
         let server = try LabelServer(db: database, settings: settings)
         let (prompts, pairs) = try database.counts()
         let shownHost = host.contains(":") ? "[\(host)]" : host

@@ -16,7 +16,10 @@ struct PPO: ParsableCommand {
     @OptionGroup var options: TrainingCommandOptions
 
     func run() throws {
-        output(try runPPO(try options.load(PPOConfig.self)).lines.joined(separator: "\n"))
+        let config = try options.load(PPOConfig.self)
+        let lines = try runPPO(config).lines
+        try saveReport(lines, outputDir: config.outputDir)
+        output(lines.joined(separator: "\n"))
     }
 }
 

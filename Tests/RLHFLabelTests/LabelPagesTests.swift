@@ -65,6 +65,7 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
         try (samples.joined(separator: "\n") + "\n").write(toFile: run + "/samples.jsonl", atomically: true, encoding: .utf8)
         try "learning_rate: 1e-05\nmodel: \"<b>m</b>\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
         try "{\"globalStep\": 2}".write(toFile: run + "/checkpoint-2/trainer_state.json", atomically: true, encoding: .utf8)
+        try "PPO: trained 40 steps\n  before: <i>x</i>\n".write(toFile: run + "/report.txt", atomically: true, encoding: .utf8)
 
         XCTAssertEqual(findRuns(root: tmp), ["pipeline/ppo"])
         let index = runsIndexHTML(root: tmp, runs: findRuns(root: tmp))
@@ -83,5 +84,6 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
         XCTAssertFalse(html.contains("<script>"))
         XCTAssertTrue(html.contains("model: &quot;&lt;b&gt;m&lt;/b&gt;&quot;"))
         XCTAssertTrue(html.contains("checkpoint-2/trainer_state.json"))
+        XCTAssertTrue(html.contains("PPO: trained 40 steps\n  before: &lt;i&gt;x&lt;/i&gt;"))
     }
 }
