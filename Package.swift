@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "RLHFTrainingTests", dependencies: ["RLHFTraining", "RLHFData", "RLHFLogging", "RLHFTestSupport"],
             resources: [.copy("Resources")]),
-        .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFTestSupport"]),
+        .testTarget(name: "RLHFLabelTests", dependencies: ["RLHFLabel", "RLHFTestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "CLITests", dependencies: ["rlhf", "RLHFFormats", "RLHFTestSupport"])
     ],
     swiftLanguageModes: [.v6]

@@ -12,7 +12,8 @@ let harnesses: [(name: String, products: [String])] = [
     ("fuzz-jsonl", ["RLHFFormats", "RLHFTokenizers", "RLHFTraining"]),
     ("fuzz-yaml", ["RLHFTraining"]),
     ("fuzz-model-config", ["RLHFFormats", "RLHFModels", "RLHFTensor"]),
-    ("fuzz-model-gguf", ["RLHFFormats", "RLHFModels"])
+    ("fuzz-model-gguf", ["RLHFFormats", "RLHFModels"]),
+    ("fuzz-label", ["RLHFLabel"])
 ]
 
 let package = Package(

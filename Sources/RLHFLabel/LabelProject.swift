@@ -133,7 +133,7 @@ extension LabelDatabase {
 /// "content"}, ...]}`), each with its line, its `prompt` value as JSON text and the text a rater reads.
 ///
 /// - Throws: `LabelError.badPrompt` naming the file and line.
-func readLabelPrompts(path: String) throws -> [StoredPrompt] {
+public func readLabelPrompts(path: String) throws -> [StoredPrompt] {
     var out: [StoredPrompt] = []
     let records: [JSONLinesRecord]
     do { records = try readJSONLines(path: path) } catch {

@@ -94,11 +94,7 @@ extension LabelDatabase {
     public func record(
         rater: Rater, assignment: Int64, choice: LabelChoice, comment: String, requestId: String, policy: QueuePolicy = QueuePolicy()
     ) async throws -> (receipt: LabelReceipt, state: RaterState) {
-        guard (8...100).contains(requestId.count), requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        else {
-            throw LabelError.request(status: 400, reason: "request_id must be 8 to 100 letters, digits, '-' or '_'")
-        }
-        guard comment.count <= 2000 else { throw LabelError.request(status: 400, reason: "the comment is longer than 2000 characters") }
+        _ = try LabelRequest(assignment: assignment, choice: choice, comment: comment, requestId: requestId)   // the checks
         let t = now()
         return try await asyncWrite { db in
             let receipt = try Self.record(db, rater: rater, assignment: assignment, choice: choice, comment: comment, requestId: requestId, now: t)

@@ -97,33 +97,19 @@ public struct LabelServer: Sendable {
         }
         router.post("/api/label") { request, _ -> Response in
             var request = request
-            let body = try await jsonBody(&request)
+            let body = try await bodyText(&request)
             return try await api(request) { r in
-                guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
-                guard let assignment = body["assignment"]?.doubleValue.flatMap({ Int64(exactly: $0) }) else {
-                    throw LabelError.request(status: 400, reason: "\"assignment\" must be a whole number")
-                }
-                guard let choice = body["choice"]?.stringValue.flatMap(LabelChoice.init(rawValue:)) else {
-                    throw LabelError.request(status: 400, reason: "\"choice\" must be one of left, right, tie, both_bad, skip")
-                }
-                guard let requestId = body["request_id"]?.stringValue else {
-                    throw LabelError.request(status: 400, reason: "\"request_id\" is missing")
-                }
+                let q = try LabelRequest(json: body)
                 let (receipt, state) = try await db.record(
-                    rater: r, assignment: assignment, choice: choice, comment: body["comment"]?.stringValue ?? "", requestId: requestId,
-                    policy: settings.policy)
+                    rater: r, assignment: q.assignment, choice: q.choice, comment: q.comment, requestId: q.requestId, policy: settings.policy)
                 return (state, ["label": "\(receipt.label)", "duplicate": "\(receipt.duplicate)"])
             }
         }
         router.post("/api/undo") { request, _ -> Response in
             var request = request
-            let body = try await jsonBody(&request)
+            let body = try await bodyText(&request)
             return try await api(request) { r in
-                guard let body else { throw LabelError.request(status: 400, reason: "the body must be a JSON object") }
-                guard let label = body["label"]?.doubleValue.flatMap({ Int64(exactly: $0) }) else {
-                    throw LabelError.request(status: 400, reason: "\"label\" must be a whole number")
-                }
-                return (try await db.undo(rater: r, label: label, policy: settings.policy), [:])
+                (try await db.undo(rater: r, label: try UndoRequest(json: body).label, policy: settings.policy), [:])
             }
         }
         router.get("/admin") { request, _ -> Response in
@@ -193,11 +179,9 @@ public struct LabelServer: Sendable {
         }
     }
 
-    /// The request's body as a JSON object (at most 64 KiB), or nil when it is not one.
-    func jsonBody(_ request: inout Request) async throws -> JSONValue? {
-        let buffer = try await request.collectBody(upTo: 64 * 1024)
-        guard let value = try? parseJSONText(String(buffer: buffer), source: "request body"), value.objectEntries != nil else { return nil }
-        return value
+    /// The request's body as text (at most 64 KiB; a larger one is answered 413).
+    func bodyText(_ request: inout Request) async throws -> String {
+        String(buffer: try await request.collectBody(upTo: 64 * 1024))
     }
 }
 
