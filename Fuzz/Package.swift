@@ -9,7 +9,7 @@ let harnesses: [(name: String, products: [String])] = [
     ("fuzz-gguf", ["RLHFFormats", "RLHFTokenizers", "RLHFModels"]),
     ("fuzz-tokenizer", ["RLHFTokenizers"]),
     ("fuzz-config", ["RLHFFormats", "RLHFModels"]),
-    ("fuzz-jsonl", ["RLHFFormats", "RLHFTokenizers", "RLHFTraining"]),
+    ("fuzz-jsonl", ["RLHFFormats", "RLHFTokenizers", "RLHFData", "RLHFTraining"]),
     ("fuzz-yaml", ["RLHFTraining"]),
     ("fuzz-model-config", ["RLHFFormats", "RLHFModels", "RLHFTensor"]),
     ("fuzz-model-gguf", ["RLHFFormats", "RLHFModels"]),

@@ -341,6 +341,8 @@ def check_browser(base, work, artifacts):
         # a pair with an empty response is labelled but not exported (the trainers reject empty answers)
         kept = sorted(e for e, empty in zip(expected[:6], empties[:6]) if not empty)
         assert got_set == kept, f"export differs:\n{got_set}\n{kept}"
+        empty = sum(empties[:6])
+        assert (f"{empty} with an empty response" in line) == (empty > 0), f"the export does not account for {empty} empty pairs: {line}"
         # the export trains as it is: a reward model and DPO, a few steps each
         runs = os.path.join(work, "runs")
         rm = run("train-rm", "--model", MINILM, "--train-file", out, "--output-dir", os.path.join(runs, "rm"), "--max-steps", "4",

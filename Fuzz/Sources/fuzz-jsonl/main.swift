@@ -3,6 +3,7 @@
 // with bad lines skipped, tokenized with a small byte-level BPE tokenizer that has a ChatML template.
 
 import FuzzSupport
+import RLHFData
 import RLHFFormats
 import RLHFTokenizers
 import RLHFTraining
