@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -69,16 +70,24 @@ class Server:
         if self.runs:
             args += ["--runs", self.runs]
         env = dict(os.environ, RLHF_LABEL_ADMIN_TOKEN=self.admin)
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        # standard error goes to a file: a pipe nobody reads would stall the server once full
+        errors = self.db + ".serve-stderr.log"
+        with open(errors, "ab") as err:
+            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.time()))
+            if not ready:
+                break
             line = self.proc.stdout.readline()
             if not line:
-                raise AssertionError(f"serve exited: {self.proc.stderr.read()[-800:]}")
+                with open(errors) as f:
+                    raise AssertionError(f"serve exited: {f.read()[-800:]}")
             if line.startswith("serving "):
                 self.port = int(line.rsplit(":", 1)[1].strip().rstrip("/"))
                 self.proc.stdout.readline()  # the admin line
                 return self
+        self.proc.kill()
         raise AssertionError("serve did not start in 30 s")
 
     def kill9(self):

@@ -19,7 +19,7 @@ func adminPageHTML(_ f: LabelFigures, settings: LabelProjectSettings, overlap: I
     body += "<p>\(models) on <code>\(escapeHTML(settings.promptsFile))</code>; overlap \(overlap) rater(s) per pair.</p>\n"
     let target = f.pairs * overlap
     body += "<p id=\"totals\">\(f.labels) labels on \(f.labelledPairs) of \(f.pairs) pairs"
-    body += target > 0 ? " (\(pct(Double(min(f.labels, target)) / Double(target))) of \(target) wanted)" : ""
+    body += target > 0 ? " (\(pct(Double(f.filledSlots(overlap: overlap)) / Double(target))) of the \(target) wanted)" : ""
     let outcomes = ["a", "b", "tie", "both_bad", "skip"].map { "\($0) \(f.outcomes[$0] ?? 0)" }.joined(separator: ", ")
     body += "; outcomes: \(escapeHTML(outcomes)).</p>\n"
     if let w = f.winRateB {

@@ -137,7 +137,7 @@ public final class LabelDatabase: Sendable {
                         created_at REAL NOT NULL,
                         undone_at REAL);
                     CREATE UNIQUE INDEX label_live ON label(assignment_id) WHERE undone_at IS NULL;
-                    CREATE INDEX label_rater ON label(rater_id, created_at);
+                    CREATE INDEX label_rater ON label(rater_id, undone_at);   -- a rater's live labels, newest (largest id) last
                     CREATE INDEX label_pair ON label(pair_id);
                     CREATE INDEX assignment_rater ON assignment(rater_id, open);
                     CREATE INDEX assignment_claims ON assignment(opened_at) WHERE open = 1 AND holds = 1;

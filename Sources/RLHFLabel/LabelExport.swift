@@ -8,8 +8,8 @@
 // labels (skips left out); its agreement is the majority's share. Pairs without a single majority, or with
 // agreement under `minAgreement`, are left out; so are ties and "both bad" unless `keepTies`, which writes
 // them too, with every line naming its `outcome` ("chosen" is then response A, "rejected" response B, so
-// filter on `outcome` before training on such a file). A pair with an empty response (the model stopped at
-// once) is left out, as the trainers reject an empty answer. Every line also carries `votes` and `agreement`,
+// filter on `outcome` before training on such a file). A pair with an empty or blank response (the model
+// stopped at once) is left out, as the trainers reject an empty answer. Every line also carries `votes` and `agreement`,
 // columns that the trainers pass over. The file is written to a temporary path and renamed.
 
 import Foundation
@@ -85,7 +85,7 @@ extension LabelDatabase {
             if agreement < options.minAgreement { summary.lowAgreement += 1; continue }
             let decisive = outcome == "a" || outcome == "b"
             if !decisive && !options.keepTies { summary.ties += 1; continue }
-            if a.isEmpty || b.isEmpty { summary.empty += 1; continue }
+            if isBlank(a) || isBlank(b) { summary.empty += 1; continue }
             let (chosen, rejected) = outcome == "b" ? (b, a) : (a, b)
             let conversational = promptJSON.hasPrefix("[")
             func answer(_ s: String) -> String {
@@ -102,3 +102,6 @@ extension LabelDatabase {
         return summary
     }
 }
+
+/// Whether a response is empty or only whitespace (the page shows it as "(empty response)").
+func isBlank(_ s: String) -> Bool { s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }

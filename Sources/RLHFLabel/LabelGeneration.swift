@@ -45,7 +45,7 @@ struct LabelPolicy {
         }
         let p = try PPOPromptSet.prompt(value, line: prompt.line, path: source, tokenizer: tokenizer)
         let limit = model.positionLimit
-        if p.ids.isEmpty || (limit.isHard && p.ids.count + newTokens > limit.count) { return nil }
+        if p.ids.isEmpty || (limit.isHard && newTokens > limit.count - p.ids.count) { return nil }
         return p.ids
     }
 }

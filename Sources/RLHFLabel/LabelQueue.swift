@@ -115,7 +115,7 @@ extension LabelDatabase {
             else { throw LabelError.request(status: 404, reason: "label \(label) is not yours") }
             if (row["undone_at"] as Double?) == nil {
                 let last = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+                    db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1",
                     arguments: [rater.id])
                 guard last == label else { throw LabelError.request(status: 409, reason: "label \(label) is not your last label") }
                 let assignment: Int64 = row["assignment_id"]
@@ -217,7 +217,7 @@ extension LabelDatabase {
                 db, sql: "SELECT COUNT(*) FROM assignment a JOIN pair p ON p.id = a.pair_id WHERE a.rater_id = ? AND p.taken < ?",
                 arguments: [rater.id, policy.overlap]) ?? 0)
         let last = try Int64.fetchOne(
-            db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1", arguments: [rater.id])
+            db, sql: "SELECT id FROM label WHERE rater_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1", arguments: [rater.id])
         var shown: ShownPair? = nil
         if let row = try openAssignment(db, rater: rater.id) {
             let aOnLeft: Bool = row["a_on_left"]

@@ -132,7 +132,7 @@ public struct LabelServer: Sendable {
         }
         router.get("/runs/view") { request, _ -> Response in
             if let denied = adminDenied(request) { return denied }
-            let name = request.uri.queryParameters["run"].map { String($0).removingPercentEncoding ?? String($0) } ?? ""
+            let name = request.uri.queryParameters["run"].map(String.init) ?? ""   // already percent-decoded
             guard findRuns(root: settings.runsRoot).contains(name) else {
                 return text(page(title: "rlhf: runs", body: "<h1>No such run</h1><p><a href=\"/runs\">runs</a></p>"), status: .notFound)
             }

@@ -116,6 +116,11 @@ public struct LabelFigures: Sendable, Equatable {
     public var winRateB: Proportion?
     /// Counts of the outcomes a, b, tie, both_bad, skip.
     public var outcomes: [String: Int]
+    /// For each pair with a label other than skip, how many such labels it has.
+    public var decidedPerPair: [Int]
+
+    /// The labels that fill a pair's slots, at most `overlap` per pair (skips and extra labels left out).
+    public func filledSlots(overlap: Int) -> Int { decidedPerPair.map { min($0, overlap) }.reduce(0, +) }
 }
 
 /// The figures of `labels` (see the file's description); `now` is for "the last hour".
@@ -168,7 +173,8 @@ public func labelFigures(_ labels: [LabelRecord], pairs: Int, comparesModels: Bo
     return LabelFigures(
         pairs: pairs, labels: labels.count, labelledPairs: byPair.count, raters: raters,
         positionBias: wilsonInterval(successes: Double(sides.filter { $0.choice == "left" }.count), n: sides.count),
-        agreement: agreements, winRateB: winRate, outcomes: Dictionary(grouping: labels, by: \.outcome).mapValues(\.count))
+        agreement: agreements, winRateB: winRate, outcomes: Dictionary(grouping: labels, by: \.outcome).mapValues(\.count),
+        decidedPerPair: byPair.values.map(\.count).sorted())
 }
 
 extension LabelDatabase {

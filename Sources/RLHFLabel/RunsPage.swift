@@ -58,8 +58,8 @@ func runsIndexHTML(root: String, runs: [String]) -> String {
     for run in runs {
         let metrics = root + "/" + run + "/metrics.jsonl"
         let steps = ((try? readJSONLines(path: metrics)) ?? []).compactMap { r -> Int? in
-            guard case .success(let v) = r.value, let s = v["step"]?.doubleValue else { return nil }
-            return Int(s)
+            guard case .success(let v) = r.value else { return nil }
+            return v["step"]?.doubleValue.flatMap(metricStep)
         }
         let modified =
             (try? FileManager.default.attributesOfItem(atPath: metrics)[.modificationDate] as? Date).map { formatter.string(from: $0) } ?? ""
@@ -91,10 +91,10 @@ func runPageHTML(root: String, run: String) -> String {
     // sample tables: the first and the last step of each tag
     var samples: [String: [Int: String]] = [:]
     for r in (try? readJSONLines(path: dir + "/samples.jsonl")) ?? [] {
-        guard case .success(let v) = r.value, let step = v["step"]?.doubleValue, let tag = v["tag"]?.stringValue,
+        guard case .success(let v) = r.value, let step = v["step"]?.doubleValue.flatMap(metricStep), let tag = v["tag"]?.stringValue,
             let md = v["markdown"]?.stringValue
         else { continue }
-        samples[tag, default: [:]][Int(step)] = md
+        samples[tag, default: [:]][step] = md
     }
     for (tag, bySteps) in samples.sorted(by: { $0.key < $1.key }) {
         let steps = bySteps.keys.sorted()

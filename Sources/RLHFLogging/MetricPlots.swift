@@ -19,10 +19,17 @@ public struct PlotPanel: Sendable {
 public func readMetricSeries(path: String, keys: Set<String>) throws -> [String: [(step: Int, value: Double)]] {
     var byKey: [String: [Int: Double]] = [:]
     for record in try readJSONLines(path: path) {
-        guard case .success(let v) = record.value, let step = v["step"]?.doubleValue else { continue }
-        for k in keys { if let x = v[k]?.doubleValue, x.isFinite { byKey[k, default: [:]][Int(step)] = x } }
+        guard case .success(let v) = record.value, let step = v["step"]?.doubleValue.flatMap(metricStep) else { continue }
+        for k in keys { if let x = v[k]?.doubleValue, x.isFinite { byKey[k, default: [:]][step] = x } }
     }
     return byKey.mapValues { $0.sorted { $0.key < $1.key }.map { (step: $0.key, value: $0.value) } }
+}
+
+/// A logged step as an integer: a whole number of magnitude under 10^15, else nil (a line with another
+/// `step`, say 1e400 or 2.5, is passed over rather than trapping the conversion).
+public func metricStep(_ x: Double) -> Int? {
+    guard x.isFinite, abs(x) < 1e15, x == x.rounded() else { return nil }
+    return Int(x)
 }
 
 /// Writes the panels as a grid of line charts (two per row) to `svgPath`.
@@ -95,7 +102,7 @@ public func metricPlotsSVG(
 
 /// About five round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi].
 func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
-    guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
+    guard hi > lo, lo.isFinite, hi.isFinite, (hi - lo).isFinite else { return [lo] }
     let raw = (hi - lo) / Double(max(1, count - 1))
     let magnitude = pow(10, (log10(raw)).rounded(.down))
     let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude

@@ -37,7 +37,7 @@ struct LabelInit: ParsableCommand {
 
     func validate() throws {
         guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be > 0, got \(temperature)") }
-        guard maxNewTokens >= 1 else { throw ValidationError("--max-new-tokens must be ≥ 1, got \(maxNewTokens)") }
+        guard (1...4096).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must be in 1...4096, got \(maxNewTokens)") }
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be in 1...256, got \(batchSize)") }
         if adapterB != nil && modelB == nil { throw ValidationError("--adapter-b needs --model-b") }
     }

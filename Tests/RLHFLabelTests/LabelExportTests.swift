@@ -54,8 +54,8 @@ final class LabelExportTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(lines.filter { $0.contains("\"outcome\": \"tie\"") }.count, 1)
         XCTAssertEqual(lines.filter { $0.contains("\"outcome\": \"both_bad\"") }.count, 1)
         XCTAssertTrue(lines[0].contains("\"votes\": 3"))
-        // a pair with an empty response is left out
-        try db.write { try $0.execute(sql: "UPDATE pair SET response_b = '' WHERE prompt_id = (SELECT id FROM prompt WHERE text = 'p1')") }
+        // a pair with a blank response is left out
+        try db.write { try $0.execute(sql: "UPDATE pair SET response_b = ' \n ' WHERE prompt_id = (SELECT id FROM prompt WHERE text = 'p1')") }
         summary = try db.exportPreferences(to: out)
         XCTAssertEqual(summary.written, 1)
         XCTAssertEqual(summary.empty, 1)

@@ -67,5 +67,9 @@ final class LabelFiguresTests: XCTestCase {
         XCTAssertLessThan(w.low, 0.5)
         XCTAssertGreaterThan(w.high, 0.5)
         XCTAssertNil(labelFigures(labels, pairs: 6, comparesModels: false, now: 1100).winRateB)
+        // slots: pairs 1–3 have two decided labels, pair 4 one; the skip fills none
+        XCTAssertEqual(f.decidedPerPair, [1, 2, 2, 2])
+        XCTAssertEqual(f.filledSlots(overlap: 1), 4)
+        XCTAssertEqual(f.filledSlots(overlap: 2), 7)
     }
 }

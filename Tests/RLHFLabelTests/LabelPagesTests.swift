@@ -56,12 +56,17 @@ final class LabelPagesTests: TemporaryDirectoryTestCase {
         let run = tmp + "/pipeline/ppo"
         try FileManager.default.createDirectory(atPath: run + "/checkpoint-2", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: tmp + "/not-a-run", withIntermediateDirectories: true)
-        let metrics = (1...40).map {
-            "{\"step\": \($0), \"objective/scores\": \(Double($0) / 10), \"objective/kl\": \(Double($0) / 100), \"loss/policy_avg\": 0.5}"
-        }
+        // the last three lines have steps that are no usable integer: passed over, not a trap
+        let metrics =
+            (1...40).map {
+                "{\"step\": \($0), \"objective/scores\": \(Double($0) / 10), \"objective/kl\": \(Double($0) / 100), \"loss/policy_avg\": 0.5}"
+            } + [
+                "{\"step\": 1e400, \"loss/policy_avg\": 1e308}", "{\"step\": -1e19, \"loss/policy_avg\": -1e308}",
+                "{\"step\": 2.5, \"loss/policy_avg\": 3}"
+            ]
         try (metrics.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
         let table = "| prompt | response | score |\n|---|---|---|\n| \(attack) | a \\| b | 1.0 |"
-        let samples = [1, 40].map { "{\"step\": \($0), \"tag\": \"samples\", \"markdown\": \(jsonLiteral(table))}" }
+        let samples = ["1", "40", "1e30"].map { "{\"step\": \($0), \"tag\": \"samples\", \"markdown\": \(jsonLiteral(table))}" }
         try (samples.joined(separator: "\n") + "\n").write(toFile: run + "/samples.jsonl", atomically: true, encoding: .utf8)
         try "learning_rate: 1e-05\nmodel: \"<b>m</b>\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
         try "{\"globalStep\": 2}".write(toFile: run + "/checkpoint-2/trainer_state.json", atomically: true, encoding: .utf8)

@@ -648,6 +648,9 @@ final class ChartTicksAndRunConfigTests: XCTestCase {
         XCTAssertEqual(ticks(0.1, 4), [0, 1, 2, 3, 4])
         XCTAssertEqual(ticks(-0.3, 0.2), [-0.4, -0.2, 0, 0.2])
         XCTAssertEqual(ticks(1, 1), [1])
+        XCTAssertEqual(niceTicks(-1e308, 1e308), [-1e308], "a span past the largest Double: one tick, no endless stride")
+        XCTAssertEqual(metricStep(40), 40)
+        for bad in [2.5, 1e400, -1e19, .nan] { XCTAssertNil(metricStep(bad)) }
     }
 
     func testTickLabelsAreDistinctAndShort() {
