@@ -1,22 +1,7 @@
-// HTML helpers of the server's pages: escaping (every text that comes from the data goes through
-// `escapeHTML`, or into the page through the DOM's textContent) and the shared page frame.
+// The shared frame of the server's pages. Every text that comes from the data goes through `escapeHTML`
+// (RLHFFormats), or into the page through the DOM's textContent.
 
-/// `s` with `& < > " '` replaced by entities, safe inside an element or a quoted attribute.
-public func escapeHTML(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
-}
+import RLHFFormats
 
 /// The styles shared by every page: readable on a phone (one column under 700 px) and on a desk.
 let sharedStyle = """

@@ -126,7 +126,7 @@ private func sampleNonEmpty(
 ) -> [(text: String, stopped: Bool)] {
     var out = sample(policy, prompts: prompts, seeds: prompts.indices.map { seed($0, 0) }, settings)
     for attempt in 1...4 {
-        let empty = out.indices.filter { out[$0].text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        let empty = out.indices.filter { isBlank(out[$0].text) }
         if empty.isEmpty { break }
         let again = sample(policy, prompts: empty.map { prompts[$0] }, seeds: empty.map { seed($0, attempt) }, settings)
         for (k, i) in empty.enumerated() { out[i] = again[k] }

@@ -45,8 +45,9 @@ public struct LabelRequest: Sendable, Equatable {
 
     /// A request id has 8 to 100 letters, digits, '-' or '_'; a comment at most 2000 characters.
     static func check(requestId: String, comment: String) throws {
-        guard (8...100).contains(requestId.count), requestId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        else { throw LabelError.request(status: 400, reason: "request_id must be 8 to 100 letters, digits, '-' or '_'") }
+        guard (8...100).contains(requestId.count), isTokenText(requestId) else {
+            throw LabelError.request(status: 400, reason: "request_id must be 8 to 100 letters, digits, '-' or '_'")
+        }
         guard comment.count <= 2000 else { throw LabelError.request(status: 400, reason: "the comment is longer than 2000 characters") }
     }
 }
@@ -62,6 +63,11 @@ public struct UndoRequest: Sendable, Equatable {
     public init(json: String) throws {
         label = try wholeNumber(try requestObject(json), "label")
     }
+}
+
+/// Whether `s` has only ASCII letters, digits, '-' and '_' (request ids, tokens: safe in a cookie and a URL).
+public func isTokenText(_ s: String) -> Bool {
+    s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
 }
 
 /// The body as a JSON object.

@@ -77,13 +77,9 @@ func runPageHTML(root: String, run: String) -> String {
     let dir = root + "/" + run
     var body = "<header><h1>Run \(escapeHTML(run))</h1><nav><a href=\"/admin\">status</a><a href=\"/runs\">runs</a></nav></header>\n"
     // charts
-    var keys = Set<String>()
-    for r in (try? readJSONLines(path: dir + "/metrics.jsonl")) ?? [] {
-        guard case .success(let v) = r.value else { continue }
-        for e in v.objectEntries ?? [] where e.key != "step" && e.value.doubleValue != nil { keys.insert(e.key) }
-    }
-    let panels = runPanels(keys)
-    if let series = try? readMetricSeries(path: dir + "/metrics.jsonl", keys: Set(panels.flatMap(\.keys))), !panels.isEmpty {
+    let series = (try? readMetricSeries(path: dir + "/metrics.jsonl")) ?? [:]
+    let panels = runPanels(Set(series.keys))
+    if !panels.isEmpty {
         body += "<h2>Metrics</h2><div id=\"charts\">" + metricPlotsSVG(series: series, panels: panels, title: run) + "</div>\n"
     } else {
         body += "<p>No metrics to draw.</p>\n"

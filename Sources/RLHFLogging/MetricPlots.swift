@@ -14,13 +14,15 @@ public struct PlotPanel: Sendable {
     public init(_ title: String, _ keys: [String]) { self.title = title; self.keys = keys }
 }
 
-/// Series (step, value) per metric key from a metrics.jsonl file (lines without `step` or with other
-/// prefixes are skipped; later lines for a step replace earlier ones, as after a resume).
-public func readMetricSeries(path: String, keys: Set<String>) throws -> [String: [(step: Int, value: Double)]] {
+/// Series (step, value) per metric key from a metrics.jsonl file, for `keys` or (nil) every numeric key
+/// (lines without a usable `step` are skipped; later lines for a step replace earlier ones, as after a resume).
+public func readMetricSeries(path: String, keys: Set<String>? = nil) throws -> [String: [(step: Int, value: Double)]] {
     var byKey: [String: [Int: Double]] = [:]
     for record in try readJSONLines(path: path) {
         guard case .success(let v) = record.value, let step = v["step"]?.doubleValue.flatMap(metricStep) else { continue }
-        for k in keys { if let x = v[k]?.doubleValue, x.isFinite { byKey[k, default: [:]][step] = x } }
+        for e in v.objectEntries ?? [] where e.key != "step" && keys?.contains(e.key) ?? true {
+            if let x = e.value.doubleValue, x.isFinite { byKey[e.key, default: [:]][step] = x }
+        }
     }
     return byKey.mapValues { $0.sorted { $0.key < $1.key }.map { (step: $0.key, value: $0.value) } }
 }
@@ -51,12 +53,12 @@ public func metricPlotsSVG(
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(w) * columns) \(Int(h) * rows + 30)" width="\(Int(w) * columns)" \
         height="\(Int(h) * rows + 30)" font-family="sans-serif" font-size="11" role="img">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="10" y="20" font-size="14">\(escapeXML(title))</text>\n
+        <text x="10" y="20" font-size="14">\(escapeHTML(title))</text>\n
         """
     for (n, panel) in panels.enumerated() {
         let ox = Double(n % columns) * w, oy = 30 + Double(n / columns) * h
         let points = panel.keys.flatMap { series[$0] ?? [] }
-        svg += "<g transform=\"translate(\(ox),\(oy))\">\n<text x=\"\(pad)\" y=\"14\" font-size=\"12\">\(escapeXML(panel.title))</text>\n"
+        svg += "<g transform=\"translate(\(ox),\(oy))\">\n<text x=\"\(pad)\" y=\"14\" font-size=\"12\">\(escapeHTML(panel.title))</text>\n"
         let (x0, x1, y0, y1) = (pad, w - 12, h - 30, 24.0)
         svg += "<rect x=\"\(x0)\" y=\"\(y1)\" width=\"\(x1 - x0)\" height=\"\(y0 - y1)\" fill=\"none\" stroke=\"#999\"/>\n"
         guard let minStep = points.map(\.step).min(), let maxStep = points.map(\.step).max(),
@@ -92,7 +94,7 @@ public func metricPlotsSVG(
             let path = s.map { "\(String(format: "%.1f", px(Double($0.step)))),\(String(format: "%.1f", py($0.value)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(path)\"/>\n"
             if s.count == 1 { svg += "<circle cx=\"\(px(Double(s[0].step)))\" cy=\"\(py(s[0].value))\" r=\"2.5\" fill=\"\(color)\"/>\n" }
-            svg += "<text x=\"\(x1 - 4)\" y=\"\(y1 + 14 + 13 * Double(i))\" text-anchor=\"end\" fill=\"\(color)\">\(escapeXML(key))</text>\n"
+            svg += "<text x=\"\(x1 - 4)\" y=\"\(y1 + 14 + 13 * Double(i))\" text-anchor=\"end\" fill=\"\(color)\">\(escapeHTML(key))</text>\n"
         }
         svg += "</g>\n"
     }
@@ -119,9 +121,4 @@ func tickFormatter(_ ticks: [Double]) -> (Double) -> String {
     if decimals <= 6 && largest < 1e6 { return { String(format: "%.\(decimals)f", $0) } }
     let digits = max(1, Int(log10(max(largest, step) / step).rounded(.up)))
     return { $0 == 0 ? "0" : String(format: "%.\(digits)e", $0) }
-}
-
-private func escapeXML(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        .replacingOccurrences(of: "\"", with: "&quot;")
 }

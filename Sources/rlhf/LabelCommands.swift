@@ -91,9 +91,15 @@ struct LabelServe: ParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard (1...100).contains(overlap) else { throw ValidationError("--overlap must be in 1...100, got \(overlap)") }
-        if let t = adminToken, t.count < 16 || !t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-            throw ValidationError("--admin-token must have at least 16 characters, each a letter, a digit, '-' or '_'")
+        if let t = givenAdminToken, t.count < 16 || !isTokenText(t) {
+            let source = adminToken != nil ? "--admin-token" : "RLHF_LABEL_ADMIN_TOKEN"
+            throw ValidationError("\(source) must have at least 16 characters, each a letter, a digit, '-' or '_'")
         }
+    }
+
+    /// `--admin-token`, else a non-empty RLHF_LABEL_ADMIN_TOKEN, else nil (a random token).
+    var givenAdminToken: String? {
+        adminToken ?? ProcessInfo.processInfo.environment["RLHF_LABEL_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func run() throws {
@@ -103,12 +109,7 @@ struct LabelServe: ParsableCommand {
         settings.port = port
         settings.policy = QueuePolicy(overlap: overlap)
         settings.runsRoot = runs
-        if let token = adminToken ?? ProcessInfo.processInfo.environment["RLHF_LABEL_ADMIN_TOKEN"], !token.isEmpty {
-            guard token.count >= 16, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw ValidationError("RLHF_LABEL_ADMIN_TOKEN must have at least 16 characters, each a letter, a digit, '-' or '_'")
-            }
-            settings.adminToken = token
-        }
+        if let token = givenAdminToken { settings.adminToken = token }
         let server = try LabelServer(db: database, settings: settings)
         let (prompts, pairs) = try database.counts()
         let shownHost = host.contains(":") ? "[\(host)]" : host

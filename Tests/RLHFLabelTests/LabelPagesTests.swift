@@ -2,6 +2,7 @@
 // (its listing, charts with tick labels, sample tables, config) on a run folder made here.
 
 import Foundation
+import RLHFFormats
 import RLHFTestSupport
 import XCTest
 
